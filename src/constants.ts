@@ -1,0 +1,24 @@
+/** Default time an `expect`/`waitFor`/`in` step may wait for a client message. */
+export const DEFAULT_WAIT_TIMEOUT_MS = 5000
+/** Default time `nextMessage()` / `nextConnection()` wait before rejecting. */
+export const DEFAULT_NEXT_TIMEOUT_MS = 5000
+/** Default bind address: loopback only, so a mock is never exposed by accident. */
+export const DEFAULT_HOST = '127.0.0.1'
+/** Default WebSocket path of a mock server. */
+export const DEFAULT_PATH = '/ws'
+/** Default port of the CLI server and `serveFromEnv()` (MockForge's default). */
+export const DEFAULT_CLI_PORT = 3001
+/** Default maximum payload of one frame, in bytes (ws's own default is 100 MiB; a test mock needs less). */
+export const DEFAULT_MAX_PAYLOAD = 16 * 1024 * 1024
+/** Default number of frames kept in a transcript before the oldest are dropped. */
+export const DEFAULT_MAX_TRANSCRIPT = 100_000
+/** Close code sent to every client when a mock is closed. */
+export const CLOSE_GOING_AWAY = 1001
+/** Close code used when an upstream (proxy) fails. */
+export const CLOSE_BAD_GATEWAY = 1014
+/** Close code used when the server is over a connection limit. */
+export const CLOSE_TRY_AGAIN_LATER = 1013
+/** Time a closing connection is given to finish its close handshake before it is terminated. */
+export const CLOSE_HANDSHAKE_TIMEOUT_MS = 1000
+/** Number of transcript frames shown in a strict-mode failure report. */
+export const FAILURE_TRANSCRIPT_FRAMES = 20

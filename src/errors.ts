@@ -1,0 +1,85 @@
+/** Stable codes carried by every error this library throws. */
+export type MockWsErrorCode =
+  | 'WSM_REPLAY_PARSE'
+  | 'WSM_TEMPLATE'
+  | 'WSM_SCENARIO'
+  | 'WSM_STRICT_FAILURES'
+  | 'WSM_TIMEOUT'
+  | 'WSM_SERVER_START'
+  | 'WSM_CLOSED'
+  | 'WSM_PROXY'
+  | 'WSM_AI'
+  | 'WSM_CONFIG'
+
+/**
+ * Base class of every error thrown by mockforge-ws; `code` is stable across versions.
+ * @example
+ * try { await mockWs().replay('bad.jsonl') } catch (e) { if (e instanceof MockWsError) console.log(e.code) }
+ */
+export class MockWsError extends Error {
+  readonly code: MockWsErrorCode
+  constructor(code: MockWsErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options)
+    this.name = 'MockWsError'
+    this.code = code
+  }
+}
+
+/** One problem found in a replay file or entry list. */
+export interface ReplayIssue {
+  /** File name, or `<inline>` for text and entry arrays. */
+  file: string
+  /** 1-based line number. */
+  line: number
+  /** 1-based column number. */
+  column: number
+  message: string
+}
+
+/**
+ * Thrown when a replay file or entry list is invalid; lists every problem as `file:line:column: message`.
+ * @example
+ * try { parseReplay('{"ts":-1}', { file: 'a.jsonl' }) } catch (e) { (e as ReplayParseError).issues }
+ */
+export class ReplayParseError extends MockWsError {
+  readonly issues: readonly ReplayIssue[]
+  constructor(issues: readonly ReplayIssue[]) {
+    const first = issues[0]
+    const where = first ? first.file : 'replay'
+    const lines = issues.map((i) => `  ${i.file}:${i.line}:${i.column}: ${i.message}`)
+    super(
+      'WSM_REPLAY_PARSE',
+      `Failed to load replay ${where}: ${issues.length} problem${issues.length === 1 ? '' : 's'} found.\n${lines.join('\n')}`,
+    )
+    this.name = 'ReplayParseError'
+    this.issues = issues
+  }
+}
+
+/**
+ * Thrown when a template has an unknown or malformed token; `index` is the 0-based offset in the text.
+ * @example
+ * try { expandTokens('{{nope}}') } catch (e) { (e as TemplateError).index === 0 }
+ */
+export class TemplateError extends MockWsError {
+  readonly index: number
+  readonly token: string
+  constructor(message: string, token: string, index: number) {
+    super('WSM_TEMPLATE', message)
+    this.name = 'TemplateError'
+    this.token = token
+    this.index = index
+  }
+}
+
+/**
+ * Thrown when a wait (`nextMessage`, `nextConnection`, a matcher) runs out of time.
+ * @example
+ * await ws.nextMessage({ timeout: 100 }).catch((e) => e instanceof MockWsTimeoutError)
+ */
+export class MockWsTimeoutError extends MockWsError {
+  constructor(message: string) {
+    super('WSM_TIMEOUT', message)
+    this.name = 'MockWsTimeoutError'
+  }
+}

@@ -1,0 +1,72 @@
+import type { CompiledTemplate } from '../template/compile.js'
+
+/** Close instruction of an `out` entry. */
+export interface ReplayClose {
+  code?: number
+  reason?: string
+}
+
+/**
+ * One line of a replay file (JSON Lines, compatible with MockForge replay files).
+ * @example
+ * const entry: ReplayEntry = { ts: 0, dir: 'out', text: '{"type":"hello"}' }
+ */
+export interface ReplayEntry {
+  /** ms offset from the start of the connection (>= 0, non-decreasing). */
+  ts: number
+  /** `out`: the server sends; `in`: the client is expected to send. */
+  dir: 'in' | 'out'
+  /** Message content; template tokens are expanded for `out` entries. */
+  text?: string
+  /** Base64 content of a binary frame, instead of `text`. */
+  binary?: string
+  /** Regex (JS syntax, no slashes): wait for a matching client message before this entry. */
+  waitFor?: string
+  /** On `in` entries: regex the client message must match (instead of exact `text`). */
+  match?: string
+  /** How long this entry's wait may take (default: the `timeoutMs` option). */
+  timeoutMs?: number
+  /** On `out` entries: close the connection here. */
+  close?: ReplayClose
+}
+
+/** Where a step came from, for error and failure messages. */
+export interface StepOrigin {
+  /** File name or `<inline>`. */
+  file: string
+  /** 1-based line in the file (or 1-based index in an entry array). */
+  line: number
+  /** Human description, e.g. `expect({"type":"ack"})` for scenario steps. */
+  description?: string
+}
+
+/**
+ * A validated, compiled replay entry: regexes compiled, templates parsed, base64 decoded.
+ * The player is the only consumer.
+ */
+export interface PlayStep {
+  /** 0-based index of the step in its replay. */
+  index: number
+  origin: StepOrigin
+  ts: number
+  dir: 'in' | 'out'
+  text?: string
+  /** Compiled template of `text` for `out` entries when templates are expanded. */
+  template?: CompiledTemplate
+  binary?: Uint8Array
+  waitFor?: RegExp
+  match?: RegExp
+  timeoutMs?: number
+  close?: ReplayClose
+  /** The entry as written, for serialization back to JSONL. */
+  entry: ReplayEntry
+}
+
+/** A replay ready to play. */
+export interface CompiledReplay {
+  /** File name or `<inline>`. */
+  source: string
+  steps: readonly PlayStep[]
+  /** True when some step uses `{{faker.*}}` tokens (faker must be loaded before playing). */
+  usesFaker: boolean
+}
