@@ -56,6 +56,11 @@ export interface PlayStep {
   binary?: Uint8Array
   waitFor?: RegExp
   match?: RegExp
+  /**
+   * In-memory matcher of an `in` step built by the scenario builder (JSON subset, predicate).
+   * When present it decides the match; `match`/`text` remain the serializable form.
+   */
+  predicate?: (text: string) => boolean
   timeoutMs?: number
   close?: ReplayClose
   /** The entry as written, for serialization back to JSONL. */

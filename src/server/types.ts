@@ -1,0 +1,54 @@
+import type { StepOrigin } from '../replay/types.js'
+
+/** A close frame seen in a transcript. */
+export interface TranscriptClose {
+  code: number
+  reason: string
+}
+
+/**
+ * One frame of a mock's traffic, either way.
+ * @example
+ * ws.transcript.filter((f) => f.dir === 'in').map((f) => f.text)
+ */
+export interface TranscriptFrame {
+  /** Id of the connection (1-based, in order of arrival). */
+  connection: number
+  /** ms since that connection opened. */
+  ts: number
+  /** `in`: client → server; `out`: server → client. */
+  dir: 'in' | 'out'
+  text?: string
+  binary?: Uint8Array
+  close?: TranscriptClose
+}
+
+/** Kinds of scenario failure. */
+export type FailureKind =
+  | 'unexpected-message'
+  | 'wait-timeout'
+  | 'closed-with-steps-left'
+  | 'send-failed'
+
+/**
+ * Something a scenario expected that did not happen, recorded in `ws.failures`.
+ * @example
+ * expect(ws.failures).toEqual([])
+ */
+export interface ScenarioFailure {
+  kind: FailureKind
+  /** Connection id. */
+  connection: number
+  /** 1-based step number in the replay/scenario. */
+  step: number
+  /** Where the step came from (file:line or builder call). */
+  origin?: StepOrigin
+  /** What the step expected, human readable. */
+  expected: string
+  /** What arrived instead (message text, `(nothing)`, `close 1000`, …). */
+  actual: string
+  /** ms since the connection opened. */
+  ts: number
+  /** One-line summary. */
+  message: string
+}
