@@ -1,16 +1,365 @@
-import type { TemplateContext } from './context.js'
+import { randomUUID } from 'node:crypto'
+import { v4 as uuidV4 } from 'uuid'
+import { TemplateError } from '../errors.js'
+import type { FakerLike, TemplateContext } from './context.js'
+import { isCryptoRandom } from './random.js'
+
+/** Kind of a template token. */
+export type TemplateTokenKind =
+  | 'uuid'
+  | 'now'
+  | 'randInt'
+  | 'randFloat'
+  | 'seq'
+  | 'lastMessage'
+  | 'match'
+  | 'faker'
+
+/** One token found in a template. */
+export interface TemplateToken {
+  readonly kind: TemplateTokenKind
+  /** The token as written, braces included, e.g. `{{ now+1m }}`. */
+  readonly raw: string
+  /** 0-based offset of its `{{` in the template text. */
+  readonly index: number
+}
+
+/** One problem found in a template: the offset of its `{{` and a "cause. hint" message. */
+export interface TemplateIssue {
+  /** 0-based offset of the offending `{{` in the text. */
+  readonly index: number
+  /** The token as written, braces included. */
+  readonly token: string
+  readonly message: string
+}
+
+/** Options of `compileTemplate` and `findTemplateIssues`. */
+export interface CompileTemplateOptions {
+  /** When given, every `{{faker.PATH}}` must resolve to a function on it, checked at compile time. */
+  faker?: FakerLike
+}
 
 /** A template parsed once and rendered many times. */
 export interface CompiledTemplate {
   readonly source: string
-  /** True when the text has no tokens (render returns `source`). */
+  /** True when rendering always returns `source` unchanged (no tokens and no `\{{` escapes). */
   readonly isStatic: boolean
   /** True when some token is `{{faker.*}}`. */
   readonly usesFaker: boolean
+  /** The tokens in order of appearance. */
+  readonly tokens: readonly TemplateToken[]
   render(ctx: TemplateContext): string
 }
 
-// STUB: replaced by the template engine work. Throws TemplateError (with `index`) on unknown tokens.
-export function compileTemplate(_text: string): CompiledTemplate {
-  throw new Error('compileTemplate: not implemented yet')
+type Renderer = (ctx: TemplateContext) => string
+
+interface Part {
+  readonly render: Renderer
+  /** Literal text that follows the token, up to the next token. */
+  readonly after: string
+}
+
+interface Problem {
+  index: number
+  token: string
+  cause: string
+  hint: string
+}
+
+interface Scanned {
+  head: string
+  parts: Part[]
+  tokens: TemplateToken[]
+  problems: Problem[]
+}
+
+const OPEN = '{{'
+const CLOSE = '}}'
+const BACKSLASH = 0x5c
+/** Longest token shown verbatim in an error message; longer ones are shortened. */
+const MAX_SHOWN_TOKEN_LENGTH = 60
+const MS_PER_UNIT: Readonly<Record<string, number>> = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }
+/** Largest offset `Date` can represent (±100,000,000 days). */
+const MAX_DATE_OFFSET_MS = 8.64e15
+const FORBIDDEN_PATH_SEGMENTS = new Set(['__proto__', 'prototype', 'constructor'])
+
+const KNOWN_TOKENS =
+  'Known tokens: {{uuid}}, {{now}}, {{now+30s}} / {{now-1d}} (s, m, h, d), {{randInt MIN MAX}}, ' +
+  '{{randFloat MIN MAX}}, {{seq}}, {{lastMessage}}, {{match.NAME}}, {{faker.MODULE.METHOD}}; ' +
+  'write \\{{ for a literal {{.'
+const SUGGESTIONS: Readonly<Record<string, string>> = {
+  uuid: 'uuid',
+  now: 'now',
+  seq: 'seq',
+  lastmessage: 'lastMessage',
+  randint: 'randInt MIN MAX',
+  randfloat: 'randFloat MIN MAX',
+}
+
+const NOW_OFFSET = /^now\s*([+-])\s*(\d+)\s*([smhd])$/
+const INTEGER = /^[+-]?\d+$/
+const DECIMAL = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/
+const IDENTIFIER = /^[A-Za-z_$][\w$]*$/
+
+/**
+ * Parses a template once into literal text and token renderers; throws `TemplateError` on the first bad token.
+ * @example
+ * const t = compileTemplate('{"id":"{{uuid}}","n":{{seq}}}')
+ * t.render(createTemplateContext()) // '{"id":"…","n":1}'
+ */
+export function compileTemplate(text: string, opts: CompileTemplateOptions = {}): CompiledTemplate {
+  const { head, parts, tokens, problems } = scan(text, opts)
+  const first = problems[0]
+  if (first !== undefined) {
+    throw new TemplateError(
+      `Failed to compile template: ${first.cause} at offset ${first.index}. ${first.hint}`,
+      first.token,
+      first.index,
+    )
+  }
+  const usesFaker = tokens.some((t) => t.kind === 'faker')
+  if (parts.length === 0) {
+    return { source: text, isStatic: head === text, usesFaker, tokens, render: () => head }
+  }
+  return {
+    source: text,
+    isStatic: false,
+    usesFaker,
+    tokens,
+    render(ctx: TemplateContext): string {
+      let out = head
+      for (const part of parts) out += part.render(ctx) + part.after
+      return out
+    },
+  }
+}
+
+/**
+ * Lists every problem in a template (offset and message) instead of stopping at the first one.
+ * @example
+ * findTemplateIssues('{{nope}} {{randInt 5 1}}').map((i) => i.index) // [0, 9]
+ */
+export function findTemplateIssues(text: string, opts: CompileTemplateOptions = {}): TemplateIssue[] {
+  return scan(text, opts).problems.map((p) => ({
+    index: p.index,
+    token: p.token,
+    message: `${p.cause}. ${p.hint}`,
+  }))
+}
+
+function scan(text: string, opts: CompileTemplateOptions): Scanned {
+  const parts: Part[] = []
+  const tokens: TemplateToken[] = []
+  const problems: Problem[] = []
+  let head = ''
+  // Literal text is collected into `lit` and attached to the previous token (or `head`).
+  let lit = ''
+  const flush = (): void => {
+    const last = parts.pop()
+    if (last === undefined) head = lit
+    else parts.push({ render: last.render, after: lit })
+    lit = ''
+  }
+
+  let i = 0
+  for (;;) {
+    const open = text.indexOf(OPEN, i)
+    if (open === -1) break
+    if (open > 0 && text.charCodeAt(open - 1) === BACKSLASH) {
+      lit += text.slice(i, open - 1) + OPEN
+      i = open + OPEN.length
+      continue
+    }
+    const close = text.indexOf(CLOSE, open + OPEN.length)
+    if (close === -1) break
+    // A later `{{` before the `}}` (as in `{{{uuid}}}` or `{{ {{seq}}`) starts the real token.
+    const inner = text.indexOf(OPEN, open + 1)
+    if (inner !== -1 && inner < close) {
+      const cut = text.charCodeAt(inner - 1) === BACKSLASH ? inner - 1 : inner
+      lit += text.slice(i, cut)
+      i = cut
+      continue
+    }
+
+    lit += text.slice(i, open)
+    const end = close + CLOSE.length
+    const raw = text.slice(open, end)
+    const parsed = parseToken(text.slice(open + OPEN.length, close).trim(), raw, open, opts)
+    if ('cause' in parsed) {
+      problems.push({ index: open, token: raw, cause: parsed.cause, hint: parsed.hint })
+    } else {
+      flush()
+      parts.push({ render: parsed.render, after: '' })
+      tokens.push({ kind: parsed.kind, raw, index: open })
+    }
+    i = end
+  }
+  lit += text.slice(i)
+  flush()
+  return { head, parts, tokens, problems }
+}
+
+type Parsed = { kind: TemplateTokenKind; render: Renderer } | { cause: string; hint: string }
+
+function parseToken(body: string, raw: string, index: number, opts: CompileTemplateOptions): Parsed {
+  const shown = show(raw)
+  switch (body) {
+    case 'uuid':
+      return { kind: 'uuid', render: renderUuid }
+    case 'now':
+      return { kind: 'now', render: (ctx) => new Date(ctx.now()).toISOString() }
+    case 'seq':
+      return { kind: 'seq', render: (ctx) => String(ctx.nextSeq()) }
+    case 'lastMessage':
+      return { kind: 'lastMessage', render: (ctx) => ctx.lastMessage ?? '' }
+    case '':
+      return { cause: `empty token ${shown}`, hint: KNOWN_TOKENS }
+  }
+
+  const name = body.split(/\s/, 1)[0] ?? ''
+  if (name === 'randInt' || name === 'randFloat') return parseRange(name, body, shown)
+  if (/^now[\s+-]/.test(body)) return parseNowOffset(body, shown)
+  if (body.startsWith('match.')) return parseMatch(body.slice('match.'.length), shown)
+  if (body.startsWith('faker.')) return parseFaker(body.slice('faker.'.length), raw, index, shown, opts)
+
+  const suggestion = SUGGESTIONS[body.toLowerCase()]
+  return {
+    cause: `unknown token ${shown}`,
+    hint: suggestion === undefined ? KNOWN_TOKENS : `Did you mean {{${suggestion}}}? ${KNOWN_TOKENS}`,
+  }
+}
+
+function parseNowOffset(body: string, shown: string): Parsed {
+  const m = NOW_OFFSET.exec(body)
+  const amount = m ? Number(m[2]) * (MS_PER_UNIT[m[3] ?? ''] ?? Number.NaN) : Number.NaN
+  if (!m || !(amount <= MAX_DATE_OFFSET_MS)) {
+    return {
+      cause: `bad time offset in ${shown}`,
+      hint: 'Write now, then + or -, a whole number and one of s, m, h, d, e.g. {{now+30s}} or {{now-2h}}.',
+    }
+  }
+  const offsetMs = m[1] === '-' ? -amount : amount
+  return { kind: 'now', render: (ctx) => new Date(ctx.now() + offsetMs).toISOString() }
+}
+
+function parseRange(name: 'randInt' | 'randFloat', body: string, shown: string): Parsed {
+  const args = body.split(/\s+/).slice(1)
+  const isInt = name === 'randInt'
+  const example = isInt ? '{{randInt 1 100}}' : '{{randFloat 0 1.5}}'
+  const [a, b] = args
+  if (args.length !== 2 || a === undefined || b === undefined || !(isInt ? INTEGER : DECIMAL).test(a) || !(isInt ? INTEGER : DECIMAL).test(b)) {
+    return {
+      cause: `${shown} needs two ${isInt ? 'integers' : 'numbers'} MIN MAX`,
+      hint: `Write e.g. ${example}; negative bounds are allowed.`,
+    }
+  }
+  const min = Number(a)
+  const max = Number(b)
+  if (isInt ? !Number.isSafeInteger(min) || !Number.isSafeInteger(max) : !Number.isFinite(min) || !Number.isFinite(max)) {
+    return {
+      cause: `${shown} has a bound outside the representable range`,
+      hint: `Use bounds between ${-Number.MAX_SAFE_INTEGER} and ${Number.MAX_SAFE_INTEGER}, e.g. ${example}.`,
+    }
+  }
+  if (min > max) {
+    return { cause: `${shown} has MIN ${a} greater than MAX ${b}`, hint: `Swap the bounds: {{${name} ${b} ${a}}}.` }
+  }
+  if (isInt) return { kind: 'randInt', render: (ctx) => String(ctx.random.int(min, max)) }
+  const span = max - min
+  return { kind: 'randFloat', render: (ctx) => String(min + ctx.random.next() * span) }
+}
+
+function parseMatch(name: string, shown: string): Parsed {
+  if (!IDENTIFIER.test(name)) {
+    return {
+      cause: name === '' ? `${shown} needs a group name` : `${shown} has an invalid group name "${name}"`,
+      hint: 'Write {{match.NAME}} where NAME is a named group (?<NAME>...) of the last waitFor/match regex, e.g. {{match.id}}.',
+    }
+  }
+  return {
+    kind: 'match',
+    render: (ctx) => {
+      const groups = ctx.match
+      // Own properties only: a group called `constructor` must not render Object's constructor.
+      return groups !== undefined && Object.hasOwn(groups, name) ? (groups[name] ?? '') : ''
+    },
+  }
+}
+
+function parseFaker(path: string, raw: string, index: number, shown: string, opts: CompileTemplateOptions): Parsed {
+  const segments = path.split('.')
+  if (segments.length < 2 || segments.some((s) => !IDENTIFIER.test(s) || FORBIDDEN_PATH_SEGMENTS.has(s))) {
+    return {
+      cause: `${shown} needs a faker path MODULE.METHOD`,
+      hint: 'Write e.g. {{faker.person.fullName}} or {{faker.internet.email}}.',
+    }
+  }
+  if (opts.faker !== undefined && resolveFaker(opts.faker, segments) === undefined) {
+    return {
+      cause: `${shown} names faker.${path}, which is not a function of the given faker`,
+      hint: 'Check the path against the @faker-js/faker API, e.g. {{faker.person.fullName}}.',
+    }
+  }
+
+  let cachedFaker: FakerLike | undefined
+  let call: () => unknown = () => undefined
+  return {
+    kind: 'faker',
+    render: (ctx) => {
+      const faker = ctx.faker
+      if (faker === undefined) {
+        throw new TemplateError(
+          `Failed to render template: ${shown} at offset ${index} needs faker, but faker must be loaded first. ` +
+            'Load it with `await loadFaker(seed)` and pass it as the context faker (npm i -D @faker-js/faker).',
+          raw,
+          index,
+        )
+      }
+      // Resolve once per faker instance; rendering then costs one call.
+      if (faker !== cachedFaker) {
+        const resolved = resolveFaker(faker, segments)
+        if (resolved === undefined) {
+          throw new TemplateError(
+            `Failed to render template: ${shown} at offset ${index} names faker.${path}, which is not a function of the loaded faker. ` +
+              'Check the path against the @faker-js/faker API, e.g. {{faker.person.fullName}}.',
+            raw,
+            index,
+          )
+        }
+        call = resolved
+        cachedFaker = faker
+      }
+      return fakerValueToString(call())
+    },
+  }
+}
+
+function resolveFaker(faker: FakerLike, segments: readonly string[]): (() => unknown) | undefined {
+  let owner: unknown = undefined
+  let value: unknown = faker
+  for (const segment of segments) {
+    if (value === null || (typeof value !== 'object' && typeof value !== 'function')) return undefined
+    owner = value
+    value = (value as Record<string, unknown>)[segment]
+  }
+  if (typeof value !== 'function') return undefined
+  const fn = value as (this: unknown) => unknown
+  // Faker methods read their module through `this`, so keep the owner bound.
+  return () => fn.call(owner)
+}
+
+function fakerValueToString(value: unknown): string {
+  if (typeof value === 'string') return value
+  if (value instanceof Date) return value.toISOString()
+  if (typeof value === 'object' && value !== null) return JSON.stringify(value)
+  return String(value)
+}
+
+function renderUuid(ctx: TemplateContext): string {
+  const random = ctx.random
+  return isCryptoRandom(random) ? randomUUID() : uuidV4({ random: random.bytes(16) })
+}
+
+function show(raw: string): string {
+  return raw.length <= MAX_SHOWN_TOKEN_LENGTH ? raw : `${raw.slice(0, MAX_SHOWN_TOKEN_LENGTH - 3)}…}}`
 }
