@@ -1,0 +1,144 @@
+import type { IncomingMessage } from 'node:http'
+import { performance } from 'node:perf_hooks'
+import { SpanStatusCode } from '@opentelemetry/api'
+import type { Span } from '@opentelemetry/api'
+import type { EngineObserver, ObservedConnection } from '../server/observer.js'
+import {
+  closeStatusOf,
+  recordConnectionClosed,
+  recordConnectionOpened,
+  recordError,
+  recordMessage,
+} from './metrics.js'
+import {
+  WS_ATTR,
+  createWsConnectionSpan,
+  createWsMessageSpan,
+  recordWsConnectionSuccess,
+  recordWsError,
+  recordWsMessageSuccess,
+} from './tracing.js'
+
+interface ConnectionState {
+  /** Only set when a tracer provider was registered at open and the span is sampled. */
+  span: Span | undefined
+  openedAt: number
+  sent: number
+  received: number
+  errored: boolean
+}
+
+const MS_PER_SECOND = 1000
+
+/**
+ * Creates the observer that turns engine events into spans and Prometheus metrics: a
+ * `WS Connect {path}` span per connection (ended on close with counts, duration and close code),
+ * a `WS Message {direction}` child span per frame, and the `mockforge_ws_*` metrics. Hooks never
+ * throw; a failure inside one is swallowed and counted in `mockforge_ws_errors_total{kind="telemetry"}`.
+ * @example
+ * const observer = createTelemetryObserver()
+ * observer.connectionOpened?.(conn)
+ * observer.message?.(conn, 'in', 5, false)
+ * observer.connectionClosed?.(conn, 1000, '')
+ */
+export function createTelemetryObserver(): EngineObserver {
+  // Keyed by the engine's connection object; a WeakMap so a connection the engine forgets to
+  // report closed cannot leak its span.
+  const connections = new WeakMap<ObservedConnection, ConnectionState>()
+
+  function swallow(): void {
+    try {
+      recordError('telemetry')
+    } catch {
+      // Counting the failure failed too; the server must keep running regardless.
+    }
+  }
+
+  return {
+    connectionOpened(conn: ObservedConnection): void {
+      try {
+        if (connections.has(conn)) return
+        recordConnectionOpened()
+        const span = createWsConnectionSpan(conn)
+        // An unsampled (or no-op) connection span means its messages would be unsampled too:
+        // skip per-message span work for it entirely.
+        const state: ConnectionState = {
+          span: span.isRecording() ? span : undefined,
+          openedAt: performance.now(),
+          sent: 0,
+          received: 0,
+          errored: false,
+        }
+        if (state.span && conn.protocol) state.span.setAttribute(WS_ATTR.subprotocol, conn.protocol)
+        connections.set(conn, state)
+      } catch {
+        swallow()
+      }
+    },
+
+    message(conn: ObservedConnection, dir: 'in' | 'out', size: number, binary: boolean): void {
+      try {
+        recordMessage(dir)
+        const state = connections.get(conn)
+        if (!state) return
+        if (dir === 'in') state.received++
+        else state.sent++
+        if (!state.span) return
+        const span = createWsMessageSpan(size, dir, state.span, binary ? 'binary' : 'text')
+        recordWsMessageSuccess(span, size)
+        span.end()
+      } catch {
+        swallow()
+      }
+    },
+
+    connectionError(conn: ObservedConnection, error: Error): void {
+      try {
+        recordError('connection')
+        const state = connections.get(conn)
+        if (!state) return
+        state.errored = true
+        if (state.span) recordWsError(state.span, error)
+      } catch {
+        swallow()
+      }
+    },
+
+    connectionClosed(conn: ObservedConnection, code: number, reason: string): void {
+      try {
+        const state = connections.get(conn)
+        if (!state) return
+        connections.delete(conn)
+        const durationMs = performance.now() - state.openedAt
+        const status = closeStatusOf(code, state.errored)
+        recordConnectionClosed(durationMs / MS_PER_SECOND, status)
+        const span = state.span
+        if (!span) return
+        span.setAttributes({
+          [WS_ATTR.messagesSent]: state.sent,
+          [WS_ATTR.messagesReceived]: state.received,
+          [WS_ATTR.durationMs]: durationMs,
+          [WS_ATTR.closeCode]: code,
+        })
+        if (reason) span.setAttribute(WS_ATTR.closeReason, reason)
+        if (status === 'normal') recordWsConnectionSuccess(span)
+        span.end()
+      } catch {
+        swallow()
+      }
+    },
+
+    handshakeRejected(request: IncomingMessage, status: number): void {
+      try {
+        recordError('handshake')
+        const span = createWsConnectionSpan(request)
+        if (!span.isRecording()) return
+        span.setAttribute(WS_ATTR.httpStatus, status)
+        span.setStatus({ code: SpanStatusCode.ERROR, message: `Upgrade rejected with HTTP ${status}` })
+        span.end()
+      } catch {
+        swallow()
+      }
+    },
+  }
+}

@@ -1,0 +1,235 @@
+import type { IncomingHttpHeaders, IncomingMessage } from 'node:http'
+import {
+  INVALID_SPAN_CONTEXT,
+  ROOT_CONTEXT,
+  SpanKind,
+  SpanStatusCode,
+  TraceFlags,
+  context,
+  createTraceState,
+  propagation,
+  trace,
+} from '@opentelemetry/api'
+import type { Context, Span, SpanContext, Tracer, TracerProvider } from '@opentelemetry/api'
+
+/** Instrumentation scope name of every span mockforge-ws creates. */
+export const TRACER_NAME = 'mockforge-ws'
+
+/** Span attribute keys set by mockforge-ws (kept in one place so docs and tests agree). */
+export const WS_ATTR = {
+  path: 'ws.path',
+  protocolName: 'network.protocol.name',
+  subprotocol: 'ws.subprotocol',
+  direction: 'ws.direction',
+  messageType: 'ws.message.type',
+  messageSize: 'ws.message.size',
+  messagesSent: 'ws.messages.sent',
+  messagesReceived: 'ws.messages.received',
+  durationMs: 'ws.duration_ms',
+  closeCode: 'ws.close.code',
+  closeReason: 'ws.close.reason',
+  httpStatus: 'http.response.status_code',
+  errorType: 'error.type',
+} as const
+
+/** Anything carrying the upgrade request's URL and headers (a real `IncomingMessage` qualifies). */
+export type WsRequestLike = IncomingMessage | { url?: string; headers?: IncomingHttpHeaders }
+
+/** Where a message span hangs: its parent span, or a context holding one. */
+export type WsSpanParent = Span | Context
+
+// A span that records nothing, handed out when no tracer provider is registered. Its methods are
+// no-ops that return itself, so one shared instance is safe and costs no allocation per call.
+const NOOP_SPAN: Span = trace.wrapSpanContext(INVALID_SPAN_CONTEXT)
+
+/** The global ProxyTracerProvider of @opentelemetry/api, seen structurally (any API copy). */
+interface DelegatingProvider extends TracerProvider {
+  getDelegate?(): TracerProvider
+  getDelegateTracer?(name: string): Tracer | undefined
+}
+
+// The global provider is always a ProxyTracerProvider whose delegate changes when the user calls
+// `trace.setGlobalTracerProvider()` (or `trace.disable()`). Keying the cache on the delegate makes
+// the check two property reads per call while still picking up a provider registered after
+// this module was imported.
+let cachedDelegate: TracerProvider | undefined
+let cachedTracer: Tracer | undefined
+
+/**
+ * The tracer of the registered tracer provider, or `undefined` when none is registered (the
+ * signal to skip span work entirely).
+ * @example
+ * if (activeTracer()) span = createWsConnectionSpan(req)
+ */
+export function activeTracer(): Tracer | undefined {
+  const provider = trace.getTracerProvider() as DelegatingProvider
+  const delegate = typeof provider.getDelegate === 'function' ? provider.getDelegate() : provider
+  if (delegate !== cachedDelegate) {
+    cachedDelegate = delegate
+    // getDelegateTracer is undefined exactly when no real provider sits behind the proxy,
+    // whichever copy of @opentelemetry/api registered the global.
+    cachedTracer =
+      typeof provider.getDelegateTracer === 'function'
+        ? provider.getDelegateTracer(TRACER_NAME)
+        : provider.getTracer(TRACER_NAME)
+  }
+  return cachedTracer
+}
+
+/**
+ * Whether a tracer provider is registered, i.e. whether mockforge-ws creates real spans.
+ * @example
+ * if (!isTracingEnabled()) console.log('spans are no-ops')
+ */
+export function isTracingEnabled(): boolean {
+  return activeTracer() !== undefined
+}
+
+const TRACEPARENT_RE = /^([0-9a-f]{2})-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})(-.*)?$/
+const ALL_ZERO_TRACE_ID = '0'.repeat(32)
+const ALL_ZERO_SPAN_ID = '0'.repeat(16)
+
+function firstHeader(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value[0] : value
+}
+
+/**
+ * Parses a W3C `traceparent` header into a remote span context; `undefined` when it is missing
+ * or invalid (bad shape, version `ff`, extra fields on version `00`, all-zero ids).
+ * @example
+ * parseTraceparent('00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01')?.traceId
+ */
+export function parseTraceparent(header: string | undefined, tracestate?: string): SpanContext | undefined {
+  if (header === undefined) return undefined
+  const match = TRACEPARENT_RE.exec(header.trim())
+  if (!match) return undefined
+  const [, version, traceId, spanId, flags, rest] = match
+  if (version === undefined || traceId === undefined || spanId === undefined || flags === undefined) return undefined
+  if (version === 'ff' || (version === '00' && rest !== undefined)) return undefined
+  if (traceId === ALL_ZERO_TRACE_ID || spanId === ALL_ZERO_SPAN_ID) return undefined
+  const spanContext: SpanContext = {
+    traceId,
+    spanId,
+    traceFlags: Number.parseInt(flags, 16) & TraceFlags.SAMPLED,
+    isRemote: true,
+  }
+  if (tracestate) spanContext.traceState = createTraceState(tracestate)
+  return spanContext
+}
+
+/**
+ * The context an incoming upgrade request's spans hang under: the globally registered
+ * propagator's view of its headers when the user registered one, otherwise the request's own
+ * `traceparent`/`tracestate` parsed here, otherwise the root context.
+ * @example
+ * const parent = extractWsParentContext(req)
+ */
+export function extractWsParentContext(request: WsRequestLike): Context {
+  const headers = request.headers ?? {}
+  // A registered propagator announces the headers it reads; the default no-op one reads none.
+  if (propagation.fields().length > 0) return propagation.extract(ROOT_CONTEXT, headers)
+  const parent = parseTraceparent(firstHeader(headers.traceparent), firstHeader(headers.tracestate))
+  return parent ? trace.setSpanContext(ROOT_CONTEXT, parent) : ROOT_CONTEXT
+}
+
+function pathOf(url: string | undefined): string {
+  if (!url) return '/'
+  const query = url.indexOf('?')
+  return query === -1 ? url : url.slice(0, query)
+}
+
+/**
+ * Starts the span of one WebSocket connection, named `WS Connect {path}`, with the request's W3C
+ * `traceparent` (or the registered propagator's headers) as parent; a no-op span when no tracer
+ * provider is registered. End it yourself with `span.end()`.
+ * @example
+ * server.on('upgrade', (req) => {
+ *   const span = createWsConnectionSpan(req)
+ *   recordWsConnectionSuccess(span)
+ *   span.end()
+ * })
+ */
+export function createWsConnectionSpan(request: WsRequestLike): Span {
+  const tracer = activeTracer()
+  if (!tracer) return NOOP_SPAN
+  const path = pathOf(request.url)
+  return tracer.startSpan(
+    `WS Connect ${path}`,
+    {
+      kind: SpanKind.SERVER,
+      attributes: { [WS_ATTR.path]: path, [WS_ATTR.protocolName]: 'websocket' },
+    },
+    extractWsParentContext(request),
+  )
+}
+
+function isSpan(parent: WsSpanParent): parent is Span {
+  return typeof (parent as Partial<Span>).spanContext === 'function'
+}
+
+/**
+ * Starts the span of one WebSocket message, named `WS Message {direction}`, as a child of
+ * `parent` (a span or context; default: the active context); a no-op span when no tracer
+ * provider is registered. End it yourself with `span.end()`.
+ * @example
+ * const span = createWsMessageSpan(data.length, 'in', connectionSpan, 'text')
+ * recordWsMessageSuccess(span, data.length)
+ * span.end()
+ */
+export function createWsMessageSpan(
+  size: number,
+  direction: 'in' | 'out',
+  parent?: WsSpanParent,
+  type?: 'text' | 'binary',
+): Span {
+  const tracer = activeTracer()
+  if (!tracer) return NOOP_SPAN
+  const parentContext =
+    parent === undefined ? context.active() : isSpan(parent) ? trace.setSpan(ROOT_CONTEXT, parent) : parent
+  const span = tracer.startSpan(
+    `WS Message ${direction}`,
+    {
+      kind: direction === 'in' ? SpanKind.CONSUMER : SpanKind.PRODUCER,
+      attributes: { [WS_ATTR.direction]: direction, [WS_ATTR.messageSize]: size },
+    },
+    parentContext,
+  )
+  if (type !== undefined) span.setAttribute(WS_ATTR.messageType, type)
+  return span
+}
+
+/**
+ * Marks a connection span as successful (status OK, which later status changes cannot undo).
+ * The span is not ended.
+ * @example
+ * recordWsConnectionSuccess(span)
+ * span.end()
+ */
+export function recordWsConnectionSuccess(span: Span): void {
+  span.setStatus({ code: SpanStatusCode.OK })
+}
+
+/**
+ * Marks a message span as successful and records the size processed (`ws.message.size`).
+ * The span is not ended.
+ * @example
+ * recordWsMessageSuccess(span, 42)
+ * span.end()
+ */
+export function recordWsMessageSuccess(span: Span, size: number): void {
+  span.setAttribute(WS_ATTR.messageSize, size)
+  span.setStatus({ code: SpanStatusCode.OK })
+}
+
+/**
+ * Records an error on a span: an `exception` event, `error.type`, and status ERROR with the
+ * error's message. The span is not ended.
+ * @example
+ * socket.on('error', (err) => recordWsError(span, err))
+ */
+export function recordWsError(span: Span, error: string | Error): void {
+  const message = typeof error === 'string' ? error : error.message
+  span.recordException(error)
+  span.setAttribute(WS_ATTR.errorType, typeof error === 'string' ? 'Error' : error.name || 'Error')
+  span.setStatus({ code: SpanStatusCode.ERROR, message })
+}
