@@ -62,7 +62,10 @@ interface Part {
 interface Problem {
   index: number
   token: string
-  cause: string
+  /** What is wrong, e.g. `unknown token {{x}}` or `{{randInt 5 1}}`. */
+  subject: string
+  /** Optional continuation after "at offset N", e.g. `has MIN 5 greater than MAX 1`. */
+  detail: string
   hint: string
 }
 
@@ -112,7 +115,7 @@ export function compileTemplate(text: string, opts: CompileTemplateOptions = {})
   const first = problems[0]
   if (first !== undefined) {
     throw new TemplateError(
-      `Failed to compile template: ${first.cause} at offset ${first.index}. ${first.hint}`,
+      `Failed to compile template: ${first.subject} at offset ${first.index}${first.detail && ` ${first.detail}`}. ${first.hint}`,
       first.token,
       first.index,
     )
@@ -143,7 +146,7 @@ export function findTemplateIssues(text: string, opts: CompileTemplateOptions = 
   return scan(text, opts).problems.map((p) => ({
     index: p.index,
     token: p.token,
-    message: `${p.cause}. ${p.hint}`,
+    message: `${p.subject}${p.detail && ` ${p.detail}`}. ${p.hint}`,
   }))
 }
 
@@ -185,8 +188,8 @@ function scan(text: string, opts: CompileTemplateOptions): Scanned {
     const end = close + CLOSE.length
     const raw = text.slice(open, end)
     const parsed = parseToken(text.slice(open + OPEN.length, close).trim(), raw, open, opts)
-    if ('cause' in parsed) {
-      problems.push({ index: open, token: raw, cause: parsed.cause, hint: parsed.hint })
+    if ('subject' in parsed) {
+      problems.push({ index: open, token: raw, ...parsed })
     } else {
       flush()
       parts.push({ render: parsed.render, after: '' })
@@ -199,7 +202,7 @@ function scan(text: string, opts: CompileTemplateOptions): Scanned {
   return { head, parts, tokens, problems }
 }
 
-type Parsed = { kind: TemplateTokenKind; render: Renderer } | { cause: string; hint: string }
+type Parsed = { kind: TemplateTokenKind; render: Renderer } | { subject: string; detail: string; hint: string }
 
 function parseToken(body: string, raw: string, index: number, opts: CompileTemplateOptions): Parsed {
   const shown = show(raw)
@@ -213,7 +216,7 @@ function parseToken(body: string, raw: string, index: number, opts: CompileTempl
     case 'lastMessage':
       return { kind: 'lastMessage', render: (ctx) => ctx.lastMessage ?? '' }
     case '':
-      return { cause: `empty token ${shown}`, hint: KNOWN_TOKENS }
+      return { subject: `empty token ${shown}`, detail: '', hint: KNOWN_TOKENS }
   }
 
   const name = body.split(/\s/, 1)[0] ?? ''
@@ -224,7 +227,8 @@ function parseToken(body: string, raw: string, index: number, opts: CompileTempl
 
   const suggestion = SUGGESTIONS[body.toLowerCase()]
   return {
-    cause: `unknown token ${shown}`,
+    subject: `unknown token ${shown}`,
+    detail: '',
     hint: suggestion === undefined ? KNOWN_TOKENS : `Did you mean {{${suggestion}}}? ${KNOWN_TOKENS}`,
   }
 }
@@ -234,7 +238,8 @@ function parseNowOffset(body: string, shown: string): Parsed {
   const amount = m ? Number(m[2]) * (MS_PER_UNIT[m[3] ?? ''] ?? Number.NaN) : Number.NaN
   if (!m || !(amount <= MAX_DATE_OFFSET_MS)) {
     return {
-      cause: `bad time offset in ${shown}`,
+      subject: shown,
+      detail: 'has a bad time offset',
       hint: 'Write now, then + or -, a whole number and one of s, m, h, d, e.g. {{now+30s}} or {{now-2h}}.',
     }
   }
@@ -249,7 +254,8 @@ function parseRange(name: 'randInt' | 'randFloat', body: string, shown: string):
   const [a, b] = args
   if (args.length !== 2 || a === undefined || b === undefined || !(isInt ? INTEGER : DECIMAL).test(a) || !(isInt ? INTEGER : DECIMAL).test(b)) {
     return {
-      cause: `${shown} needs two ${isInt ? 'integers' : 'numbers'} MIN MAX`,
+      subject: shown,
+      detail: `needs two ${isInt ? 'integers' : 'numbers'} MIN MAX`,
       hint: `Write e.g. ${example}; negative bounds are allowed.`,
     }
   }
@@ -257,12 +263,17 @@ function parseRange(name: 'randInt' | 'randFloat', body: string, shown: string):
   const max = Number(b)
   if (isInt ? !Number.isSafeInteger(min) || !Number.isSafeInteger(max) : !Number.isFinite(min) || !Number.isFinite(max)) {
     return {
-      cause: `${shown} has a bound outside the representable range`,
+      subject: shown,
+      detail: 'has a bound outside the representable range',
       hint: `Use bounds between ${-Number.MAX_SAFE_INTEGER} and ${Number.MAX_SAFE_INTEGER}, e.g. ${example}.`,
     }
   }
   if (min > max) {
-    return { cause: `${shown} has MIN ${a} greater than MAX ${b}`, hint: `Swap the bounds: {{${name} ${b} ${a}}}.` }
+    return {
+      subject: shown,
+      detail: `has MIN ${a} greater than MAX ${b}`,
+      hint: `Swap the bounds: {{${name} ${b} ${a}}}.`,
+    }
   }
   if (isInt) return { kind: 'randInt', render: (ctx) => String(ctx.random.int(min, max)) }
   const span = max - min
@@ -272,7 +283,8 @@ function parseRange(name: 'randInt' | 'randFloat', body: string, shown: string):
 function parseMatch(name: string, shown: string): Parsed {
   if (!IDENTIFIER.test(name)) {
     return {
-      cause: name === '' ? `${shown} needs a group name` : `${shown} has an invalid group name "${name}"`,
+      subject: shown,
+      detail: name === '' ? 'needs a group name' : `has an invalid group name "${name}"`,
       hint: 'Write {{match.NAME}} where NAME is a named group (?<NAME>...) of the last waitFor/match regex, e.g. {{match.id}}.',
     }
   }
@@ -288,15 +300,18 @@ function parseMatch(name: string, shown: string): Parsed {
 
 function parseFaker(path: string, raw: string, index: number, shown: string, opts: CompileTemplateOptions): Parsed {
   const segments = path.split('.')
-  if (segments.length < 2 || segments.some((s) => !IDENTIFIER.test(s) || FORBIDDEN_PATH_SEGMENTS.has(s))) {
+  const reserved = segments.find((s) => FORBIDDEN_PATH_SEGMENTS.has(s))
+  if (segments.length < 2 || reserved !== undefined || !segments.every((s) => IDENTIFIER.test(s))) {
     return {
-      cause: `${shown} needs a faker path MODULE.METHOD`,
+      subject: shown,
+      detail: reserved === undefined ? 'needs a faker path MODULE.METHOD' : `uses the reserved name "${reserved}"`,
       hint: 'Write e.g. {{faker.person.fullName}} or {{faker.internet.email}}.',
     }
   }
   if (opts.faker !== undefined && resolveFaker(opts.faker, segments) === undefined) {
     return {
-      cause: `${shown} names faker.${path}, which is not a function of the given faker`,
+      subject: shown,
+      detail: `names faker.${path}, which is not a function of the given faker`,
       hint: 'Check the path against the @faker-js/faker API, e.g. {{faker.person.fullName}}.',
     }
   }
@@ -309,8 +324,8 @@ function parseFaker(path: string, raw: string, index: number, shown: string, opt
       const faker = ctx.faker
       if (faker === undefined) {
         throw new TemplateError(
-          `Failed to render template: ${shown} at offset ${index} needs faker, but faker must be loaded first. ` +
-            'Load it with `await loadFaker(seed)` and pass it as the context faker (npm i -D @faker-js/faker).',
+          `Failed to render template: ${shown} at offset ${index} needs faker, but none is loaded. ` +
+            'Faker must be loaded first: pass `await loadFaker(seed)` as the context faker (npm i -D @faker-js/faker).',
           raw,
           index,
         )

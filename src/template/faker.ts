@@ -29,8 +29,10 @@ export async function loadFakerFrom(specifier: string, seed?: number): Promise<F
     // A non-literal specifier keeps bundlers from trying to resolve the optional peer at build time.
     mod = (await import(specifier)) as FakerModule
   } catch (error) {
-    const code = (error as { code?: unknown } | null)?.code
-    if (code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND') {
+    const { code, message } = (error ?? {}) as { code?: unknown; message?: unknown }
+    // Only the package itself missing counts; a broken install of it is reported as it is.
+    const missing = (code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND') && String(message).includes(specifier)
+    if (missing) {
       throw new MockWsError(
         'WSM_TEMPLATE',
         `Failed to load ${FAKER_MODULE}: it is not installed. Run npm i -D ${FAKER_MODULE}`,
