@@ -1,0 +1,22 @@
+import { Command } from 'commander'
+import { processIo, type CliIo } from './io.js'
+import { registerServe } from './serve.js'
+import { registerValidate } from './validate.js'
+
+/** Package version, kept in step with package.json by the release. */
+export const VERSION = '0.1.0'
+
+/**
+ * Builds the `mockforge-ws` command line program.
+ * @example
+ * await createProgram().parseAsync(['validate', 'chat.jsonl'], { from: 'user' })
+ */
+export function createProgram(io: CliIo = processIo): Command {
+  const program = new Command('mockforge-ws')
+    .description('WebSocket mock server: replay files, templates, latency, proxy/record, AI event streams')
+    .version(VERSION)
+    .showHelpAfterError()
+  registerServe(program, io)
+  registerValidate(program, io)
+  return program
+}

@@ -1,0 +1,101 @@
+import { InvalidArgumentError, type Command } from 'commander'
+import type { IncomingMessage, ServerResponse } from 'node:http'
+import { builderFromSettings, resolveServeSettings, type ServeSettings } from '../server/serve-from-env.js'
+import type { MockWs } from '../server/mock-ws.js'
+import type { CliIo } from './io.js'
+
+/** Parses a port flag value. */
+export function parsePort(value: string): number {
+  const port = Number(value)
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new InvalidArgumentError('expected a port number 0-65535')
+  return port
+}
+
+/** Parses an integer flag value. */
+export function parseInteger(value: string): number {
+  const n = Number(value)
+  if (!Number.isInteger(n)) throw new InvalidArgumentError('expected an integer')
+  return n
+}
+
+interface ServeFlags {
+  port?: number
+  host?: string
+  path?: string
+  replay?: string
+  expand?: boolean
+  seed?: number
+}
+
+/** The CLI server's plain-HTTP routes: `/healthz` and `/metrics`. */
+export function cliHttpHandler(getMock: () => MockWs | undefined) {
+  return async (req: IncomingMessage, res: ServerResponse): Promise<boolean> => {
+    const path = (req.url ?? '/').split('?')[0]
+    if (path === '/healthz') {
+      const mock = getMock()
+      res.writeHead(200, { 'content-type': 'application/json' })
+      res.end(JSON.stringify({ status: 'ok', connections: mock?.connections.length ?? 0 }))
+      return true
+    }
+    if (path === '/metrics') {
+      const { metricsText, metricsContentType } = await import('../telemetry/metrics.js')
+      res.writeHead(200, { 'content-type': metricsContentType })
+      res.end(await metricsText())
+      return true
+    }
+    return false
+  }
+}
+
+/** Starts the CLI server; resolves with the running mock and a function that waits for a stop signal. */
+export async function startServe(flags: ServeFlags, io: CliIo, env: NodeJS.ProcessEnv = process.env): Promise<MockWs> {
+  const explicit: ServeSettings = {
+    ...(flags.port !== undefined ? { port: flags.port } : {}),
+    ...(flags.host !== undefined ? { host: flags.host } : {}),
+    ...(flags.path !== undefined ? { path: flags.path } : {}),
+    ...(flags.replay !== undefined ? { replay: flags.replay } : {}),
+    ...(flags.expand !== undefined ? { expandTemplates: flags.expand } : {}),
+    ...(flags.seed !== undefined ? { seed: flags.seed } : {}),
+  }
+  let mock: MockWs | undefined
+  const settings = resolveServeSettings({ ...explicit, httpHandler: cliHttpHandler(() => mock) }, env)
+  if (settings.host === '0.0.0.0' || settings.host === '::') {
+    io.err(`warning: listening on ${settings.host} exposes the mock to every network this machine is on; use 127.0.0.1 unless you mean it`)
+  }
+  mock = await builderFromSettings(settings).start()
+  const what = settings.replay ? `replaying ${settings.replay}` : 'echo'
+  io.out(`mockforge-ws listening on ${mock.url} (${what})`)
+  io.out(`metrics: http://${mock.url.slice('ws://'.length).split('/')[0]}/metrics`)
+  return mock
+}
+
+/** Registers `mockforge-ws serve`. */
+export function registerServe(program: Command, io: CliIo): void {
+  program
+    .command('serve')
+    .description('run a mock WebSocket server (echo, or a replay file) until SIGINT/SIGTERM')
+    .option('--port <n>', 'port (default $MOCKFORGE_WS_PORT or 3001; 0 = any free port)', parsePort)
+    .option('--host <addr>', 'bind address (default $MOCKFORGE_WS_HOST or 127.0.0.1)')
+    .option('--path <path>', "WebSocket path ('*' = any)", '/ws')
+    .option('--replay <file>', 'replay file (default $MOCKFORGE_WS_REPLAY_FILE)')
+    .option('--expand', 'expand template tokens (default; or $MOCKFORGE_RESPONSE_TEMPLATE_EXPAND)')
+    .option('--no-expand', 'send template tokens verbatim')
+    .option('--seed <n>', 'seed for {{uuid}}, {{randInt}}, latency', parseInteger)
+    .action(async (flags: ServeFlags) => {
+      const mock = await startServe(flags, io)
+      await new Promise<void>((resolve) => {
+        const stop = (signal: string): void => {
+          process.off('SIGINT', onInt)
+          process.off('SIGTERM', onTerm)
+          io.out(`received ${signal}, closing`)
+          resolve()
+        }
+        const onInt = (): void => stop('SIGINT')
+        const onTerm = (): void => stop('SIGTERM')
+        process.on('SIGINT', onInt)
+        process.on('SIGTERM', onTerm)
+      })
+      await mock.close()
+      io.out('closed')
+    })
+}

@@ -1,0 +1,187 @@
+import { MockWsError } from '../errors.js'
+import type { MessageMatcher } from '../scenario/matcher.js'
+import { Scenario } from '../scenario/scenario.js'
+import type { ReplayEntry } from '../replay/types.js'
+import type { ConnectionHandler } from './engine.js'
+import {
+  compileScript,
+  scriptHandler,
+  startMock,
+  type MockWs,
+  type MockWsOptions,
+  type ScriptPart,
+  type StartContext,
+} from './mock-ws.js'
+
+/** Options of one step's wait. */
+export interface StepWaitOptions {
+  /** ms this wait may take (default: the mock's `timeoutMs`). */
+  timeoutMs?: number
+}
+
+/** A feature that replaces the default per-connection behaviour (proxy, AI); installed by builder methods. */
+export interface BehaviourPlugin {
+  /** Builds the handler once the script is compiled; `mock` is available after start through `attach`. */
+  handler(ctx: StartContext): ConnectionHandler | Promise<ConnectionHandler>
+  /** Called once the mock runs (e.g. to register close hooks). */
+  attach?(mock: MockWs): void
+}
+
+/**
+ * Configures a mock fluently; awaiting it starts the server (`PromiseLike<MockWs>`).
+ * @example
+ * const ws = await mockWs().waitFor(/^READY$/).send('{"type":"welcome"}').expect({ type: 'subscribe' })
+ */
+export class MockWsBuilder implements PromiseLike<MockWs> {
+  #options: MockWsOptions
+  #parts: ScriptPart[] = []
+  #steps: Scenario | undefined
+  #plugins: BehaviourPlugin[] = []
+  #gatesAndDelayers: ((ctx: StartContext) => Partial<Parameters<typeof startMock>[1]>)[] = []
+  #started: Promise<MockWs> | undefined
+
+  constructor(options: MockWsOptions = {}) {
+    this.#options = { ...options }
+  }
+
+  /** Options as configured so far (a copy). */
+  get options(): Readonly<MockWsOptions> {
+    return { ...this.#options }
+  }
+
+  /** Plays a replay file path, JSON Lines text, or entry array (validated before the server starts). */
+  replay(source: string | readonly ReplayEntry[] | URL, opts: { speed?: number } = {}): this {
+    this.#mutable('replay')
+    this.#steps = undefined
+    this.#parts.push({ kind: 'replay', source })
+    if (opts.speed !== undefined) this.#options.speed = opts.speed
+    return this
+  }
+
+  /** Appends a scenario's steps. */
+  scenario(scenario: Scenario): this {
+    this.#mutable('scenario')
+    this.#steps = undefined
+    this.#parts.push({ kind: 'compiled', compile: (o) => scenario.compile(o) })
+    return this
+  }
+
+  /** Sends a text or binary message. */
+  send(data: string | Uint8Array): this {
+    this.#scenarioSteps().send(data)
+    return this
+  }
+
+  /** Expects the next client message to match (exact string, RegExp, JSON subset or predicate). */
+  expect(matcher: MessageMatcher, opts?: StepWaitOptions): this {
+    this.#scenarioSteps().expect(matcher, opts)
+    return this
+  }
+
+  /** Waits for a client message that matches, skipping others. */
+  waitFor(matcher: MessageMatcher, opts?: StepWaitOptions): this {
+    this.#scenarioSteps().waitFor(matcher, opts)
+    return this
+  }
+
+  /** Waits `ms` before the next step. */
+  delay(ms: number): this {
+    this.#scenarioSteps().delay(ms)
+    return this
+  }
+
+  /** Closes the connection with a close frame. */
+  close(code?: number, reason?: string): this {
+    this.#scenarioSteps().close(code, reason)
+    return this
+  }
+
+  /** Echoes every message (the default when nothing else is configured). */
+  echo(): this {
+    this.#mutable('echo')
+    this.#parts = []
+    this.#steps = undefined
+    return this
+  }
+
+  /** @internal installs a behaviour plugin (proxy, AI). */
+  use(plugin: BehaviourPlugin): this {
+    this.#mutable('use')
+    this.#plugins.push(plugin)
+    return this
+  }
+
+  /** @internal adds engine options derived at start (latency, gates). */
+  engineOption(fn: (ctx: StartContext) => Partial<Parameters<typeof startMock>[1]>): this {
+    this.#mutable('engineOption')
+    this.#gatesAndDelayers.push(fn)
+    return this
+  }
+
+  /** @internal sets an option. */
+  set<K extends keyof MockWsOptions>(key: K, value: MockWsOptions[K]): this {
+    this.#mutable(String(key))
+    this.#options[key] = value
+    return this
+  }
+
+  /** Starts the server (once); awaiting the builder calls this. */
+  start(): Promise<MockWs> {
+    this.#started ??= this.#start()
+    return this.#started
+  }
+
+  then<A = MockWs, B = never>(
+    onfulfilled?: ((value: MockWs) => A | PromiseLike<A>) | null,
+    onrejected?: ((reason: unknown) => B | PromiseLike<B>) | null,
+  ): Promise<A | B> {
+    return this.start().then(onfulfilled, onrejected)
+  }
+
+  #scenarioSteps(): Scenario {
+    this.#mutable('step')
+    if (!this.#steps) {
+      const steps = new Scenario()
+      this.#steps = steps
+      this.#parts.push({ kind: 'compiled', compile: (o) => steps.compile(o) })
+    }
+    return this.#steps
+  }
+
+  #mutable(what: string): void {
+    if (this.#started) {
+      throw new MockWsError('WSM_CONFIG', `Failed to configure ${what}(): the mock has already started. Chain every step before awaiting mockWs().`)
+    }
+  }
+
+  async #start(): Promise<MockWs> {
+    const options = this.#options
+    const { script, faker } = await compileScript(this.#parts, options)
+    const ctx: StartContext = { options, script, faker }
+    const plugin = this.#plugins.at(-1)
+    const handler = plugin ? await plugin.handler(ctx) : scriptHandler(ctx)
+    let engineOptions: Parameters<typeof startMock>[1] = { handler }
+    for (const fn of this.#gatesAndDelayers) {
+      const extra = fn(ctx)
+      engineOptions = {
+        ...engineOptions,
+        ...extra,
+        gates: [...(engineOptions.gates ?? []), ...(extra.gates ?? [])],
+        observers: [...(engineOptions.observers ?? []), ...(extra.observers ?? [])],
+      }
+    }
+    const mock = await startMock(options, engineOptions)
+    for (const p of this.#plugins) p.attach?.(mock)
+    return mock
+  }
+}
+
+/**
+ * Creates a WebSocket mock on a free loopback port; await it to start (echo unless told otherwise).
+ * @example
+ * const ws = await mockWs().replay('test/fixtures/chat.jsonl')
+ * const client = new WebSocket(ws.url)
+ */
+export function mockWs(options: MockWsOptions = {}): MockWsBuilder {
+  return new MockWsBuilder(options)
+}

@@ -1,0 +1,254 @@
+import type { IncomingHttpHeaders, IncomingMessage } from 'node:http'
+import { performance } from 'node:perf_hooks'
+import type { RawData, WebSocket } from 'ws'
+import { CLOSE_HANDSHAKE_TIMEOUT_MS } from '../constants.js'
+import { MockWsError } from '../errors.js'
+import { MessageQueue } from './message-queue.js'
+import type { TranscriptClose, TranscriptFrame } from './types.js'
+
+/** Data a mock can send: text, or bytes for a binary frame. */
+export type WsData = string | Uint8Array | ArrayBuffer
+
+/** A client message as the player and `nextMessage()` see it. */
+export interface InboundMessage {
+  /** Connection id. */
+  connection: number
+  /** The frame's content: a string for text frames, bytes for binary frames. */
+  data: string | Uint8Array
+  /** Text of a text frame, or base64 of a binary frame (what text matchers see). */
+  text: string
+  isBinary: boolean
+  /** ms since the connection opened. */
+  ts: number
+}
+
+/** Orders deferred work; the latency injector's schedulers implement it. */
+export interface FrameScheduler {
+  schedule(fn: () => void): void
+  close(): void
+}
+
+/** What a connection reports to the engine that owns it. */
+export interface ConnectionSink {
+  record(frame: TranscriptFrame): void
+  inbound(conn: MockConnection, message: InboundMessage, size: number): void
+  outbound(conn: MockConnection, size: number, binary: boolean): void
+  error(conn: MockConnection, error: Error): void
+  closed(conn: MockConnection, code: number, reason: string): void
+}
+
+const OPEN = 1
+
+function toBytes(data: RawData): Uint8Array {
+  if (Array.isArray(data)) return Buffer.concat(data)
+  if (data instanceof ArrayBuffer) return new Uint8Array(data)
+  return data
+}
+
+/**
+ * One client connected to a mock: send to it, close or drop it, read what it sent.
+ * @example
+ * const conn = await ws.nextConnection(); conn.send('hi'); conn.close(1000, 'bye')
+ */
+export class MockConnection {
+  /** 1-based id, in order of arrival. */
+  readonly id: number
+  /** Request URL (path and query). */
+  readonly url: string
+  /** Request path without the query. */
+  readonly path: string
+  readonly headers: IncomingHttpHeaders
+  /** Negotiated subprotocol, or ''. */
+  readonly protocol: string
+  readonly request: IncomingMessage
+  /** `performance.now()` when the connection opened: time 0 of its transcript. */
+  readonly openedAt: number
+  /** Messages the client sent on this connection, in order. */
+  readonly messages: (string | Uint8Array)[] = []
+  /** Resolves with the close code and reason once the socket is closed. */
+  readonly closed: Promise<TranscriptClose>
+
+  /** @internal */ readonly socket: WebSocket
+  #sink: ConnectionSink
+  #inbox: MessageQueue<InboundMessage> | undefined
+  #listeners: ((message: InboundMessage) => void)[] = []
+  #timers = new Set<NodeJS.Timeout>()
+  #outbound: FrameScheduler | undefined
+  #inboundScheduler: FrameScheduler | undefined
+  #closeRequested = false
+  #isClosed = false
+  #resolveClosed!: (close: TranscriptClose) => void
+  #cleanups: (() => void)[] = []
+
+  constructor(init: {
+    id: number
+    socket: WebSocket
+    request: IncomingMessage
+    sink: ConnectionSink
+    outbound?: FrameScheduler
+    inbound?: FrameScheduler
+  }) {
+    this.id = init.id
+    this.socket = init.socket
+    this.request = init.request
+    this.url = init.request.url ?? '/'
+    const q = this.url.indexOf('?')
+    this.path = q === -1 ? this.url : this.url.slice(0, q)
+    this.headers = init.request.headers
+    this.protocol = init.socket.protocol
+    this.openedAt = performance.now()
+    this.#sink = init.sink
+    this.#outbound = init.outbound
+    this.#inboundScheduler = init.inbound
+    this.closed = new Promise((resolve) => (this.#resolveClosed = resolve))
+
+    const socket = init.socket
+    socket.on('message', (raw, isBinary) => {
+      if (this.#inboundScheduler) this.#inboundScheduler.schedule(() => this.#receive(raw, isBinary))
+      else this.#receive(raw, isBinary)
+    })
+    socket.on('error', (error) => this.#sink.error(this, error))
+    socket.on('close', (code, reason) => this.#onClose(code, reason.toString()))
+  }
+
+  /** True while the socket is open. */
+  get isOpen(): boolean {
+    return this.socket.readyState === OPEN
+  }
+
+  /** ms since the connection opened. */
+  elapsed(): number {
+    return performance.now() - this.openedAt
+  }
+
+  /**
+   * Queue of client messages for the one consumer that plays a script on this connection.
+   * Created on first use so echo connections keep nothing.
+   */
+  inbox(): MessageQueue<InboundMessage> {
+    this.#inbox ??= new MessageQueue<InboundMessage>()
+    return this.#inbox
+  }
+
+  /** Stops queueing client messages for a script (it has finished). */
+  closeInbox(): InboundMessage[] {
+    const rest = this.#inbox?.drain() ?? []
+    this.#inbox?.close()
+    return rest
+  }
+
+  /** Calls `listener` for every client message on this connection. */
+  onMessage(listener: (message: InboundMessage) => void): void {
+    this.#listeners.push(listener)
+  }
+
+  /** Runs `cleanup` once when the connection closes (timers of a handler, an upstream socket, …). */
+  onClose(cleanup: () => void): void {
+    if (this.#isClosed) cleanup()
+    else this.#cleanups.push(cleanup)
+  }
+
+  /**
+   * Sends a text (string) or binary (bytes) frame, through the latency injector when one is set.
+   * Sending on a closed connection is ignored: the transcript shows only what was sent.
+   */
+  send(data: WsData): void {
+    const bytes = typeof data === 'string' ? data : data instanceof ArrayBuffer ? new Uint8Array(data) : data
+    if (this.#outbound) this.#outbound.schedule(() => this.#transmit(bytes))
+    else this.#transmit(bytes)
+  }
+
+  /** Closes with a close frame (default 1000), after any frames still delayed by latency. */
+  close(code = 1000, reason = ''): void {
+    if (this.#closeRequested) return
+    this.#closeRequested = true
+    const doClose = (): void => {
+      if (this.socket.readyState !== OPEN) return
+      this.#sink.record({ connection: this.id, ts: this.elapsed(), dir: 'out', close: { code, reason } })
+      this.socket.close(code, reason)
+      // A client that never answers the close frame must not keep the mock alive.
+      this.setTimer(() => this.socket.terminate(), CLOSE_HANDSHAKE_TIMEOUT_MS)
+    }
+    if (this.#outbound) this.#outbound.schedule(doClose)
+    else doClose()
+  }
+
+  /** Drops the connection abruptly: no close frame (the client sees 1006). */
+  terminate(): void {
+    this.#closeRequested = true
+    this.socket.terminate()
+  }
+
+  /** A timer owned by this connection: cleared when it closes. */
+  setTimer(fn: () => void, ms: number): NodeJS.Timeout {
+    const timer = setTimeout(() => {
+      this.#timers.delete(timer)
+      fn()
+    }, ms)
+    this.#timers.add(timer)
+    return timer
+  }
+
+  clearTimer(timer: NodeJS.Timeout): void {
+    clearTimeout(timer)
+    this.#timers.delete(timer)
+  }
+
+  #transmit(data: string | Uint8Array): void {
+    if (this.socket.readyState !== OPEN) return
+    const binary = typeof data !== 'string'
+    this.socket.send(data, { binary })
+    this.#sink.record(
+      binary
+        ? { connection: this.id, ts: this.elapsed(), dir: 'out', binary: data }
+        : { connection: this.id, ts: this.elapsed(), dir: 'out', text: data },
+    )
+    this.#sink.outbound(this, binary ? data.byteLength : Buffer.byteLength(data), binary)
+  }
+
+  #receive(raw: RawData, isBinary: boolean): void {
+    const ts = this.elapsed()
+    const bytes = toBytes(raw)
+    let message: InboundMessage
+    if (isBinary) {
+      message = { connection: this.id, data: bytes, text: Buffer.from(bytes).toString('base64'), isBinary, ts }
+      this.#sink.record({ connection: this.id, ts, dir: 'in', binary: bytes })
+    } else {
+      const text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8')
+      message = { connection: this.id, data: text, text, isBinary, ts }
+      this.#sink.record({ connection: this.id, ts, dir: 'in', text })
+    }
+    this.messages.push(message.data)
+    this.#inbox?.push(message)
+    this.#sink.inbound(this, message, bytes.byteLength)
+    for (const listener of this.#listeners) {
+      try {
+        listener(message)
+      } catch (error) {
+        this.#sink.error(this, error instanceof Error ? error : new MockWsError('WSM_CONFIG', String(error)))
+      }
+    }
+  }
+
+  #onClose(code: number, reason: string): void {
+    if (this.#isClosed) return
+    this.#isClosed = true
+    if (!this.#closeRequested) {
+      this.#sink.record({ connection: this.id, ts: this.elapsed(), dir: 'in', close: { code, reason } })
+    }
+    for (const timer of this.#timers) clearTimeout(timer)
+    this.#timers.clear()
+    this.#outbound?.close()
+    this.#inboundScheduler?.close()
+    this.#inbox?.close(new MockWsError('WSM_CLOSED', `Connection #${this.id} closed (${code}).`))
+    for (const cleanup of this.#cleanups.splice(0)) {
+      try {
+        cleanup()
+      } catch (error) {
+        this.#sink.error(this, error instanceof Error ? error : new MockWsError('WSM_CLOSED', String(error)))
+      }
+    }
+    this.#sink.closed(this, code, reason)
+    this.#resolveClosed({ code, reason })
+  }
+}

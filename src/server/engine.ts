@@ -1,0 +1,292 @@
+import type { IncomingMessage } from 'node:http'
+import type { Duplex } from 'node:stream'
+import { WebSocketServer, type WebSocket } from 'ws'
+import { CLOSE_GOING_AWAY, DEFAULT_MAX_PAYLOAD, DEFAULT_MAX_TRANSCRIPT } from '../constants.js'
+import { MockWsError } from '../errors.js'
+import { MockConnection, type ConnectionSink, type FrameScheduler, type InboundMessage } from './connection.js'
+import { MessageQueue } from './message-queue.js'
+import type { EngineObserver } from './observer.js'
+import type { ScenarioFailure, TranscriptFrame } from './types.js'
+
+/** Decides what happens on a new connection (echo, replay, proxy, AI, …). */
+export type ConnectionHandler = (conn: MockConnection, engine: WsEngine) => void
+
+/** Something that can delay frames of a connection, in order (the latency injector). */
+export interface FrameDelayer {
+  appliesTo(dir: 'in' | 'out'): boolean
+  createScheduler(): FrameScheduler
+}
+
+/** Per-upgrade hook that may refuse or delay a handshake (fault injection, limits). */
+export type UpgradeGate = (request: IncomingMessage, engine: WsEngine) => UpgradeDecision | Promise<UpgradeDecision>
+/** What an upgrade gate decided. */
+export type UpgradeDecision = { accept: true } | { accept: false; status: number; message?: string }
+
+/** Options of the engine shared by `mockWs()` and the routers. */
+export interface EngineOptions {
+  /** Path to accept (`'*'`: any). */
+  path: string
+  handler: ConnectionHandler
+  maxPayload?: number
+  /** Subprotocols accepted; the first one the client offers that is listed wins. Unset: accept the client's first. */
+  protocols?: readonly string[]
+  observers?: readonly EngineObserver[]
+  maxTranscript?: number
+  latency?: FrameDelayer
+  gates?: readonly UpgradeGate[]
+}
+
+/**
+ * Live counters of a mock.
+ * @example
+ * expect(ws.metrics.messagesIn).toBe(3)
+ */
+export interface MockWsMetrics {
+  connectionsActive: number
+  connectionsTotal: number
+  messagesIn: number
+  messagesOut: number
+  bytesIn: number
+  bytesOut: number
+  errors: number
+  /** Transcript frames dropped because `maxTranscript` was exceeded. */
+  transcriptDropped: number
+}
+
+/** The WebSocket engine behind `mockWs()` and the routers: connections, transcript, failures, metrics. */
+export class WsEngine implements ConnectionSink {
+  readonly path: string
+  readonly connections: MockConnection[] = []
+  readonly transcript: TranscriptFrame[] = []
+  readonly failures: ScenarioFailure[] = []
+  readonly messageQueue = new MessageQueue<InboundMessage>()
+  readonly connectionQueue = new MessageQueue<MockConnection>()
+  readonly counters: MockWsMetrics = {
+    connectionsActive: 0,
+    connectionsTotal: 0,
+    messagesIn: 0,
+    messagesOut: 0,
+    bytesIn: 0,
+    bytesOut: 0,
+    errors: 0,
+    transcriptDropped: 0,
+  }
+  /** Every connection ever accepted, by id (for transcripts after close). */
+  readonly allConnections: MockConnection[] = []
+
+  #wss: WebSocketServer
+  #options: EngineOptions
+  #observers: readonly EngineObserver[]
+  #maxTranscript: number
+  #nextId = 1
+  #shuttingDown = false
+  #closing: Promise<void> | undefined
+  #pendingUpgrades = new Set<Duplex>()
+  #firstConnection: Promise<MockConnection>
+  #resolveFirst!: (conn: MockConnection) => void
+
+  constructor(options: EngineOptions) {
+    this.#options = options
+    this.path = options.path
+    this.#observers = options.observers ?? []
+    this.#maxTranscript = options.maxTranscript ?? DEFAULT_MAX_TRANSCRIPT
+    const accepted = options.protocols
+    this.#wss = new WebSocketServer({
+      noServer: true,
+      clientTracking: false,
+      maxPayload: options.maxPayload ?? DEFAULT_MAX_PAYLOAD,
+      perMessageDeflate: false,
+      ...(accepted
+        ? {
+            handleProtocols: (offered: Set<string>) => {
+              for (const p of offered) if (accepted.includes(p)) return p
+              return false
+            },
+          }
+        : {}),
+    })
+    this.#firstConnection = new Promise((resolve) => (this.#resolveFirst = resolve))
+    // The promise may never be awaited; keep an unobserved rejection impossible (it never rejects).
+  }
+
+  /** True once `close()` started. */
+  get shuttingDown(): boolean {
+    return this.#shuttingDown
+  }
+
+  /** Resolves with the first connection. */
+  get firstConnection(): Promise<MockConnection> {
+    return this.#firstConnection
+  }
+
+  /** True when `pathname` is served by this engine. */
+  accepts(pathname: string): boolean {
+    return this.path === '*' || pathname === this.path
+  }
+
+  /**
+   * Handles an HTTP upgrade for this engine's path; returns false (and touches nothing) for other paths
+   * so other `upgrade` listeners can take them.
+   */
+  handleUpgrade = (request: IncomingMessage, socket: Duplex, head: Buffer): boolean => {
+    const url = request.url ?? '/'
+    const q = url.indexOf('?')
+    const pathname = q === -1 ? url : url.slice(0, q)
+    if (!this.accepts(pathname)) return false
+    socket.on('error', () => socket.destroy())
+    if (this.#shuttingDown) {
+      rejectUpgrade(socket, 503, 'mock server is closing')
+      return true
+    }
+    const gates = this.#options.gates
+    if (!gates || gates.length === 0) {
+      this.#upgrade(request, socket, head)
+      return true
+    }
+    this.#pendingUpgrades.add(socket)
+    void this.#runGates(gates, request).then(
+      (decision) => {
+        this.#pendingUpgrades.delete(socket)
+        if (socket.destroyed) return
+        if (this.#shuttingDown) rejectUpgrade(socket, 503, 'mock server is closing')
+        else if (decision.accept) this.#upgrade(request, socket, head)
+        else {
+          for (const o of this.#observers) o.handshakeRejected?.(request, decision.status)
+          rejectUpgrade(socket, decision.status, decision.message)
+        }
+      },
+      (error: unknown) => {
+        this.#pendingUpgrades.delete(socket)
+        this.#countError()
+        rejectUpgrade(socket, 500, error instanceof Error ? error.message : String(error))
+      },
+    )
+    return true
+  }
+
+  async #runGates(gates: readonly UpgradeGate[], request: IncomingMessage): Promise<UpgradeDecision> {
+    for (const gate of gates) {
+      const decision = await gate(request, this)
+      if (!decision.accept) return decision
+    }
+    return { accept: true }
+  }
+
+  #upgrade(request: IncomingMessage, socket: Duplex, head: Buffer): void {
+    this.#wss.handleUpgrade(request, socket, head, (ws) => this.#accept(ws, request))
+  }
+
+  #accept(socket: WebSocket, request: IncomingMessage): void {
+    if (this.#shuttingDown) {
+      socket.close(CLOSE_GOING_AWAY, 'mock server is closing')
+      return
+    }
+    const latency = this.#options.latency
+    const conn = new MockConnection({
+      id: this.#nextId++,
+      socket,
+      request,
+      sink: this,
+      ...(latency?.appliesTo('out') ? { outbound: latency.createScheduler() } : {}),
+      ...(latency?.appliesTo('in') ? { inbound: latency.createScheduler() } : {}),
+    })
+    this.connections.push(conn)
+    this.allConnections.push(conn)
+    this.counters.connectionsActive++
+    this.counters.connectionsTotal++
+    for (const o of this.#observers) o.connectionOpened?.(conn)
+    try {
+      this.#options.handler(conn, this)
+    } catch (error) {
+      this.error(conn, error instanceof Error ? error : new MockWsError('WSM_CONFIG', String(error)))
+      conn.close(1011, 'mock handler failed')
+    }
+    if (conn.id === 1) this.#resolveFirst(conn)
+    this.connectionQueue.push(conn)
+  }
+
+  /** Records a scenario failure. */
+  addFailure(failure: ScenarioFailure): void {
+    this.failures.push(failure)
+  }
+
+  record(frame: TranscriptFrame): void {
+    this.transcript.push(frame)
+    // Drop the oldest frames in batches so a long soak stays bounded without an O(n) shift per frame.
+    if (this.transcript.length > this.#maxTranscript + Math.ceil(this.#maxTranscript / 10)) {
+      const excess = this.transcript.length - this.#maxTranscript
+      this.transcript.splice(0, excess)
+      this.counters.transcriptDropped += excess
+    }
+  }
+
+  inbound(conn: MockConnection, message: InboundMessage, size: number): void {
+    this.counters.messagesIn++
+    this.counters.bytesIn += size
+    this.messageQueue.push(message)
+    if (this.messageQueue.size > this.#maxTranscript) this.messageQueue.poll()
+    for (const o of this.#observers) o.message?.(conn, 'in', size, message.isBinary)
+  }
+
+  outbound(conn: MockConnection, size: number, binary: boolean): void {
+    this.counters.messagesOut++
+    this.counters.bytesOut += size
+    for (const o of this.#observers) o.message?.(conn, 'out', size, binary)
+  }
+
+  error(conn: MockConnection, error: Error): void {
+    this.#countError()
+    for (const o of this.#observers) o.connectionError?.(conn, error)
+  }
+
+  #countError(): void {
+    this.counters.errors++
+  }
+
+  closed(conn: MockConnection, code: number, reason: string): void {
+    const at = this.connections.indexOf(conn)
+    if (at >= 0) this.connections.splice(at, 1)
+    this.counters.connectionsActive--
+    for (const o of this.#observers) o.connectionClosed?.(conn, code, reason)
+  }
+
+  /** Closes every connection with 1001 and stops accepting; resolves when every socket is gone. */
+  close(): Promise<void> {
+    this.#closing ??= this.#close()
+    return this.#closing
+  }
+
+  async #close(): Promise<void> {
+    this.#shuttingDown = true
+    for (const socket of this.#pendingUpgrades) socket.destroy()
+    this.#pendingUpgrades.clear()
+    const open = [...this.connections]
+    for (const conn of open) conn.close(CLOSE_GOING_AWAY, 'mock server closed')
+    await Promise.all(open.map((conn) => conn.closed))
+    const closedError = new MockWsError('WSM_CLOSED', 'Failed to wait: the mock server was closed. Await messages before closing it.')
+    this.messageQueue.close(closedError)
+    this.connectionQueue.close(closedError)
+    await new Promise<void>((resolve) => this.#wss.close(() => resolve()))
+  }
+}
+
+const STATUS_TEXT: Record<number, string> = {
+  400: 'Bad Request',
+  403: 'Forbidden',
+  404: 'Not Found',
+  426: 'Upgrade Required',
+  429: 'Too Many Requests',
+  500: 'Internal Server Error',
+  503: 'Service Unavailable',
+}
+
+/** Answers an upgrade request with a plain HTTP error and closes the socket. */
+export function rejectUpgrade(socket: Duplex, status: number, message = STATUS_TEXT[status] ?? 'Error'): void {
+  if (socket.destroyed) return
+  const body = `${message}\n`
+  socket.end(
+    `HTTP/1.1 ${status} ${STATUS_TEXT[status] ?? 'Error'}\r\n` +
+      'Connection: close\r\nContent-Type: text/plain; charset=utf-8\r\n' +
+      `Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+  )
+}

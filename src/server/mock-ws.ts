@@ -1,0 +1,420 @@
+import http from 'node:http'
+import { DEFAULT_HOST, DEFAULT_NEXT_TIMEOUT_MS, DEFAULT_PATH, DEFAULT_WAIT_TIMEOUT_MS } from '../constants.js'
+import { MockWsError } from '../errors.js'
+import { loadReplay } from '../replay/load.js'
+import { playReplay } from '../replay/player.js'
+import { toJSONL } from '../replay/serialize.js'
+import type { CompiledReplay, PlayStep, ReplayEntry } from '../replay/types.js'
+import { createTemplateContext, type FakerLike } from '../template/context.js'
+import { loadFaker } from '../template/faker.js'
+import type { MockConnection, WsData } from './connection.js'
+import { rejectUpgrade, WsEngine, type ConnectionHandler, type EngineOptions, type MockWsMetrics } from './engine.js'
+import type { EngineObserver } from './observer.js'
+import type { ScenarioFailure, TranscriptFrame } from './types.js'
+
+/**
+ * Options of `mockWs()`.
+ * @example
+ * await mockWs({ path: '/socket', seed: 42, strict: true })
+ */
+export interface MockWsOptions {
+  /** 0 (default) = OS-assigned; a number is a preferred port, falling back to a free one unless `strictPort`. */
+  port?: number
+  /** Fail instead of falling back when the preferred `port` is taken. */
+  strictPort?: boolean
+  /** Bind address (default `127.0.0.1`). */
+  host?: string
+  /** WebSocket path (default `/ws`; `'*'` accepts any path). */
+  path?: string
+  /** Expand template tokens in `out` entries (default true). */
+  expandTemplates?: boolean
+  /** Makes `{{uuid}}`, `{{randInt}}`, … and latency sampling reproducible. */
+  seed?: number
+  /** Clock for `{{now}}` tokens (default `Date.now`). */
+  now?: () => number
+  /** Make `close()` reject when there were scenario failures (default false). */
+  strict?: boolean
+  /** Whether client messages nothing waits for are failures (default: `fail` when strict, else `ignore`). */
+  unexpected?: 'fail' | 'ignore'
+  /** Default wait for `expect`/`waitFor`/`in` entries, ms (default 5000). */
+  timeoutMs?: number
+  /** Largest frame accepted from a client, bytes; larger frames close the connection with 1009. */
+  maxPayload?: number
+  /** Subprotocols accepted (the first the client offers that is listed). */
+  protocols?: string[]
+  /** Divides every gap of replay files (default 1). */
+  speed?: number
+  /** Frames kept in the transcript before the oldest are dropped. */
+  maxTranscript?: number
+  /** Engine observers (spans, metrics, your own). */
+  observers?: EngineObserver[]
+  /** Serves plain HTTP requests on the same port; return true when handled (the CLI's `/metrics`). */
+  httpHandler?: (req: http.IncomingMessage, res: http.ServerResponse) => boolean | Promise<boolean>
+}
+
+/** Options of `nextMessage()` / `nextConnection()`. */
+export interface NextOptions {
+  /** ms to wait before rejecting (default 5000). */
+  timeout?: number
+}
+
+/** Options of `toReplay()` / `toJSONL()`. */
+export interface ToReplayOptions {
+  /** Connection id whose traffic to export (default: the first connection). */
+  connection?: number
+}
+
+const live = new Set<MockWs>()
+
+/**
+ * Closes every started mock (the test-runner integrations call it after each test).
+ * Rejects with the strict-mode failures of any of them, after all are closed.
+ * @example
+ * afterEach(() => closeAllMocks())
+ */
+export async function closeAllMocks(): Promise<void> {
+  const results = await Promise.allSettled([...live].map((mock) => mock.close()))
+  const errors = results.flatMap((r) => (r.status === 'rejected' ? [r.reason as unknown] : []))
+  if (errors.length === 1) throw errors[0]
+  if (errors.length > 1) throw new AggregateError(errors, `${errors.length} mocks reported failures`)
+}
+
+/** Number of mocks started and not yet closed. */
+export function liveMockCount(): number {
+  return live.size
+}
+
+function urlHost(host: string): string {
+  if (host === '0.0.0.0') return '127.0.0.1'
+  if (host === '::') return '[::1]'
+  return host.includes(':') ? `[${host}]` : host
+}
+
+/** Derives a distinct, reproducible seed per connection. */
+export function connectionSeed(seed: number | undefined, id: number): number | undefined {
+  if (seed === undefined) return undefined
+  return (Math.imul(seed ^ 0x5bd1e995, 0x9e3779b1) + Math.imul(id, 0x85ebca6b)) >>> 0
+}
+
+/**
+ * A running WebSocket mock: a real server on a loopback port with its transcript and failures.
+ * @example
+ * const ws = await mockWs(); const client = new WebSocket(ws.url); await ws.connected
+ */
+export class MockWs {
+  /** `ws://127.0.0.1:PORT/ws` */
+  readonly url: string
+  readonly port: number
+  readonly host: string
+  /** The path served (`'*'`: any). */
+  readonly path: string
+  /** Resolves with the first connection. */
+  readonly connected: Promise<MockConnection>
+  /** @internal */ readonly engine: WsEngine
+  #server: http.Server
+  #strict: boolean
+  #closing: Promise<void> | undefined
+  #closeHooks: (() => void | Promise<void>)[] = []
+
+  /** @internal use `mockWs()` */
+  constructor(init: { server: http.Server; engine: WsEngine; host: string; port: number; path: string; strict: boolean }) {
+    this.#server = init.server
+    this.engine = init.engine
+    this.host = init.host
+    this.port = init.port
+    this.path = init.path
+    this.#strict = init.strict
+    this.url = `ws://${urlHost(init.host)}:${init.port}${init.path === '*' ? '/' : init.path}`
+    this.connected = init.engine.firstConnection
+    live.add(this)
+  }
+
+  /** Live connections, in order of arrival. */
+  get connections(): readonly MockConnection[] {
+    return this.engine.connections
+  }
+
+  /** Every frame both ways, all connections. */
+  get transcript(): readonly TranscriptFrame[] {
+    return this.engine.transcript
+  }
+
+  /** Client → server frames. */
+  get received(): TranscriptFrame[] {
+    return this.engine.transcript.filter((f) => f.dir === 'in' && !f.close)
+  }
+
+  /** Server → client frames. */
+  get sent(): TranscriptFrame[] {
+    return this.engine.transcript.filter((f) => f.dir === 'out' && !f.close)
+  }
+
+  /** Scenario failures so far. */
+  get failures(): readonly ScenarioFailure[] {
+    return this.engine.failures
+  }
+
+  /** Snapshot of the counters. */
+  get metrics(): MockWsMetrics {
+    return { ...this.engine.counters }
+  }
+
+  /** True once `close()` was called. */
+  get closed(): boolean {
+    return this.#closing !== undefined
+  }
+
+  /** Resolves with the next connection not yet taken by an earlier call (works repeatedly). */
+  nextConnection(opts: NextOptions = {}): Promise<MockConnection> {
+    return this.engine.connectionQueue.take(opts.timeout ?? DEFAULT_NEXT_TIMEOUT_MS, `a connection to ${this.url}`)
+  }
+
+  /** Resolves with the next client message (any connection) not yet taken by an earlier call. */
+  async nextMessage(opts: NextOptions = {}): Promise<string | Uint8Array> {
+    const message = await this.engine.messageQueue.take(opts.timeout ?? DEFAULT_NEXT_TIMEOUT_MS, `a client message on ${this.url}`)
+    return message.data
+  }
+
+  /** Sends to the newest connection. */
+  send(data: WsData): void {
+    const newest = this.engine.connections.at(-1)
+    if (!newest) throw new MockWsError('WSM_CLOSED', `Failed to send: no client is connected to ${this.url}. Await ws.connected first.`)
+    newest.send(data)
+  }
+
+  /** Sends to every live connection. */
+  broadcast(data: WsData): void {
+    for (const conn of this.engine.connections) conn.send(data)
+  }
+
+  /** The recorded traffic of one connection as replay entries, ready to save as a fixture. */
+  toReplay(opts: ToReplayOptions = {}): ReplayEntry[] {
+    return framesToReplay(this.engine.transcript, opts.connection)
+  }
+
+  /** The recorded traffic of one connection as JSON Lines. */
+  toJSONL(opts: ToReplayOptions = {}): string {
+    return toJSONL(this.toReplay(opts))
+  }
+
+  /** @internal runs `hook` during close, before the server stops (proxy upstreams, AI streams). */
+  onClose(hook: () => void | Promise<void>): void {
+    this.#closeHooks.push(hook)
+  }
+
+  /**
+   * Closes every connection (1001) and the server; resolves when no socket, server or timer is left.
+   * In strict mode rejects with a report of the scenario failures.
+   */
+  close(): Promise<void> {
+    this.#closing ??= this.#close()
+    return this.#closing
+  }
+
+  async #close(): Promise<void> {
+    try {
+      for (const hook of this.#closeHooks) await hook()
+      await this.engine.close()
+      await new Promise<void>((resolve) => {
+        this.#server.close(() => resolve())
+        this.#server.closeAllConnections()
+      })
+    } finally {
+      live.delete(this)
+    }
+    if (this.#strict && this.engine.failures.length > 0) {
+      throw new ScenarioFailureError(this.engine.failures, this.engine.transcript)
+    }
+  }
+}
+
+/**
+ * Thrown by `close()` of a strict mock that saw scenario failures; the message is a readable report.
+ * @example
+ * await ws.close().catch((e) => console.log(e.message))
+ */
+export class ScenarioFailureError extends MockWsError {
+  readonly failures: readonly ScenarioFailure[]
+  constructor(failures: readonly ScenarioFailure[], transcript: readonly TranscriptFrame[]) {
+    super('WSM_STRICT_FAILURES', formatReport(failures, transcript))
+    this.name = 'ScenarioFailureError'
+    this.failures = failures
+  }
+}
+
+let formatReport = (failures: readonly ScenarioFailure[], _transcript: readonly TranscriptFrame[]): string =>
+  `mockforge-ws: ${failures.length} scenario failure${failures.length === 1 ? '' : 's'}\n${failures.map((f) => `  connection #${f.connection}, ${f.message}`).join('\n')}`
+
+/** @internal lets the failure-report module install the full formatter. */
+export function setFailureFormatter(fn: typeof formatReport): void {
+  formatReport = fn
+}
+
+function framesToReplay(frames: readonly TranscriptFrame[], connection?: number): ReplayEntry[] {
+  const id = connection ?? frames[0]?.connection
+  const entries: ReplayEntry[] = []
+  let lastTs = 0
+  for (const frame of frames) {
+    if (frame.connection !== id) continue
+    const ts = Math.max(lastTs, Math.round(frame.ts))
+    lastTs = ts
+    if (frame.close) {
+      // Only a close the server initiated can be replayed; a client's close is the client's business.
+      if (frame.dir === 'out') entries.push({ ts, dir: 'out', close: { code: frame.close.code, reason: frame.close.reason } })
+      continue
+    }
+    if (frame.binary) entries.push({ ts, dir: frame.dir, binary: Buffer.from(frame.binary).toString('base64') })
+    else entries.push({ ts, dir: frame.dir, text: frame.text ?? '' })
+  }
+  return entries
+}
+
+/** One piece of a mock's script: a replay source, or steps from the builder. */
+export type ScriptPart =
+  | { kind: 'replay'; source: string | readonly ReplayEntry[] | URL }
+  | { kind: 'compiled'; compile: (opts: { expandTemplates: boolean; faker?: FakerLike }) => CompiledReplay }
+
+/** Concatenates compiled parts; each part's times continue after the previous part's last `ts`. */
+export function concatReplays(parts: readonly CompiledReplay[]): CompiledReplay {
+  if (parts.length === 1 && parts[0]) return parts[0]
+  const steps: PlayStep[] = []
+  let offset = 0
+  for (const part of parts) {
+    let last = 0
+    for (const step of part.steps) {
+      steps.push({ ...step, index: steps.length, ts: step.ts + offset, entry: { ...step.entry, ts: step.entry.ts + offset } })
+      last = step.ts
+    }
+    offset += last
+  }
+  return { source: parts.map((p) => p.source).join(' + '), steps, usesFaker: parts.some((p) => p.usesFaker) }
+}
+
+/** What a mock does with each connection, decided when it starts. */
+export interface StartContext {
+  options: MockWsOptions
+  script: CompiledReplay | undefined
+  faker: FakerLike | undefined
+}
+
+/** Builds the per-connection handler that plays `script` (or echoes when there is none). */
+export function scriptHandler(ctx: StartContext): ConnectionHandler {
+  const { options, script, faker } = ctx
+  if (!script) return echoHandler
+  const strict = options.strict ?? false
+  const unexpected = options.unexpected ?? (strict ? 'fail' : 'ignore')
+  return (conn, engine) => {
+    const context = createTemplateContext({
+      ...(options.seed !== undefined ? { seed: connectionSeed(options.seed, conn.id) } : {}),
+      ...(options.now ? { now: options.now } : {}),
+      ...(faker ? { faker } : {}),
+    })
+    void playReplay(conn, script, {
+      speed: options.speed ?? 1,
+      timeoutMs: options.timeoutMs ?? DEFAULT_WAIT_TIMEOUT_MS,
+      context,
+      unexpected,
+      onFailure: (f) => engine.addFailure(f),
+      isShuttingDown: () => engine.shuttingDown,
+    })
+  }
+}
+
+/** Echoes every message back unchanged (text as text, binary as binary). */
+export const echoHandler: ConnectionHandler = (conn) => {
+  conn.onMessage((message) => conn.send(message.data))
+}
+
+/** Loads and compiles every part of a script, collecting all problems before anything starts. */
+export async function compileScript(parts: readonly ScriptPart[], options: MockWsOptions): Promise<{ script: CompiledReplay | undefined; faker: FakerLike | undefined }> {
+  if (parts.length === 0) return { script: undefined, faker: undefined }
+  const expandTemplates = options.expandTemplates ?? true
+  let faker: FakerLike | undefined
+  const compiled: CompiledReplay[] = []
+  for (const part of parts) {
+    if (part.kind === 'replay') {
+      compiled.push(await loadReplay(part.source, { expandTemplates, ...(options.seed !== undefined ? { seed: options.seed } : {}) }))
+    } else {
+      compiled.push(part.compile({ expandTemplates, ...(faker ? { faker } : {}) }))
+    }
+  }
+  const script = concatReplays(compiled)
+  if (script.usesFaker && expandTemplates) faker = await loadFaker(options.seed)
+  return { script, faker }
+}
+
+/** Starts an HTTP server with the engine on it; resolves once listening. */
+export async function startMock(options: MockWsOptions, engineOptions: Omit<EngineOptions, 'path'>): Promise<MockWs> {
+  const host = options.host ?? DEFAULT_HOST
+  const path = options.path ?? DEFAULT_PATH
+  if (path !== '*' && !path.startsWith('/')) {
+    throw new MockWsError('WSM_CONFIG', `Failed to start mock: path "${path}" must start with "/" (or be "*" for any path).`)
+  }
+  const engine = new WsEngine({
+    path,
+    ...(options.maxPayload !== undefined ? { maxPayload: options.maxPayload } : {}),
+    ...(options.protocols ? { protocols: options.protocols } : {}),
+    ...(options.maxTranscript !== undefined ? { maxTranscript: options.maxTranscript } : {}),
+    ...engineOptions,
+    observers: [...(engineOptions.observers ?? []), ...(options.observers ?? [])],
+  })
+  const server = http.createServer((req, res) => {
+    void (async () => {
+      if (options.httpHandler && (await options.httpHandler(req, res))) return
+      res.writeHead(426, { 'content-type': 'text/plain; charset=utf-8', upgrade: 'websocket', connection: 'Upgrade' })
+      res.end(`This is a mockforge-ws WebSocket endpoint: connect a WebSocket client to ${path === '*' ? 'any path' : path}.\n`)
+    })().catch(() => {
+      if (!res.headersSent) res.writeHead(500)
+      res.end()
+    })
+  })
+  server.on('upgrade', (req, socket, head) => {
+    if (!engine.handleUpgrade(req, socket, head)) {
+      socket.on('error', () => socket.destroy())
+      rejectUpgrade(socket, 404, `No WebSocket endpoint at ${req.url ?? '/'}: this mock serves ${path}`)
+    }
+  })
+  server.on('clientError', (_error, socket) => {
+    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n')
+    else socket.destroy()
+  })
+  const port = await listen(server, host, options.port ?? 0, options.strictPort ?? false)
+  return new MockWs({ server, engine, host, port, path, strict: options.strict ?? false })
+}
+
+function listenOnce(server: http.Server, host: string, port: number): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const onError = (error: Error): void => {
+      server.off('listening', onListening)
+      reject(error)
+    }
+    const onListening = (): void => {
+      server.off('error', onError)
+      const address = server.address()
+      resolve(typeof address === 'object' && address ? address.port : port)
+    }
+    server.once('error', onError)
+    server.once('listening', onListening)
+    server.listen({ port, host, exclusive: true })
+  })
+}
+
+async function listen(server: http.Server, host: string, port: number, strictPort: boolean): Promise<number> {
+  try {
+    return await listenOnce(server, host, port)
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code
+    if (port === 0 || strictPort || code !== 'EADDRINUSE') {
+      throw new MockWsError(
+        'WSM_SERVER_START',
+        `Failed to start mock on ${host}:${port}: ${(error as Error).message}.${code === 'EADDRINUSE' ? ' Use port 0 (or drop strictPort) to take a free port.' : ''}`,
+        { cause: error },
+      )
+    }
+    // The preferred port is taken: take a free one instead (get-port prefers the ports near it).
+    const { default: getPort } = await import('get-port')
+    const fallback = await getPort({ host })
+    return listenOnce(server, host, fallback)
+  }
+}
+

@@ -1,0 +1,145 @@
+import { stat } from 'node:fs/promises'
+import type { IncomingMessage } from 'node:http'
+import type { Duplex } from 'node:stream'
+import { DEFAULT_PATH, DEFAULT_WAIT_TIMEOUT_MS } from '../constants.js'
+import { MockWsError } from '../errors.js'
+import { loadReplay } from '../replay/load.js'
+import { playReplay } from '../replay/player.js'
+import type { CompiledReplay } from '../replay/types.js'
+import { createTemplateContext, type FakerLike } from '../template/context.js'
+import { loadFaker } from '../template/faker.js'
+import type { MockConnection } from './connection.js'
+import { WsEngine, type ConnectionHandler, type EngineOptions, type FrameDelayer, type MockWsMetrics } from './engine.js'
+import { ENV, envFlag, envString } from './env.js'
+import { connectionSeed, echoHandler, type MockWsOptions } from './mock-ws.js'
+import type { ScenarioFailure, TranscriptFrame } from './types.js'
+
+/**
+ * Options of `router()`.
+ * @example
+ * router({ path: '/ws', expandTemplates: true })
+ */
+export interface RouterOptions
+  extends Pick<MockWsOptions, 'path' | 'seed' | 'now' | 'timeoutMs' | 'maxPayload' | 'protocols' | 'speed' | 'maxTranscript' | 'observers'> {
+  /** Expand templates; unset: `MOCKFORGE_RESPONSE_TEMPLATE_EXPAND`, else false (MockForge's default). */
+  expandTemplates?: boolean
+  /** Replay file; unset: `MOCKFORGE_WS_REPLAY_FILE` read per connection, else echo. */
+  replayFile?: string
+  /** @internal latency injector (see `routerWithLatency`). */
+  latency?: FrameDelayer
+  /** @internal replaces the echo/replay behaviour (see `routerWithProxy`). */
+  handler?: ConnectionHandler
+  /** @internal extra engine options (gates). */
+  engine?: Partial<EngineOptions>
+}
+
+/**
+ * A mountable WebSocket endpoint: pass `handleUpgrade` to any `http.Server`'s `upgrade` event.
+ * @example
+ * const ws = router({ path: '/ws' }); server.on('upgrade', ws.handleUpgrade)
+ */
+export interface WsRouter {
+  readonly path: string
+  /** `upgrade` listener; requests for other paths are left untouched for other listeners. */
+  readonly handleUpgrade: (request: IncomingMessage, socket: Duplex, head: Buffer) => boolean
+  readonly connections: readonly MockConnection[]
+  readonly transcript: readonly TranscriptFrame[]
+  readonly failures: readonly ScenarioFailure[]
+  readonly metrics: MockWsMetrics
+  /** Resolves with the next connection not yet taken. */
+  nextConnection(opts?: { timeout?: number }): Promise<MockConnection>
+  /** Ends every connection (1001); the HTTP server stays yours to close. */
+  close(): Promise<void>
+  /** @internal */ readonly engine: WsEngine
+}
+
+interface CachedReplay {
+  mtimeMs: number
+  expand: boolean
+  replay: CompiledReplay
+  faker: FakerLike | undefined
+}
+
+/** Handler that reads the replay file setting per connection (echo when none), caching the parse by mtime. */
+function envReplayHandler(options: RouterOptions): ConnectionHandler {
+  const cache = new Map<string, CachedReplay>()
+  async function load(file: string, expand: boolean): Promise<CachedReplay> {
+    const { mtimeMs } = await stat(file)
+    const hit = cache.get(file)
+    if (hit && hit.mtimeMs === mtimeMs && hit.expand === expand) return hit
+    const replay = await loadReplay(file, { expandTemplates: expand, ...(options.seed !== undefined ? { seed: options.seed } : {}) })
+    const faker = replay.usesFaker && expand ? await loadFaker(options.seed) : undefined
+    const entry = { mtimeMs, expand, replay, faker }
+    cache.set(file, entry)
+    return entry
+  }
+  return (conn, engine) => {
+    const file = options.replayFile ?? envString(ENV.replayFile)
+    if (!file) {
+      echoHandler(conn, engine)
+      return
+    }
+    const expand = options.expandTemplates ?? envFlag(ENV.templateExpand) ?? false
+    conn.inbox() // queue client messages while the file loads
+    load(file, expand).then(
+      ({ replay, faker }) => {
+        if (!conn.isOpen) return
+        void playReplay(conn, replay, {
+          speed: options.speed ?? 1,
+          timeoutMs: options.timeoutMs ?? DEFAULT_WAIT_TIMEOUT_MS,
+          context: createTemplateContext({
+            ...(options.seed !== undefined ? { seed: connectionSeed(options.seed, conn.id) } : {}),
+            ...(options.now ? { now: options.now } : {}),
+            ...(faker ? { faker } : {}),
+          }),
+          unexpected: 'ignore',
+          onFailure: (f) => engine.addFailure(f),
+          isShuttingDown: () => engine.shuttingDown,
+        })
+      },
+      (error: unknown) => {
+        engine.error(conn, error instanceof Error ? error : new MockWsError('WSM_REPLAY_PARSE', String(error)))
+        conn.close(1011, 'mockforge-ws: replay file could not be loaded')
+      },
+    )
+  }
+}
+
+/**
+ * Creates a mountable WebSocket endpoint (echo, or replay when `MOCKFORGE_WS_REPLAY_FILE` is set).
+ * @example
+ * const server = http.createServer(app)
+ * const ws = router({ path: '/ws' })
+ * server.on('upgrade', ws.handleUpgrade)
+ */
+export function router(options: RouterOptions = {}): WsRouter {
+  const engine = new WsEngine({
+    path: options.path ?? DEFAULT_PATH,
+    handler: options.handler ?? envReplayHandler(options),
+    ...(options.maxPayload !== undefined ? { maxPayload: options.maxPayload } : {}),
+    ...(options.protocols ? { protocols: options.protocols } : {}),
+    ...(options.maxTranscript !== undefined ? { maxTranscript: options.maxTranscript } : {}),
+    ...(options.latency ? { latency: options.latency } : {}),
+    ...options.engine,
+    observers: [...(options.engine?.observers ?? []), ...(options.observers ?? [])],
+  })
+  return {
+    path: engine.path,
+    handleUpgrade: engine.handleUpgrade,
+    get connections() {
+      return engine.connections
+    },
+    get transcript() {
+      return engine.transcript
+    },
+    get failures() {
+      return engine.failures
+    },
+    get metrics() {
+      return { ...engine.counters }
+    },
+    nextConnection: (opts = {}) => engine.connectionQueue.take(opts.timeout ?? DEFAULT_WAIT_TIMEOUT_MS, `a connection to ${engine.path}`),
+    close: () => engine.close(),
+    engine,
+  }
+}
