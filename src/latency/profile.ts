@@ -273,8 +273,10 @@ function validateSpec(spec: unknown): string[] {
     if (value === undefined) continue
     if (typeof value !== 'number' || !Number.isFinite(value)) {
       problems.push(`${field}: must be a finite number (got ${describeValue(value)})`)
-    } else if (field === 'shape' ? value <= 0 : value < 0) {
-      problems.push(`${field}: must be ${field === 'shape' ? '> 0' : '>= 0'} (got ${value})`)
+    } else if (value < 0 || (value === 0 && mustBePositive(field, distribution))) {
+      const bound = mustBePositive(field, distribution) ? '> 0' : '>= 0'
+      const context = field === 'baseMs' && distribution === 'pareto' ? ` for 'pareto'` : ''
+      problems.push(`${field}: must be ${bound}${context} (got ${value})`)
     } else {
       valid[field] = value
     }
@@ -310,12 +312,16 @@ function validateSpec(spec: unknown): string[] {
     require('baseMs', 'the scale, i.e. the smallest draw')
     require('shape', 'the tail index; 1.5–3 is typical')
     require('maxMs', 'its tail is unbounded, so cap it, e.g. maxMs: 2000')
-    if (valid.baseMs === 0) problems.push(`baseMs: must be > 0 for 'pareto' (got 0)`)
   }
   if (valid.minMs !== undefined && valid.maxMs !== undefined && valid.minMs > valid.maxMs) {
     problems.push(`maxMs: must be >= minMs (got minMs ${valid.minMs}, maxMs ${valid.maxMs})`)
   }
   return problems
+}
+
+// shape is a divisor in the inverse CDF and a pareto scale of 0 would make every draw 0.
+function mustBePositive(field: NumericField, distribution: unknown): boolean {
+  return field === 'shape' || (field === 'baseMs' && distribution === 'pareto')
 }
 
 function toModel(spec: LatencyProfileSpec): LatencyModel {
