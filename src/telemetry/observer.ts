@@ -58,7 +58,6 @@ export function createTelemetryObserver(): EngineObserver {
     connectionOpened(conn: ObservedConnection): void {
       try {
         if (connections.has(conn)) return
-        recordConnectionOpened()
         const span = createWsConnectionSpan(conn)
         // An unsampled (or no-op) connection span means its messages would be unsampled too:
         // skip per-message span work for it entirely.
@@ -71,6 +70,9 @@ export function createTelemetryObserver(): EngineObserver {
         }
         if (state.span && conn.protocol) state.span.setAttribute(WS_ATTR.subprotocol, conn.protocol)
         connections.set(conn, state)
+        // Counted only once the state exists, so a failure above cannot leave the active gauge
+        // one connection too high forever.
+        recordConnectionOpened()
       } catch {
         swallow()
       }

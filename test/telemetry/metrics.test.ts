@@ -42,7 +42,8 @@ async function durationCount(status: string): Promise<number> {
   const json = await metricsRegistry.getMetricsAsJSON()
   const histogram = json.find((m) => m.name === 'mockforge_ws_connection_duration_seconds')
   const sample = histogram?.values.find(
-    (v) => v.metricName === 'mockforge_ws_connection_duration_seconds_count' && v.labels.status === status,
+    (v) => 'metricName' in v &&
+      v.metricName === 'mockforge_ws_connection_duration_seconds_count' && v.labels.status === status,
   )
   if (!sample) throw new Error(`no duration count for ${status}`)
   return sample.value
