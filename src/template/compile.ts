@@ -4,7 +4,11 @@ import { TemplateError } from '../errors.js'
 import type { FakerLike, TemplateContext } from './context.js'
 import { isCryptoRandom } from './random.js'
 
-/** Kind of a template token. */
+/**
+ * Kind of a template token.
+ * @example
+ * compileTemplate('{{now+1m}}').tokens[0]?.kind // 'now'
+ */
 export type TemplateTokenKind =
   | 'uuid'
   | 'now'
@@ -15,7 +19,11 @@ export type TemplateTokenKind =
   | 'match'
   | 'faker'
 
-/** One token found in a template. */
+/**
+ * One token found in a template.
+ * @example
+ * compileTemplate('id={{uuid}}').tokens // [{ kind: 'uuid', raw: '{{uuid}}', index: 3 }]
+ */
 export interface TemplateToken {
   readonly kind: TemplateTokenKind
   /** The token as written, braces included, e.g. `{{ now+1m }}`. */
@@ -24,7 +32,11 @@ export interface TemplateToken {
   readonly index: number
 }
 
-/** One problem found in a template: the offset of its `{{` and a "cause. hint" message. */
+/**
+ * One problem found in a template: the offset of its `{{`, the token and a "cause. hint" message.
+ * @example
+ * findTemplateIssues('x {{nope}}')[0]?.index // 2
+ */
 export interface TemplateIssue {
   /** 0-based offset of the offending `{{` in the text. */
   readonly index: number
@@ -33,13 +45,21 @@ export interface TemplateIssue {
   readonly message: string
 }
 
-/** Options of `compileTemplate` and `findTemplateIssues`. */
+/**
+ * Options of `compileTemplate` and `findTemplateIssues`.
+ * @example
+ * compileTemplate('{{faker.person.fullName}}', { faker: await loadFaker(1) })
+ */
 export interface CompileTemplateOptions {
   /** When given, every `{{faker.PATH}}` must resolve to a function on it, checked at compile time. */
   faker?: FakerLike
 }
 
-/** A template parsed once and rendered many times. */
+/**
+ * A template parsed once and rendered many times.
+ * @example
+ * const t = compileTemplate('{{seq}}'); t.render(createTemplateContext()) // '1'
+ */
 export interface CompiledTemplate {
   readonly source: string
   /** True when rendering always returns `source` unchanged (no tokens and no `\{{` escapes). */
@@ -165,6 +185,8 @@ function scan(text: string, opts: CompileTemplateOptions): Scanned {
   }
 
   let i = 0
+  // Reused while later `{{` still precede it, so a long run of braces is not rescanned (O(n²)).
+  let close = -1
   for (;;) {
     const open = text.indexOf(OPEN, i)
     if (open === -1) break
@@ -173,7 +195,7 @@ function scan(text: string, opts: CompileTemplateOptions): Scanned {
       i = open + OPEN.length
       continue
     }
-    const close = text.indexOf(CLOSE, open + OPEN.length)
+    if (close < open + OPEN.length) close = text.indexOf(CLOSE, open + OPEN.length)
     if (close === -1) break
     // A later `{{` before the `}}` (as in `{{{uuid}}}` or `{{ {{seq}}`) starts the real token.
     const inner = text.indexOf(OPEN, open + 1)

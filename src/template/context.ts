@@ -1,7 +1,11 @@
 import { createRandom } from './random.js'
 import type { Random } from './random.js'
 
-/** Minimal shape of a `@faker-js/faker` instance that `{{faker.PATH}}` tokens call into. */
+/**
+ * Minimal shape of a `@faker-js/faker` instance that `{{faker.PATH}}` tokens call into.
+ * @example
+ * const faker: FakerLike = await loadFaker(42)
+ */
 export type FakerLike = Record<string, unknown>
 
 /**
@@ -24,7 +28,11 @@ export interface TemplateContext {
   faker?: FakerLike
 }
 
-/** Options of `createTemplateContext`. */
+/**
+ * Options of `createTemplateContext`.
+ * @example
+ * createTemplateContext({ seed: 1, now: () => 0, lastMessage: 'hi', match: { id: '7' } })
+ */
 export interface TemplateContextOptions {
   /** Seeds `{{uuid}}`, `{{randInt}}` and `{{randFloat}}`; ignored when `random` is given. */
   seed?: number

@@ -3,7 +3,11 @@ import type { CompiledTemplate } from './compile.js'
 import { createTemplateContext } from './context.js'
 import type { TemplateContext } from './context.js'
 
-/** Context accepted by `expandTokens`: any part of a `TemplateContext`, plus a seed for a fresh random source. */
+/**
+ * Context accepted by `expandTokens`: any part of a `TemplateContext`, plus a seed for a fresh random source.
+ * @example
+ * expandTokens('{{now}} {{randInt 1 6}}', { now: () => 0, seed: 42 })
+ */
 export type ExpandTokensContext = Partial<TemplateContext> & { seed?: number }
 
 /** Number of compiled templates `expandTokens` keeps; the oldest is dropped beyond it. */

@@ -243,3 +243,13 @@ describe('findTemplateIssues', () => {
     expect(findTemplateIssues('{{uuid}} {{now-1d}} {{seq}} \\{{x}} {{ open')).toEqual([])
   })
 })
+
+describe('scanning cost', () => {
+  it('stays linear on long runs of braces', () => {
+    const text = `${'{'.repeat(200_000)}seq}}`
+    const started = performance.now()
+    expect(render(text)).toBe(`${'{'.repeat(199_998)}1`)
+    // Quadratic scanning would take minutes here; linear takes milliseconds even on a slow machine.
+    expect(performance.now() - started).toBeLessThan(2000)
+  })
+})

@@ -9,6 +9,9 @@ const T0 = Date.UTC(2024, 0, 1)
 
 describe('expandTokens', () => {
   it('expands every token kind with a default context', () => {
+    const small = JSON.parse(expandTokens('{"id":"{{uuid}}","at":"{{now}}"}')) as { id: string; at: string }
+    expect(small.id).toMatch(UUID_V4)
+    expect(small.at).toMatch(/Z$/)
     const out = JSON.parse(
       expandTokens('{"id":"{{uuid}}","at":"{{now}}","n":{{seq}},"roll":{{randInt 1 6}},"p":{{randFloat 0 1}}}'),
     ) as { id: string; at: string; n: number; roll: number; p: number }
