@@ -1,0 +1,53 @@
+import { MockWsError } from '../errors.js'
+import { AI_ERROR_SNIPPET_CHARS } from './defaults.js'
+
+/** What went wrong while generating AI events. */
+export type AiErrorKind =
+  | 'config'
+  | 'missing-dependency'
+  | 'http'
+  | 'connection'
+  | 'invalid-json'
+  | 'schema'
+  | 'refusal'
+
+/**
+ * Thrown when AI event generation fails; `code` is always `'WSM_AI'` and the message never contains the API key.
+ * @example
+ * await gen.streamEvents(socket).catch((e) => e instanceof AiGenerationError && e.kind === 'http' && e.status)
+ */
+export class AiGenerationError extends MockWsError {
+  readonly kind: AiErrorKind
+  /** HTTP status of the failing model request, for `kind: 'http'`. */
+  readonly status?: number
+  constructor(kind: AiErrorKind, cause: string, hint: string, status?: number) {
+    super('WSM_AI', `Failed to generate events: ${cause}. ${hint}`)
+    this.name = 'AiGenerationError'
+    this.kind = kind
+    if (status !== undefined) this.status = status
+  }
+}
+
+// Provider error bodies sometimes echo the key (OpenAI's 401 quotes a masked form of it).
+const KEY_LIKE = /\b(sk|pk|rk)-[A-Za-z0-9_*.-]{6,}/g
+
+/**
+ * Removes the API key, and anything shaped like one, from text that will reach an error or a log.
+ * @example
+ * redactSecrets('bad key sk-abc123456', 'sk-abc123456') // 'bad key [redacted]'
+ */
+export function redactSecrets(text: string, apiKey?: string): string {
+  let out = text
+  if (apiKey) out = out.split(apiKey).join('[redacted]')
+  return out.replace(KEY_LIKE, '[redacted]')
+}
+
+/**
+ * Cuts text to the length quoted in error messages, on one line.
+ * @example
+ * snippet('x'.repeat(500)).length // 201
+ */
+export function snippet(text: string, max: number = AI_ERROR_SNIPPET_CHARS): string {
+  const oneLine = text.replace(/\s+/g, ' ').trim()
+  return oneLine.length > max ? `${oneLine.slice(0, max)}…` : oneLine
+}

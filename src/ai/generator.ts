@@ -1,0 +1,242 @@
+import { performance } from 'node:perf_hooks'
+import type { ReplayEntry } from '../replay/types.js'
+import { resolveAiConfig } from './config.js'
+import type { ResolvedAiConfig } from './config.js'
+import { AiGenerationError } from './errors.js'
+import { createOpenAiSource } from './openai-source.js'
+import { abortableDelay, RateSchedule } from './pacing.js'
+import { createOfflineSource, createStaticSource } from './source.js'
+import type { EventSource } from './source.js'
+import type {
+  AiEventFrame,
+  AiEventSink,
+  AiReplayOptions,
+  AiStreamOptions,
+  ReplayAugmentationConfig,
+} from './types.js'
+
+/** Events handed to the model as context for the next batch. */
+const PREVIOUS_EVENTS_CONTEXT = 3
+const WS_OPEN = 1
+
+interface Generated {
+  sequence: number
+  data: unknown
+}
+
+interface ClosableSink extends AiEventSink {
+  once?(event: 'close', listener: () => void): unknown
+  off?(event: 'close', listener: () => void): unknown
+  removeListener?(event: 'close', listener: () => void): unknown
+  addEventListener?(event: 'close', listener: () => void): unknown
+  removeEventListener?(event: 'close', listener: () => void): unknown
+}
+
+/**
+ * Generates a stream of events from a narrative (OpenAI-compatible model, or the offline provider)
+ * and streams it into a socket as it is generated, optionally paced.
+ * @example
+ * const gen = new AiEventGenerator({ narrative: 'Simulate stock market trading', eventCount: 50, eventType: 'trade' })
+ * await gen.streamEventsWithRate(socket, undefined, 2)
+ */
+export class AiEventGenerator {
+  /** The validated config with defaults filled in (without the API key). */
+  readonly config: Readonly<ResolvedAiConfig>
+  #apiKey: string | undefined
+  #frozen: Promise<AiEventFrame[]> | undefined
+
+  constructor(config: ReplayAugmentationConfig) {
+    const resolved = resolveAiConfig(config)
+    this.config = Object.freeze(resolved.config)
+    this.#apiKey = resolved.apiKey
+  }
+
+  /**
+   * Yields frames as they are generated: the first batch's events are yielded while the next batch is generated.
+   * @example
+   * for await (const frame of gen.events(5)) console.log(frame.sequence, frame.data)
+   */
+  async *events(maxEvents?: number, options: AiStreamOptions = {}): AsyncGenerator<AiEventFrame, void, undefined> {
+    for await (const item of this.#generate(maxEvents, options.signal)) yield this.#frame(item)
+  }
+
+  /**
+   * Streams up to `maxEvents` events into a socket, paced by the config's `eventRate` if set; resolves with the number sent.
+   * @example
+   * const sent = await gen.streamEvents(ws, 100)
+   */
+  streamEvents(socket: AiEventSink, maxEvents?: number, options?: AiStreamOptions): Promise<number> {
+    return this.#stream(socket, maxEvents, this.config.eventRate, options)
+  }
+
+  /**
+   * Streams events at `eventsPerSecond` (event k at start + k/rate on a monotonic clock); resolves with the number sent.
+   * @example
+   * await gen.streamEventsWithRate(ws, undefined, 2)
+   */
+  streamEventsWithRate(
+    socket: AiEventSink,
+    maxEvents: number | undefined,
+    eventsPerSecond: number,
+    options?: AiStreamOptions,
+  ): Promise<number> {
+    if (!(Number.isFinite(eventsPerSecond) && eventsPerSecond > 0)) {
+      return Promise.reject(
+        new AiGenerationError(
+          'config',
+          `eventsPerSecond must be a positive number (got ${String(eventsPerSecond)})`,
+          'Pass a rate such as 2 for two events per second',
+        ),
+      )
+    }
+    return this.#stream(socket, maxEvents, eventsPerSecond, options)
+  }
+
+  /**
+   * Generates the events once and freezes them into `out` replay entries (`ts` spaced by the rate, else 0),
+   * so tests can replay AI output deterministically; later calls reuse the same events.
+   * @example
+   * await writeFile('trades.jsonl', (await gen.toReplay({ eventsPerSecond: 2 })).map((e) => JSON.stringify(e)).join('\n'))
+   */
+  async toReplay(options: AiReplayOptions = {}): Promise<ReplayEntry[]> {
+    const rate = options.eventsPerSecond ?? this.config.eventRate
+    if (rate !== undefined && !(Number.isFinite(rate) && rate > 0)) {
+      throw new AiGenerationError(
+        'config',
+        `eventsPerSecond must be a positive number (got ${String(rate)})`,
+        'Pass a rate such as 2, or none for ts 0',
+      )
+    }
+    this.#frozen ??= this.#collect()
+    // A failed generation is not cached, so a retry asks again.
+    this.#frozen.catch(() => {
+      this.#frozen = undefined
+    })
+    const frames = await this.#frozen
+    const count = Math.min(options.maxEvents ?? frames.length, frames.length)
+    return frames.slice(0, count).map((frame, k) => ({
+      ts: rate === undefined ? 0 : Math.round((k * 1000) / rate),
+      dir: 'out' as const,
+      text: JSON.stringify(frame),
+    }))
+  }
+
+  async #collect(): Promise<AiEventFrame[]> {
+    const frames: AiEventFrame[] = []
+    for await (const frame of this.events()) frames.push(frame)
+    return frames
+  }
+
+  #frame(item: Generated): AiEventFrame {
+    return {
+      type: this.config.eventType,
+      timestamp: new Date(this.config.now()).toISOString(),
+      sequence: item.sequence,
+      data: item.data,
+    }
+  }
+
+  #createSource(): EventSource {
+    if (this.config.mode === 'static') return createStaticSource(this.config)
+    if (this.config.provider === 'offline') return createOfflineSource(this.config)
+    return createOpenAiSource(this.config, this.#apiKey)
+  }
+
+  async *#generate(maxEvents: number | undefined, signal: AbortSignal | undefined): AsyncGenerator<Generated> {
+    if (maxEvents !== undefined && !(Number.isSafeInteger(maxEvents) && maxEvents >= 0)) {
+      throw new AiGenerationError(
+        'config',
+        `maxEvents must be a non-negative integer (got ${String(maxEvents)})`,
+        'Pass a count such as 10, or undefined for eventCount',
+      )
+    }
+    const total = Math.min(maxEvents ?? this.config.eventCount, this.config.eventCount)
+    if (total === 0 || signal?.aborted) return
+    const source = this.#createSource()
+    const controller = new AbortController()
+    const onAbort = () => controller.abort(signal?.reason)
+    signal?.addEventListener('abort', onAbort, { once: true })
+    let produced = 0
+    let sequence = 0
+    let previous: readonly unknown[] = []
+    const request = (): Promise<unknown[]> => {
+      const pending = source.nextBatch(
+        { start: produced, count: Math.min(this.config.batchSize, total - produced), total, previous },
+        controller.signal,
+      )
+      // Held while the current batch is streamed; a rejection is observed when it is awaited.
+      pending.catch(() => undefined)
+      return pending
+    }
+    try {
+      let pending: Promise<unknown[]> | undefined = request()
+      while (pending) {
+        const batch = (await pending).slice(0, total - produced)
+        produced += batch.length
+        previous = batch.slice(-PREVIOUS_EVENTS_CONTEXT)
+        // Ask for the next batch before streaming this one, so generation overlaps sending.
+        pending = produced < total ? request() : undefined
+        for (const data of batch) yield { sequence: ++sequence, data }
+      }
+    } finally {
+      signal?.removeEventListener('abort', onAbort)
+      controller.abort()
+    }
+  }
+
+  async #stream(
+    socket: AiEventSink,
+    maxEvents: number | undefined,
+    rate: number | undefined,
+    options: AiStreamOptions = {},
+  ): Promise<number> {
+    const stop = new AbortController()
+    const onStop = () => stop.abort()
+    if (options.signal?.aborted) return 0
+    options.signal?.addEventListener('abort', onStop, { once: true })
+    const unwatch = watchClose(socket as ClosableSink, onStop)
+    const open = () => socket.readyState === undefined || socket.readyState === (socket.OPEN ?? WS_OPEN)
+    const schedule = rate === undefined ? undefined : new RateSchedule(rate)
+    const items = this.#generate(maxEvents, stop.signal)
+    let sent = 0
+    try {
+      while (!stop.signal.aborted && open()) {
+        const askedAt = performance.now()
+        const next = await items.next()
+        if (next.done) break
+        if (schedule) {
+          const due = schedule.dueAt(sent, askedAt, performance.now())
+          await abortableDelay(due - performance.now(), stop.signal)
+        }
+        if (stop.signal.aborted || !open()) break
+        socket.send(JSON.stringify(this.#frame(next.value)))
+        sent++
+      }
+      return sent
+    } catch (error) {
+      // A stop (client gone, caller aborted) ends the stream quietly, whatever was in flight.
+      if (stop.signal.aborted) return sent
+      throw error
+    } finally {
+      options.signal?.removeEventListener('abort', onStop)
+      unwatch()
+      stop.abort()
+      await items.return(undefined)
+    }
+  }
+}
+
+function watchClose(socket: ClosableSink, onClose: () => void): () => void {
+  if (typeof socket.once === 'function') {
+    socket.once('close', onClose)
+    return () => {
+      if (typeof socket.off === 'function') socket.off('close', onClose)
+      else socket.removeListener?.('close', onClose)
+    }
+  }
+  if (typeof socket.addEventListener === 'function') {
+    socket.addEventListener('close', onClose)
+    return () => socket.removeEventListener?.('close', onClose)
+  }
+  return () => undefined
+}

@@ -1,0 +1,66 @@
+import { createRandom } from '../template/random.js'
+import type { ResolvedAiConfig } from './config.js'
+import { offlineEvent, staticExample } from './offline.js'
+
+/** One request for events: `count` events starting at 0-based position `start`. */
+export interface BatchRequest {
+  start: number
+  count: number
+  /** Events in the whole stream. */
+  total: number
+  /** The last events' data so far, so that a model can continue the story. */
+  previous: readonly unknown[]
+}
+
+/** Produces event data in batches; the generator streams and paces what it returns. */
+export interface EventSource {
+  /** Resolves with 1..count events' data; rejects with AiGenerationError, or an AbortError when `signal` aborts. */
+  nextBatch(request: BatchRequest, signal: AbortSignal): Promise<unknown[]>
+}
+
+/**
+ * Creates the offline source: deterministic for a given seed, schema-shaped, no network.
+ * @example
+ * const source = createOfflineSource(config); await source.nextBatch({ start: 0, count: 5, previous: [] }, signal)
+ */
+export function createOfflineSource(config: ResolvedAiConfig): EventSource {
+  // One random stream per source, drawn in order, so the n-th event is the same on every run.
+  const random = createRandom(config.seed)
+  return {
+    nextBatch: async (request, signal) => {
+      signal.throwIfAborted()
+      return Array.from({ length: request.count }, (_, i) =>
+        offlineEvent(config.schema, {
+          eventType: config.eventType,
+          narrative: config.narrative,
+          random,
+          index: request.start + i,
+        }),
+      )
+    },
+  }
+}
+
+/**
+ * Creates the source of `mode: 'static'`: the schema's example (or a fixed themed event) for every event.
+ * @example
+ * const source = createStaticSource(config)
+ */
+export function createStaticSource(config: ResolvedAiConfig): EventSource {
+  const example = config.schema
+    ? staticExample(config.schema)
+    : offlineEvent(undefined, {
+        eventType: config.eventType,
+        narrative: config.narrative,
+        random: createRandom(config.seed),
+        index: 0,
+      })
+  const text = JSON.stringify(example)
+  return {
+    nextBatch: async (request, signal) => {
+      signal.throwIfAborted()
+      // A fresh copy per event, so a caller that edits one event does not edit them all.
+      return Array.from({ length: request.count }, () => JSON.parse(text) as unknown)
+    },
+  }
+}
