@@ -82,11 +82,13 @@ export class OrderedScheduler {
     if (this.#closed) return Infinity
     const now = performance.now()
     const delay = this.#nextDelay()
-    const due = Math.max(now + (Number.isFinite(delay) && delay > 0 ? delay : 0), this.#lastDue)
+    // Computed as a wait rather than due - now, so an unheld draw is returned exactly.
+    const wait = Math.max(Number.isFinite(delay) && delay > 0 ? delay : 0, this.#lastDue - now)
+    const due = now + wait
     this.#lastDue = due
     this.#queue.push({ due, seq: this.#seq++, fn })
     if (this.#timer === undefined && !this.#draining) this.#arm()
-    return due - now
+    return wait
   }
 
   /**
