@@ -1,0 +1,580 @@
+import { parseTree, printParseErrorCode } from 'jsonc-parser'
+import type { Node as JsonNode, ParseError as JsoncError, ParseOptions as JsoncOptions } from 'jsonc-parser'
+import { ReplayParseError, TemplateError } from '../errors.js'
+import type { ReplayIssue } from '../errors.js'
+import { compileTemplate, findTemplateIssues } from '../template/compile.js'
+import type { CompiledTemplate } from '../template/compile.js'
+import type { FakerLike } from '../template/context.js'
+import type { CompiledReplay, PlayStep, ReplayClose, ReplayEntry } from './types.js'
+
+// Kept here too because the scenario builder imports it from this module.
+export { toJSONL } from './serialize.js'
+
+/** File name used in issues and origins when the replay did not come from a file. */
+export const INLINE_SOURCE = '<inline>'
+/** Longest close reason a WebSocket close frame can carry, in UTF-8 bytes (RFC 6455 §5.5). */
+export const MAX_CLOSE_REASON_BYTES = 123
+/** The fields of a replay entry, in the canonical order `toJSONL` writes them. */
+export const REPLAY_FIELDS = ['ts', 'dir', 'text', 'binary', 'waitFor', 'match', 'timeoutMs', 'close'] as const
+
+const CLOSE_FIELDS = ['code', 'reason'] as const
+// The codes ws agrees to send: registered ones except 1004-1006 (reserved, never on the wire), and the
+// application range 3000-4999; 1015 and 1016-2999 are reserved too.
+const MIN_PROTOCOL_CLOSE_CODE = 1000
+const MAX_PROTOCOL_CLOSE_CODE = 1014
+const RESERVED_CLOSE_CODES: ReadonlySet<number> = new Set([1004, 1005, 1006])
+const MIN_APP_CLOSE_CODE = 3000
+const MAX_APP_CLOSE_CODE = 4999
+const CLOSE_CODE_RULE = '1000 (normal), 1001-1003, 1007-1014 or an application code 3000-4999'
+/** Longest value quoted verbatim in an issue message. */
+const MAX_SHOWN_VALUE_LENGTH = 40
+/** Largest edit distance at which an unknown field name is taken for a typo of a known one. */
+const MAX_TYPO_DISTANCE = 2
+
+const FIELD_SET: ReadonlySet<string> = new Set(REPLAY_FIELDS)
+const CLOSE_FIELD_SET: ReadonlySet<string> = new Set(CLOSE_FIELDS)
+// Names people reach for from other tools; edit distance alone would not find these.
+const FIELD_ALIASES: Readonly<Record<string, string>> = {
+  message: 'text',
+  msg: 'text',
+  data: 'text',
+  payload: 'text',
+  body: 'text',
+  direction: 'dir',
+  type: 'dir',
+  time: 'ts',
+  timestamp: 'ts',
+  delay: 'ts',
+  timeout: 'timeoutMs',
+  wait: 'waitFor',
+  regex: 'match',
+  pattern: 'match',
+}
+const JSONC_OPTIONS: JsoncOptions = { disallowComments: true, allowTrailingComma: false, allowEmptyContent: false }
+const BASE64_CHAR = /[A-Za-z0-9+/]/
+const HEX4 = /^[0-9a-fA-F]{4}$/
+const SIMPLE_ESCAPES = new Set(['"', '\\', '/', 'b', 'f', 'n', 'r', 't'])
+const OPEN_TOKEN = '{{'
+const BYTE_ORDER_MARK = 0xfeff
+const LEFT_BRACE = 0x7b
+
+/** Options of `parseReplay`, `compileEntries` and `parseJsonlEntries`. */
+export interface ParseReplayOptions {
+  /** File name shown in issues and step origins (default `<inline>`). */
+  file?: string
+  /** Parse `out` texts as templates and reject bad tokens (default `true`). */
+  expandTemplates?: boolean
+  /** When given, `{{faker.PATH}}` tokens must name a function of this faker. */
+  faker?: FakerLike
+}
+
+/** Where in an entry a problem is; turned into a column once the line's syntax tree is known. */
+type Where =
+  | { kind: 'object' }
+  | { kind: 'key'; path: readonly string[] }
+  | { kind: 'value'; path: readonly string[] }
+  | { kind: 'char'; path: readonly string[]; index: number }
+
+interface Problem {
+  where: Where
+  message: string
+}
+
+const AT_OBJECT: Where = { kind: 'object' }
+const key = (...path: string[]): Where => ({ kind: 'key', path })
+const value = (...path: string[]): Where => ({ kind: 'value', path })
+
+/** State shared by the entries of one replay. */
+interface Run {
+  readonly file: string
+  readonly expandTemplates: boolean
+  readonly faker: FakerLike | undefined
+  readonly regexes: Map<string, RegExp | string>
+  readonly steps: PlayStep[]
+  readonly issues: ReplayIssue[]
+  prevTs: number | undefined
+  prevLine: number
+  usesFaker: boolean
+}
+
+function startRun(opts: ParseReplayOptions): Run {
+  return {
+    file: opts.file ?? INLINE_SOURCE,
+    expandTemplates: opts.expandTemplates ?? true,
+    faker: opts.faker,
+    regexes: new Map(),
+    steps: [],
+    issues: [],
+    prevTs: undefined,
+    prevLine: 0,
+    usesFaker: false,
+  }
+}
+
+function finishRun(run: Run): CompiledReplay {
+  if (run.issues.length > 0) throw new ReplayParseError(run.issues)
+  return { source: run.file, steps: run.steps, usesFaker: run.usesFaker }
+}
+
+/**
+ * Parses and validates replay JSON Lines, collecting every problem into one `ReplayParseError`.
+ * @example
+ * const replay = parseReplay('{"ts":0,"dir":"out","text":"hello {{uuid}}"}\n', { file: 'hello.jsonl' })
+ * replay.steps[0]?.template?.render(createTemplateContext())
+ */
+export function parseReplay(text: string, opts: ParseReplayOptions = {}): CompiledReplay {
+  const run = startRun(opts)
+  const source = text.charCodeAt(0) === BYTE_ORDER_MARK ? text.slice(1) : text
+  const lines = source.split('\n')
+  for (let i = 0; i < lines.length; i++) {
+    let line = lines[i] as string
+    if (line.charCodeAt(line.length - 1) === 0x0d) line = line.slice(0, -1)
+    // Entries start with `{`; only other lines need the (allocating) blank check.
+    if (line.charCodeAt(0) !== LEFT_BRACE && line.trim() === '') continue
+    const lineNo = i + 1
+    let parsed: unknown
+    try {
+      parsed = JSON.parse(line)
+    } catch (error) {
+      const found = describeJsonError(line, error)
+      run.issues.push({ file: run.file, line: lineNo, column: found.offset + 1, message: found.message })
+      continue
+    }
+    const problems = checkEntry(parsed, run, lineNo, parsed as ReplayEntry)
+    if (problems) report(run, lineNo, problems, line)
+  }
+  return finishRun(run)
+}
+
+/**
+ * Validates and compiles in-memory replay entries as strictly as file lines (line = index + 1).
+ * @example
+ * const replay = compileEntries([{ ts: 0, dir: 'in', match: '^PING$' }, { ts: 5, dir: 'out', text: 'PONG' }])
+ */
+export function compileEntries(entries: readonly ReplayEntry[], opts: ParseReplayOptions = {}): CompiledReplay {
+  const run = startRun(opts)
+  if (!Array.isArray(entries)) {
+    run.issues.push({ file: run.file, line: 1, column: 1, message: `expected an array of replay entries, got ${describeValue(entries)}` })
+    return finishRun(run)
+  }
+  for (let i = 0; i < entries.length; i++) {
+    const raw: unknown = entries[i]
+    // A copy, so later changes to the caller's objects cannot alter a validated replay.
+    const problems = checkEntry(raw, run, i + 1, isPlainObject(raw) ? copyEntry(raw) : undefined)
+    if (problems) report(run, i + 1, problems, undefined)
+  }
+  return finishRun(run)
+}
+
+/**
+ * Parses and validates replay JSON Lines into plain entries (the form `toJSONL` writes back).
+ * @example
+ * const entries = parseJsonlEntries(fs.readFileSync('chat.jsonl', 'utf8'), { file: 'chat.jsonl' })
+ */
+export function parseJsonlEntries(text: string, opts: ParseReplayOptions = {}): ReplayEntry[] {
+  return parseReplay(text, opts).steps.map((step) => step.entry)
+}
+
+function report(run: Run, line: number, problems: Problem[], text: string | undefined): void {
+  const locate = text === undefined ? () => 0 : locator(text)
+  const found = problems.map((p) => ({ column: locate(p.where) + 1, message: p.message }))
+  // Stable sort: problems at the same place keep the order they were found in.
+  found.sort((a, b) => a.column - b.column)
+  for (const f of found) run.issues.push({ file: run.file, line, column: f.column, message: f.message })
+}
+
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v)
+}
+
+function copyEntry(raw: Record<string, unknown>): ReplayEntry {
+  const copy: Record<string, unknown> = { ...raw }
+  if (isPlainObject(raw.close)) copy.close = { ...raw.close }
+  return copy as unknown as ReplayEntry
+}
+
+/** Validates one entry; on success pushes its step and returns undefined, otherwise returns its problems. */
+function checkEntry(raw: unknown, run: Run, line: number, entry: ReplayEntry | undefined): Problem[] | undefined {
+  if (!isPlainObject(raw) || entry === undefined) {
+    return [{ where: AT_OBJECT, message: `expected a JSON object like {"ts":0,"dir":"out","text":"hi"}, got ${describeValue(raw)}` }]
+  }
+  let problems: Problem[] | undefined
+  const problem = (where: Where, message: string): void => {
+    ;(problems ??= []).push({ where, message })
+  }
+
+  for (const name of Object.keys(raw)) {
+    if (!FIELD_SET.has(name)) problem(key(name), unknownField(name, '', REPLAY_FIELDS))
+  }
+
+  const ts = raw.ts
+  let validTs: number | undefined
+  if (ts === undefined) problem(AT_OBJECT, 'missing "ts": give the ms offset from the connection start, e.g. "ts":0')
+  else if (typeof ts !== 'number') problem(value('ts'), `"ts" must be a number of ms >= 0, got ${describeValue(ts)}`)
+  else if (!Number.isFinite(ts)) problem(value('ts'), `"ts" must be a finite number, got ${ts}`)
+  else if (ts < 0) problem(value('ts'), `"ts" must be >= 0, got ${ts}`)
+  else validTs = ts
+  if (validTs !== undefined) {
+    if (run.prevTs !== undefined && validTs < run.prevTs) {
+      problem(value('ts'), `"ts" ${validTs} is less than ${run.prevTs} on line ${run.prevLine}; ts must not decrease`)
+    }
+    run.prevTs = validTs
+    run.prevLine = line
+  }
+
+  const dir = raw.dir
+  if (dir === undefined) problem(AT_OBJECT, 'missing "dir": use "out" (the server sends) or "in" (the client is expected to send)')
+  else if (dir !== 'in' && dir !== 'out') problem(value('dir'), `"dir" must be "in" or "out", got ${describeValue(dir)}`)
+
+  const text = raw.text
+  if (text !== undefined && typeof text !== 'string') {
+    const hint = isPlainObject(text) || Array.isArray(text) ? ' (to send JSON, write it as a string: "text":"{\\"a\\":1}")' : ''
+    problem(value('text'), `"text" must be a string, got ${describeValue(text)}${hint}`)
+  }
+
+  const binary = raw.binary
+  let bytes: Uint8Array | undefined
+  if (binary !== undefined) {
+    if (typeof binary !== 'string') problem(value('binary'), `"binary" must be a base64 string, got ${describeValue(binary)}`)
+    else {
+      const bad = findBase64Problem(binary)
+      if (bad) problem({ kind: 'char', path: ['binary'], index: bad.index }, `"binary" is not valid base64: ${bad.message}`)
+      else bytes = Buffer.from(binary, 'base64')
+    }
+    if (text !== undefined) problem(key('binary'), 'an entry has "text" or "binary", not both')
+  }
+
+  const waitFor = compileRegex(raw, 'waitFor', run, problem)
+  const match = compileRegex(raw, 'match', run, problem)
+
+  const timeoutMs = raw.timeoutMs
+  if (timeoutMs !== undefined && !(typeof timeoutMs === 'number' && Number.isFinite(timeoutMs) && timeoutMs > 0)) {
+    problem(value('timeoutMs'), `"timeoutMs" must be a positive number of ms, got ${describeValue(timeoutMs)}`)
+  }
+
+  const close = raw.close
+  if (close !== undefined) checkClose(close, problem)
+
+  if (dir === 'out') {
+    if (match !== undefined) problem(key('match'), '"match" is for "in" entries; on an "out" entry use "waitFor" to wait for a client message first')
+    if (text === undefined && binary === undefined && close === undefined) problem(AT_OBJECT, 'an "out" entry needs "text", "binary" or "close"')
+    if (timeoutMs !== undefined && waitFor === undefined) problem(key('timeoutMs'), '"timeoutMs" has no effect on an "out" entry without "waitFor"')
+  } else if (dir === 'in') {
+    if (waitFor !== undefined) problem(key('waitFor'), '"waitFor" is for "out" entries; on an "in" entry use "match" for the regex the client message must match')
+    if (close !== undefined) problem(key('close'), '"close" is for "out" entries; the server cannot expect a close here')
+    if (text === undefined && binary === undefined && match === undefined) {
+      problem(AT_OBJECT, 'an "in" entry needs "text" (the exact message), "match" (a regex) or "binary"')
+    }
+    if (match !== undefined && binary !== undefined) problem(key('match'), '"match" tests text messages; use "match" or "binary", not both')
+  }
+
+  let template: CompiledTemplate | undefined
+  if (dir === 'out' && typeof text === 'string' && run.expandTemplates && text.includes(OPEN_TOKEN)) {
+    template = compileText(text, run, problem)
+  }
+
+  if (problems) return problems
+  const step: PlayStep = {
+    index: run.steps.length,
+    origin: { file: run.file, line },
+    ts: validTs as number,
+    dir: dir as 'in' | 'out',
+    entry,
+  }
+  if (typeof text === 'string') step.text = text
+  if (template && !template.isStatic) step.template = template
+  if (bytes) step.binary = bytes
+  if (waitFor instanceof RegExp) step.waitFor = waitFor
+  if (match instanceof RegExp) step.match = match
+  if (typeof timeoutMs === 'number') step.timeoutMs = timeoutMs
+  if (close !== undefined) step.close = entry.close as ReplayClose
+  run.steps.push(step)
+  return undefined
+}
+
+/** Returns the compiled regex, `null` when the field is present but invalid, `undefined` when absent. */
+function compileRegex(raw: Record<string, unknown>, field: 'waitFor' | 'match', run: Run, problem: (w: Where, m: string) => void): RegExp | null | undefined {
+  const source = raw[field]
+  if (source === undefined) return undefined
+  if (typeof source !== 'string') {
+    problem(value(field), `"${field}" must be a string holding a regex (JS syntax, no slashes), got ${describeValue(source)}`)
+    return null
+  }
+  let compiled = run.regexes.get(source)
+  if (compiled === undefined) {
+    try {
+      compiled = new RegExp(source)
+    } catch (error) {
+      compiled = (error instanceof Error ? error.message : String(error)).replace(/^Invalid regular expression: /, '')
+    }
+    run.regexes.set(source, compiled)
+  }
+  if (typeof compiled === 'string') {
+    problem(value(field), `"${field}" is not a valid regex: ${compiled}`)
+    return null
+  }
+  return compiled
+}
+
+function compileText(text: string, run: Run, problem: (w: Where, m: string) => void): CompiledTemplate | undefined {
+  const templateOpts = run.faker ? { faker: run.faker } : {}
+  try {
+    const template = compileTemplate(text, templateOpts)
+    if (template.usesFaker) run.usesFaker = true
+    return template
+  } catch (error) {
+    if (!(error instanceof TemplateError)) throw error
+    const all = findTemplateIssues(text, templateOpts)
+    if (all.length === 0) problem({ kind: 'char', path: ['text'], index: error.index }, error.message)
+    for (const issue of all) problem({ kind: 'char', path: ['text'], index: issue.index }, issue.message)
+    return undefined
+  }
+}
+
+function checkClose(close: unknown, problem: (w: Where, m: string) => void): void {
+  if (!isPlainObject(close)) {
+    problem(value('close'), `"close" must be an object like {"code":1000,"reason":"bye"}, got ${describeValue(close)}`)
+    return
+  }
+  for (const name of Object.keys(close)) {
+    if (!CLOSE_FIELD_SET.has(name)) problem(key('close', name), unknownField(name, 'close.', CLOSE_FIELDS))
+  }
+  const code = close.code
+  if (code !== undefined) {
+    if (typeof code !== 'number' || !Number.isInteger(code)) {
+      problem(value('close', 'code'), `close "code" must be an integer, got ${describeValue(code)}; use ${CLOSE_CODE_RULE}`)
+    } else if (!isSendableCloseCode(code)) {
+      problem(value('close', 'code'), `close code ${code} cannot be sent; use ${CLOSE_CODE_RULE}`)
+    }
+  }
+  const reason = close.reason
+  if (reason !== undefined) {
+    if (typeof reason !== 'string') problem(value('close', 'reason'), `close "reason" must be a string, got ${describeValue(reason)}`)
+    else {
+      const size = Buffer.byteLength(reason, 'utf8')
+      if (size > MAX_CLOSE_REASON_BYTES) {
+        problem(value('close', 'reason'), `close "reason" is ${size} bytes of UTF-8; a close frame holds at most ${MAX_CLOSE_REASON_BYTES}`)
+      }
+    }
+  }
+}
+
+function isSendableCloseCode(code: number): boolean {
+  if (code >= MIN_APP_CLOSE_CODE && code <= MAX_APP_CLOSE_CODE) return true
+  return code >= MIN_PROTOCOL_CLOSE_CODE && code <= MAX_PROTOCOL_CLOSE_CODE && !RESERVED_CLOSE_CODES.has(code)
+}
+
+/** Strict standard base64 (RFC 4648 §4): the alphabet, `=` padding only at the end; missing padding is tolerated. */
+function findBase64Problem(s: string): { index: number; message: string } | undefined {
+  let end = s.length
+  let pad = 0
+  while (end > 0 && s.charCodeAt(end - 1) === 0x3d && pad < 2) {
+    end--
+    pad++
+  }
+  for (let i = 0; i < end; i++) {
+    const c = s[i] as string
+    if (!BASE64_CHAR.test(c)) {
+      const hint = c === '-' || c === '_' ? ' (base64url? use "+" and "/" instead of "-" and "_")' : c === '=' ? ' (padding only at the end)' : ''
+      return { index: i, message: `unexpected ${JSON.stringify(c)} at offset ${i}${hint}` }
+    }
+  }
+  const rest = end % 4
+  if (rest === 1) return { index: Math.max(0, end - 1), message: `${end} characters cannot encode whole bytes (a character is missing or extra)` }
+  if (pad > 0 && (end + pad) % 4 !== 0) return { index: end, message: `wrong "=" padding for ${end} characters` }
+  return undefined
+}
+
+function unknownField(name: string, prefix: string, known: readonly string[]): string {
+  const suggestion = suggestField(name, known)
+  if (suggestion !== undefined) return `unknown field "${prefix}${name}"; did you mean "${prefix}${suggestion}"?`
+  return `unknown field "${prefix}${name}"; known fields: ${known.map((k) => prefix + k).join(', ')}`
+}
+
+function suggestField(name: string, known: readonly string[]): string | undefined {
+  const lower = name.toLowerCase()
+  let best: string | undefined
+  let bestDistance = MAX_TYPO_DISTANCE + 1
+  for (const candidate of known) {
+    const d = editDistance(lower, candidate.toLowerCase())
+    // Short names are too easily one or two edits from another short name.
+    if (d < bestDistance && d < Math.min(candidate.length, name.length)) {
+      best = candidate
+      bestDistance = d
+    }
+  }
+  if (best !== undefined) return best
+  const alias = FIELD_ALIASES[lower]
+  return alias !== undefined && known.includes(alias) ? alias : undefined
+}
+
+function editDistance(a: string, b: string): number {
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j)
+  for (let i = 1; i <= a.length; i++) {
+    const cur = [i]
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1
+      cur[j] = Math.min((prev[j] as number) + 1, (cur[j - 1] as number) + 1, (prev[j - 1] as number) + cost)
+    }
+    prev = cur
+  }
+  return prev[b.length] as number
+}
+
+function describeValue(v: unknown): string {
+  if (v === null) return 'null'
+  if (Array.isArray(v)) return `an array ${shorten(safeJson(v))}`
+  switch (typeof v) {
+    case 'string':
+      return `the string ${shorten(JSON.stringify(v))}`
+    case 'number':
+    case 'boolean':
+      return String(v)
+    case 'object':
+      return `an object ${shorten(safeJson(v))}`
+    case 'bigint':
+      return `${v}n`
+    default:
+      return typeof v
+  }
+}
+
+function safeJson(v: unknown): string {
+  try {
+    return JSON.stringify(v) ?? String(v)
+  } catch {
+    return String(v)
+  }
+}
+
+function shorten(s: string): string {
+  return s.length <= MAX_SHOWN_VALUE_LENGTH ? s : `${s.slice(0, MAX_SHOWN_VALUE_LENGTH - 1)}…`
+}
+
+// ---------------------------------------------------------------------------------------------
+// Columns. Only lines with problems get here, so valid files never pay for a second parse.
+
+/** Returns a function giving the 0-based offset in `line` of a problem's place. */
+function locator(line: string): (where: Where) => number {
+  let root: JsonNode | undefined
+  let parsed = false
+  return (where) => {
+    if (!parsed) {
+      root = parseTree(line, [], JSONC_OPTIONS)
+      parsed = true
+    }
+    const start = root ? root.offset : 0
+    if (!root || where.kind === 'object') return start
+    const property = findProperty(root, where.path)
+    if (!property) return start
+    const [keyNode, valueNode] = property.children ?? []
+    if (where.kind === 'key' || !valueNode) return keyNode ? keyNode.offset : property.offset
+    if (where.kind === 'char' && valueNode.type === 'string') return valueNode.offset + 1 + rawIndex(line, valueNode.offset + 1, where.index)
+    return valueNode.offset
+  }
+}
+
+function findProperty(root: JsonNode, path: readonly string[]): JsonNode | undefined {
+  let node: JsonNode | undefined = root
+  let property: JsonNode | undefined
+  for (const name of path) {
+    if (!node || node.type !== 'object') return property
+    let found: JsonNode | undefined
+    // JSON.parse keeps the last of duplicate keys, so point at the last one too.
+    for (const child of node.children ?? []) if (child.children?.[0]?.value === name) found = child
+    if (!found) return property
+    property = found
+    node = found.children?.[1]
+  }
+  return property
+}
+
+/** Offset (relative to `start`, just after the opening quote) of the raw characters that decode to code unit `index`. */
+function rawIndex(line: string, start: number, index: number): number {
+  let raw = start
+  for (let decoded = 0; decoded < index && raw < line.length; decoded++) {
+    if (line.charCodeAt(raw) !== 0x5c) raw++
+    else raw += line[raw + 1] === 'u' ? 6 : 2
+  }
+  return raw - start
+}
+
+/** Finds where and why a line is not JSON, with messages that do not depend on the Node version. */
+function describeJsonError(line: string, error: unknown): { offset: number; message: string } {
+  const errors: JsoncError[] = []
+  parseTree(line, errors, JSONC_OPTIONS)
+  const first = errors[0]
+  if (first) return describeJsoncError(line, first)
+  // jsonc-parser accepted what JSON.parse refused: fall back to V8's position.
+  const text = error instanceof Error ? error.message : String(error)
+  const position = /position (\d+)/.exec(text)
+  return { offset: position ? Number(position[1]) : 0, message: `invalid JSON: ${text.replace(/ in JSON at position.*$/, '')}` }
+}
+
+function describeJsoncError(line: string, e: JsoncError): { offset: number; message: string } {
+  const at = e.offset
+  const token = line.slice(at, at + Math.max(1, e.length))
+  const atEnd = at >= line.length
+  const previous = line.slice(0, at).trimEnd().slice(-1)
+  const trailingComma = previous === ',' ? ' (trailing comma?)' : ''
+  const bad = (message: string, offset = at): { offset: number; message: string } => ({ offset, message: `invalid JSON: ${message}` })
+  switch (printParseErrorCode(e.error)) {
+    case 'InvalidSymbol':
+      if (token.startsWith("'")) return bad(`unexpected ${shorten(token)}; strings and keys need double quotes`)
+      if (/^-?(?:NaN|Infinity)$|^undefined$/.test(token)) return bad(`${token} is not a JSON value`)
+      return bad(`unexpected ${shorten(token)}`)
+    case 'InvalidNumberFormat':
+    case 'UnexpectedEndOfNumber':
+      return bad(`malformed number ${shorten(token)}`)
+    case 'PropertyNameExpected':
+      return bad(`expected a double-quoted property name${trailingComma}`)
+    case 'ValueExpected':
+      return atEnd ? bad('unexpected end of line, expected a value') : bad(`expected a value, got ${shorten(token)}${trailingComma}`)
+    case 'ColonExpected':
+      return bad('expected ":" after the property name')
+    case 'CommaExpected':
+      if (/[0-9]/.test(token) && /[0-9]/.test(previous)) return bad('numbers cannot have leading zeros')
+      return bad(`expected "," before ${shorten(token)}`)
+    case 'CloseBraceExpected':
+      return atEnd ? bad('unexpected end of line, expected "}" (an entry must fit on one line)') : bad(`expected "," or "}", got ${shorten(token)}`)
+    case 'CloseBracketExpected':
+      return atEnd ? bad('unexpected end of line, expected "]" (an entry must fit on one line)') : bad(`expected "," or "]", got ${shorten(token)}`)
+    case 'EndOfFileExpected':
+      return bad(`unexpected ${shorten(token)} after the object; write one entry per line`)
+    case 'InvalidCommentToken':
+    case 'UnexpectedEndOfComment':
+      return bad('comments are not allowed')
+    case 'UnexpectedEndOfString':
+    case 'InvalidUnicode':
+    case 'InvalidEscapeCharacter':
+    case 'InvalidCharacter': {
+      const found = line[at] === '"' ? scanStringProblem(line, at) : undefined
+      return found ? bad(found.message, found.offset) : bad(`unexpected ${shorten(token)}`)
+    }
+    default:
+      return bad(`unexpected ${shorten(token)}`)
+  }
+}
+
+/** Walks a JSON string from its opening quote and reports the first character that breaks it. */
+function scanStringProblem(line: string, quote: number): { offset: number; message: string } | undefined {
+  let i = quote + 1
+  while (i < line.length) {
+    const c = line.charCodeAt(i)
+    if (c === 0x22) return undefined
+    if (c === 0x5c) {
+      const next = line[i + 1]
+      if (next === undefined) break
+      if (SIMPLE_ESCAPES.has(next)) i += 2
+      else if (next === 'u') {
+        const hex = line.slice(i + 2, i + 6)
+        if (!HEX4.test(hex)) return { offset: i, message: `bad escape ${shorten(line.slice(i, i + 6))}; \\u needs 4 hex digits` }
+        i += 6
+      } else return { offset: i, message: `bad escape \\${next} in a string` }
+    } else if (c < 0x20) {
+      const hex = c.toString(16).padStart(4, '0')
+      return { offset: i, message: `control character U+${hex.toUpperCase()} in a string; escape it (\\n, \\t, \\u${hex})` }
+    } else i++
+  }
+  return { offset: quote, message: 'unterminated string' }
+}
