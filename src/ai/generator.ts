@@ -94,7 +94,8 @@ export class AiEventGenerator {
 
   /**
    * Generates the events once and freezes them into `out` replay entries (`ts` spaced by the rate, else 0),
-   * so tests can replay AI output deterministically; later calls reuse the same events.
+   * so tests can replay AI output deterministically; later calls reuse the same events. A literal `{{` in
+   * generated text is written as `\{{` so that template expansion leaves it alone.
    * @example
    * await writeFile('trades.jsonl', (await gen.toReplay({ eventsPerSecond: 2 })).map((e) => JSON.stringify(e)).join('\n'))
    */
@@ -107,7 +108,7 @@ export class AiEventGenerator {
         'Pass a rate such as 2, or none for ts 0',
       )
     }
-    this.#frozen ??= this.#collect()
+    this.#frozen ??= this.#collect(options.onEvent)
     // A failed generation is not cached, so a retry asks again.
     this.#frozen.catch(() => {
       this.#frozen = undefined
@@ -117,13 +118,13 @@ export class AiEventGenerator {
     return frames.slice(0, count).map((frame, k) => ({
       ts: rate === undefined ? 0 : Math.round((k * 1000) / rate),
       dir: 'out' as const,
-      text: JSON.stringify(frame),
+      text: escapeTemplateOpen(JSON.stringify(frame)),
     }))
   }
 
-  async #collect(): Promise<AiEventFrame[]> {
+  async #collect(onEvent: ((generated: number) => void) | undefined): Promise<AiEventFrame[]> {
     const frames: AiEventFrame[] = []
-    for await (const frame of this.events()) frames.push(frame)
+    for await (const frame of this.events()) onEvent?.(frames.push(frame))
     return frames
   }
 
@@ -224,6 +225,11 @@ export class AiEventGenerator {
       await items.return(undefined)
     }
   }
+}
+
+// Replay `out` entries are template-expanded by default, so generated text must not start a token.
+function escapeTemplateOpen(text: string): string {
+  return text.includes('{{') ? text.replaceAll('{{', '\\{{') : text
 }
 
 function watchClose(socket: ClosableSink, onClose: () => void): () => void {

@@ -109,4 +109,6 @@ export interface AiReplayOptions {
   eventsPerSecond?: number
   /** Cap on the number of entries (default: `eventCount`). */
   maxEvents?: number
+  /** Called with the number of events generated so far, as they arrive (progress display). */
+  onEvent?: (generated: number) => void
 }
