@@ -13,7 +13,12 @@ import { performance } from 'node:perf_hooks'
 import { fileURLToPath } from 'node:url'
 import { context, trace } from '@opentelemetry/api'
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks'
-import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base'
+import {
+  BasicTracerProvider,
+  BatchSpanProcessor,
+  InMemorySpanExporter,
+  SimpleSpanProcessor,
+} from '@opentelemetry/sdk-trace-base'
 import { WebSocket, WebSocketServer } from 'ws'
 
 const MESSAGES = Number(process.env.BENCH_MESSAGES ?? 20_000)
@@ -29,10 +34,17 @@ if (typeof mockWs !== 'function') {
   throw new Error(`Failed to run the tracing bench: ${ENTRY} exports no mockWs. Run \`npm run build\` first.`)
 }
 
-const exporter = new InMemorySpanExporter()
-const provider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] })
+// Two SDK setups: SimpleSpanProcessor exports every span synchronously as it ends (what tests
+// use to assert on spans); BatchSpanProcessor queues them (what a service uses in production).
+const simpleExporter = new InMemorySpanExporter()
+const simpleProvider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(simpleExporter)] })
+const batchExporter = new InMemorySpanExporter()
+const batchProvider = new BasicTracerProvider({
+  // A queue large enough for a whole round, so the batch case measures export, not dropped spans.
+  spanProcessors: [new BatchSpanProcessor(batchExporter, { maxQueueSize: 2 * MESSAGES + 16, maxExportBatchSize: 512 })],
+})
 
-function tracingOn(tracerProvider = provider) {
+function tracingOn(tracerProvider) {
   trace.setGlobalTracerProvider(tracerProvider)
   context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable())
 }
@@ -75,8 +87,8 @@ async function rawWsRound() {
   }
 }
 
-async function mockRound() {
-  const mock = await mockWs()
+async function mockRound(options) {
+  const mock = await mockWs(options)
   try {
     return await echoThroughput(mock.url)
   } finally {
@@ -86,31 +98,40 @@ async function mockRound() {
 
 const cases = {
   'raw ws echo': () => rawWsRound(),
+  'mockWs, telemetry: false': () => mockRound({ telemetry: false }),
   'mockWs, no tracer provider': () => mockRound(),
-  'mockWs, SDK + in-memory exporter': async () => {
-    tracingOn()
-    try {
-      return await mockRound()
-    } finally {
-      tracingOff()
-    }
-  },
+  'mockWs, SDK simple processor': () => tracedRound(simpleProvider),
+  'mockWs, SDK batch processor': () => tracedRound(batchProvider),
+}
+
+async function tracedRound(tracerProvider) {
+  tracingOn(tracerProvider)
+  try {
+    return await mockRound()
+  } finally {
+    tracingOff()
+    // Outside the timed part: the batch processor exports in the background.
+    await tracerProvider.forceFlush()
+  }
 }
 const names = Object.keys(cases)
 const samples = Object.fromEntries(names.map((n) => [n, []]))
-let spansPerRound = 0
+const spansPerRound = { simple: 0, batch: 0 }
 
 // One unrecorded warm-up round per case, then rounds in rotating order so drift of a noisy
 // machine spreads over every case instead of favouring whichever runs first.
 for (const name of names) await cases[name]()
-exporter.reset()
+simpleExporter.reset()
+batchExporter.reset()
 for (let round = 0; round < ROUNDS; round++) {
   for (let i = 0; i < names.length; i++) {
     const name = names[(round + i) % names.length]
     samples[name].push(await cases[name]())
   }
-  spansPerRound = Math.max(spansPerRound, exporter.getFinishedSpans().length)
-  exporter.reset()
+  spansPerRound.simple = Math.max(spansPerRound.simple, simpleExporter.getFinishedSpans().length)
+  spansPerRound.batch = Math.max(spansPerRound.batch, batchExporter.getFinishedSpans().length)
+  simpleExporter.reset()
+  batchExporter.reset()
 }
 
 function median(values) {
@@ -121,8 +142,11 @@ function median(values) {
 
 const medians = Object.fromEntries(names.map((n) => [n, median(samples[n])]))
 const raw = medians[names[0]]
-const off = medians[names[1]]
-const on = medians[names[2]]
+const disabled = medians[names[1]]
+const off = medians[names[2]]
+const simple = medians[names[3]]
+const batch = medians[names[4]]
+const extraMicros = (traced) => (1 / traced - 1 / off) * 1e6
 
 // Per-call cost of the observer's message hook, measured without sockets so it is not lost in
 // their noise: what a frame costs the engine for spans + metrics.
@@ -150,7 +174,8 @@ async function hookCost() {
   return { noProviderNsPerCall: offNs, sdkNsPerCall: onNs }
 }
 const hook = await hookCost()
-await provider.shutdown()
+await simpleProvider.shutdown()
+await batchProvider.shutdown()
 
 const rows = names.map((name) => ({
   case: name,
@@ -160,9 +185,16 @@ const rows = names.map((name) => ({
 }))
 console.log(`echo ${MESSAGES} x ${PAYLOAD.length}-byte text frames, ${ROUNDS} rounds, node ${process.version}, ${os.cpus().length} CPUs`)
 console.table(rows)
-console.log(`tracing on / off: ${(on / off).toFixed(3)}  (${((1 / on - 1 / off) * 1e6).toFixed(2)} µs extra per echoed message)`)
-console.log(`spans exported per traced round: ${spansPerRound} (expected ${2 * MESSAGES + 1})`)
-if (spansPerRound === 0) {
+console.log(`no provider / telemetry: false: ${(off / disabled).toFixed(3)}  (metrics + provider check only)`)
+for (const [label, traced] of [['simple', simple], ['batch', batch]]) {
+  console.log(
+    `tracing on (${label}) / off: ${(traced / off).toFixed(3)}  (${extraMicros(traced).toFixed(2)} µs extra per echoed message, 2 spans)`,
+  )
+}
+console.log(
+  `spans exported per traced round: simple ${spansPerRound.simple}, batch ${spansPerRound.batch} (expected ${2 * MESSAGES + 1})`,
+)
+if (spansPerRound.simple === 0) {
   console.log('WARNING: mockWs() created no spans: the telemetry observer is not wired into the engine of this build.')
 }
 if (hook) {
@@ -186,8 +218,16 @@ writeFileSync(
       payloadBytes: PAYLOAD.length,
       rounds: ROUNDS,
       msgsPerSecond: Object.fromEntries(names.map((n) => [n, { median: medians[n], samples: samples[n] }])),
-      ratios: { noProviderVsRaw: off / raw, sdkVsRaw: on / raw, sdkVsNoProvider: on / off },
-      extraMicrosPerMessageWithSdk: (1 / on - 1 / off) * 1e6,
+      ratios: {
+        telemetryDisabledVsRaw: disabled / raw,
+        noProviderVsRaw: off / raw,
+        noProviderVsTelemetryDisabled: off / disabled,
+        sdkSimpleVsRaw: simple / raw,
+        sdkSimpleVsNoProvider: simple / off,
+        sdkBatchVsRaw: batch / raw,
+        sdkBatchVsNoProvider: batch / off,
+      },
+      extraMicrosPerEchoedMessage: { sdkSimple: extraMicros(simple), sdkBatch: extraMicros(batch) },
       spansExportedPerTracedRound: spansPerRound,
       observerMessageHook: hook ?? null,
     },
