@@ -124,7 +124,10 @@ export class AiEventGenerator {
 
   async #collect(onEvent: ((generated: number) => void) | undefined): Promise<AiEventFrame[]> {
     const frames: AiEventFrame[] = []
-    for await (const frame of this.events()) onEvent?.(frames.push(frame))
+    for await (const frame of this.events()) {
+      frames.push(frame)
+      onEvent?.(frames.length)
+    }
     return frames
   }
 

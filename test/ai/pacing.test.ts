@@ -1,0 +1,75 @@
+import { describe, expect, test } from 'vitest'
+import { AiEventGenerator } from '../../src/ai/generator.js'
+import { RateSchedule } from '../../src/ai/pacing.js'
+import { activeTimers, framesOf, openWsPair } from './ws-pair.js'
+
+describe('rate pacing', () => {
+  test('10 events at 20/s take about 450 ms, arrive spaced, in order', async () => {
+    const pair = await openWsPair()
+    const timersBefore = activeTimers()
+    try {
+      const gen = new AiEventGenerator({ narrative: 'IoT sensor telemetry', eventCount: 10, provider: 'offline', batchSize: 4 })
+      const started = performance.now()
+      const sent = await gen.streamEventsWithRate(pair.server, undefined, 20)
+      const elapsed = performance.now() - started
+      expect(sent).toBe(10)
+      await pair.client.next()
+      while (pair.client.received.length < 10) await pair.client.next()
+      const arrivals = pair.client.arrivals
+      const span = (arrivals[9] ?? 0) - (arrivals[0] ?? 0)
+      // Event k is due at start + k * 50 ms: 9 gaps of 50 ms. Slack for a noisy 2-core machine.
+      expect(elapsed).toBeGreaterThanOrEqual(445)
+      expect(span).toBeGreaterThanOrEqual(430)
+      expect(span).toBeLessThan(900)
+      const gaps = arrivals.slice(1).map((t, i) => t - (arrivals[i] ?? 0))
+      expect(Math.min(...gaps)).toBeGreaterThan(20)
+      expect(framesOf(pair.client).map((f) => f.sequence)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10])
+      expect(activeTimers()).toBeLessThanOrEqual(timersBefore)
+    } finally {
+      await pair.close()
+    }
+  })
+
+  test('the config eventRate paces streamEvents too', async () => {
+    const pair = await openWsPair()
+    try {
+      const gen = new AiEventGenerator({ narrative: 'chat', eventCount: 4, provider: 'offline', eventRate: 25 })
+      const started = performance.now()
+      expect(await gen.streamEvents(pair.server)).toBe(4)
+      // 3 gaps of 40 ms.
+      expect(performance.now() - started).toBeGreaterThanOrEqual(115)
+    } finally {
+      await pair.close()
+    }
+  })
+
+  test('rejects a rate that is not a positive number', async () => {
+    const gen = new AiEventGenerator({ narrative: 'chat', provider: 'offline' })
+    await expect(gen.streamEventsWithRate({ send: () => undefined }, 1, 0)).rejects.toThrowErrorMatchingInlineSnapshot(
+      `[AiGenerationError: Failed to generate events: eventsPerSecond must be a positive number (got 0). Pass a rate such as 2 for two events per second]`,
+    )
+  })
+})
+
+describe('RateSchedule', () => {
+  test('keeps an absolute schedule when timers fire late, so lateness does not accumulate', () => {
+    const pace = new RateSchedule(10)
+    expect(pace.dueAt(0, 0, 5)).toBe(5)
+    // Each timer fired 30 ms late; the data was ready at once: event k stays due at 5 + 100k.
+    expect(pace.dueAt(1, 5, 5)).toBe(105)
+    expect(pace.dueAt(2, 135, 135)).toBe(205)
+    expect(pace.dueAt(3, 235, 235)).toBe(305)
+    // So late that the next is already due: sent at once (catching up), no re-anchoring.
+    expect(pace.dueAt(4, 520, 520)).toBe(405)
+  })
+
+  test('restarts the schedule after the source stalled for more than an interval', () => {
+    const pace = new RateSchedule(10)
+    pace.dueAt(0, 0, 0)
+    // Asked for event 1 at 0 (due at 100), the data only came at 1000: send it now, next at 1100.
+    expect(pace.dueAt(1, 0, 1000)).toBe(1000)
+    expect(pace.dueAt(2, 1000, 1000)).toBe(1100)
+    // A short wait (less than an interval late) keeps the schedule.
+    expect(pace.dueAt(3, 1100, 1250)).toBe(1200)
+  })
+})
