@@ -9,6 +9,7 @@ import { createTemplateContext, type FakerLike } from '../template/context.js'
 import { loadFaker } from '../template/faker.js'
 import type { MockConnection, WsData } from './connection.js'
 import { rejectUpgrade, WsEngine, type ConnectionHandler, type EngineOptions, type MockWsMetrics } from './engine.js'
+import { formatFailureReport } from './failure-report.js'
 import type { EngineObserver } from './observer.js'
 import type { ScenarioFailure, TranscriptFrame } from './types.js'
 
@@ -219,6 +220,10 @@ export class MockWs {
         this.#server.close(() => resolve())
         this.#server.closeAllConnections()
       })
+      // Node releases the listening handle a loop turn after the close callback; wait so that callers
+      // (and leak checks) see nothing left once close() resolves.
+      await new Promise<void>((resolve) => setImmediate(resolve))
+      await new Promise<void>((resolve) => setImmediate(resolve))
     } finally {
       live.delete(this)
     }
@@ -236,18 +241,10 @@ export class MockWs {
 export class ScenarioFailureError extends MockWsError {
   readonly failures: readonly ScenarioFailure[]
   constructor(failures: readonly ScenarioFailure[], transcript: readonly TranscriptFrame[]) {
-    super('WSM_STRICT_FAILURES', formatReport(failures, transcript))
+    super('WSM_STRICT_FAILURES', formatFailureReport(failures, transcript))
     this.name = 'ScenarioFailureError'
     this.failures = failures
   }
-}
-
-let formatReport = (failures: readonly ScenarioFailure[], _transcript: readonly TranscriptFrame[]): string =>
-  `mockforge-ws: ${failures.length} scenario failure${failures.length === 1 ? '' : 's'}\n${failures.map((f) => `  connection #${f.connection}, ${f.message}`).join('\n')}`
-
-/** @internal lets the failure-report module install the full formatter. */
-export function setFailureFormatter(fn: typeof formatReport): void {
-  formatReport = fn
 }
 
 function framesToReplay(frames: readonly TranscriptFrame[], connection?: number): ReplayEntry[] {

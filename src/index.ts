@@ -1,0 +1,65 @@
+// mockforge-ws core: real WebSocket mock servers for tests. Test-runner integrations live in subpaths.
+
+// Fixture factory and server
+export { mockWs, MockWsBuilder } from './server/builder.js'
+export type { StepWaitOptions } from './server/builder.js'
+export { MockWs, closeAllMocks, liveMockCount, ScenarioFailureError } from './server/mock-ws.js'
+export type { MockWsOptions, NextOptions, ToReplayOptions } from './server/mock-ws.js'
+export { MockConnection } from './server/connection.js'
+export type { InboundMessage, WsData } from './server/connection.js'
+export type { MockWsMetrics } from './server/engine.js'
+export type { EngineObserver, ObservedConnection } from './server/observer.js'
+export type { TranscriptFrame, TranscriptClose, ScenarioFailure, FailureKind } from './server/types.js'
+export { formatFailureReport } from './server/failure-report.js'
+export { router } from './server/router.js'
+export type { RouterOptions, WsRouter } from './server/router.js'
+export { serveFromEnv, resolveServeSettings } from './server/serve-from-env.js'
+export type { ServeSettings } from './server/serve-from-env.js'
+
+// Replay format
+export { parseReplay, compileEntries, parseJsonlEntries } from './replay/parse.js'
+export { loadReplay } from './replay/load.js'
+export type { LoadReplayOptions } from './replay/load.js'
+export { toJSONL } from './replay/serialize.js'
+export { playReplay } from './replay/player.js'
+export type { ReplayEntry, ReplayClose, PlayStep, CompiledReplay, StepOrigin } from './replay/types.js'
+
+// Templates
+export { compileTemplate, findTemplateIssues } from './template/compile.js'
+export type { CompiledTemplate, CompileTemplateOptions, TemplateIssue, TemplateToken, TemplateTokenKind } from './template/compile.js'
+export { createTemplateContext } from './template/context.js'
+export type { TemplateContext, TemplateContextOptions, FakerLike } from './template/context.js'
+export { expandTokens } from './template/expand.js'
+export type { ExpandTokensContext } from './template/expand.js'
+export { loadFaker } from './template/faker.js'
+export { createRandom } from './template/random.js'
+export type { Random } from './template/random.js'
+
+// Scenarios and matchers
+export { Scenario } from './scenario/scenario.js'
+export type { ScenarioWaitOptions, ScenarioCompileOptions, ScenarioStep } from './scenario/scenario.js'
+export { matchesMessage, describeMatcher } from './scenario/matcher.js'
+export type { MessageMatcher, MessagePredicate } from './scenario/matcher.js'
+export { jsonSubsetPattern, matchesJsonSubset } from './scenario/json-subset.js'
+export type { JsonSubset, JsonValue } from './scenario/json-subset.js'
+
+// Latency
+export { LatencyProfile } from './latency/profile.js'
+export type { LatencyDistribution, LatencyProfileSpec, LatencyPresetName, LatencyProfileInput } from './latency/profile.js'
+export { LatencyInjector } from './latency/injector.js'
+export type { LatencyDirection, LatencyInjectorOptions } from './latency/injector.js'
+
+// Tracing and metrics
+export {
+  createWsConnectionSpan,
+  createWsMessageSpan,
+  recordWsConnectionSuccess,
+  recordWsMessageSuccess,
+  recordWsError,
+} from './telemetry/tracing.js'
+export { metricsText, metricsContentType, metricsRegistry, resetMetrics } from './telemetry/metrics.js'
+export { createTelemetryObserver } from './telemetry/observer.js'
+
+// Errors
+export { MockWsError, ReplayParseError, TemplateError, MockWsTimeoutError } from './errors.js'
+export type { MockWsErrorCode, ReplayIssue } from './errors.js'

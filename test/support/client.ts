@@ -1,0 +1,82 @@
+import { WebSocket as UndiciWebSocket } from 'undici'
+import WebSocket from 'ws'
+import { MessageQueue } from '../../src/server/message-queue.js'
+
+/** A received frame as a test sees it. */
+export interface ClientFrame {
+  data: string | Buffer
+  isBinary: boolean
+}
+
+/** A real `ws` client with an awaitable inbox, for tests. */
+export interface TestClient {
+  socket: WebSocket
+  /** Next message (text as string, binary as Buffer). */
+  next(timeout?: number): Promise<string | Buffer>
+  /** Next message as a frame with its type. */
+  nextFrame(timeout?: number): Promise<ClientFrame>
+  /** Every message received so far. */
+  received: (string | Buffer)[]
+  /** Arrival time (performance.now()) of every message. */
+  arrivals: number[]
+  send(data: string | Buffer | Uint8Array): void
+  /** Resolves with the close code and reason. */
+  closed: Promise<{ code: number; reason: string }>
+  /** Closes (1000) and waits for the close to complete. */
+  close(): Promise<void>
+}
+
+/** Connects a real `ws` client; resolves once open. */
+export async function connectClient(url: string, protocols?: string | string[], options?: WebSocket.ClientOptions): Promise<TestClient> {
+  const socket = new WebSocket(url, protocols, options)
+  const queue = new MessageQueue<ClientFrame>()
+  const received: (string | Buffer)[] = []
+  const arrivals: number[] = []
+  socket.on('message', (raw, isBinary) => {
+    const data = isBinary ? (raw as Buffer) : raw.toString()
+    received.push(data)
+    arrivals.push(performance.now())
+    queue.push({ data, isBinary })
+  })
+  const closed = new Promise<{ code: number; reason: string }>((resolve) => {
+    socket.on('close', (code, reason) => {
+      queue.close()
+      resolve({ code, reason: reason.toString() })
+    })
+  })
+  await new Promise<void>((resolve, reject) => {
+    socket.once('open', () => resolve())
+    socket.once('error', reject)
+  })
+  return {
+    socket,
+    next: async (timeout = 3000) => (await queue.take(timeout, 'a message from the mock')).data,
+    nextFrame: (timeout = 3000) => queue.take(timeout, 'a message from the mock'),
+    received,
+    arrivals,
+    send: (data) => socket.send(data),
+    closed,
+    close: async () => {
+      if (socket.readyState === WebSocket.CLOSED) return
+      socket.close(1000)
+      await closed
+    },
+  }
+}
+
+/** Node's own WebSocket where the runtime has it (Node 22+), else undici's implementation of the same standard class. */
+export const StandardWebSocket: typeof UndiciWebSocket =
+  (globalThis as { WebSocket?: typeof UndiciWebSocket }).WebSocket ?? UndiciWebSocket
+
+/** Resources that would keep the process alive (sockets, servers, timers), by type. */
+export function activeResources(): Record<string, number> {
+  const counts: Record<string, number> = {}
+  for (const name of process.getActiveResourcesInfo()) counts[name] = (counts[name] ?? 0) + 1
+  return counts
+}
+
+/** Counts of the resource kinds a mock could leak. */
+export function leakableResources(): { sockets: number; servers: number; timers: number } {
+  const r = activeResources()
+  return { sockets: r.TCPSocketWrap ?? 0, servers: r.TCPServerWrap ?? 0, timers: r.Timeout ?? 0 }
+}
