@@ -424,8 +424,20 @@ export class Scenario {
         `Failed to serialize scenario: ${count} no replay-file form.\n${problems.map((p) => `  ${p}`).join('\n')}\n${SERIALIZE_HINT}`,
       )
     }
-    return built
+    return built.map((b) => ({ ...b, entry: canonicalEntry(b.entry) }))
   }
+}
+
+/** The entry with its fields in the order replay files write them (ts, dir, text | binary, waitFor, match, timeoutMs, close). */
+function canonicalEntry(entry: ReplayEntry): ReplayEntry {
+  const out: ReplayEntry = { ts: entry.ts, dir: entry.dir }
+  if (entry.text !== undefined) out.text = entry.text
+  if (entry.binary !== undefined) out.binary = entry.binary
+  if (entry.waitFor !== undefined) out.waitFor = entry.waitFor
+  if (entry.match !== undefined) out.match = entry.match
+  if (entry.timeoutMs !== undefined) out.timeoutMs = entry.timeoutMs
+  if (entry.close !== undefined) out.close = entry.close
+  return out
 }
 
 function describeValue(value: unknown): string {
