@@ -1,0 +1,109 @@
+import { createRequire } from 'node:module'
+import { once } from 'node:events'
+import { SpanStatusCode, context, trace } from '@opentelemetry/api'
+import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks'
+import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base'
+import { afterEach, beforeEach, describe, expect, test, vi } from 'vitest'
+import { WebSocket } from 'ws'
+import { closeAllMocks, liveMockCount, metricsText, mockWs, resetMetrics } from '../../src/index.js'
+
+// End to end through mockWs(): the engine includes the telemetry observer by default.
+
+const TRACE_ID = '5c1a2f0e9d8b7a6f5e4d3c2b1a0f9e8d'
+const PARENT_SPAN_ID = '1f2e3d4c5b6a7988'
+
+interface ParsedFamily {
+  name: string
+  metrics: { value?: string; labels?: Record<string, string> }[]
+}
+// parse-prometheus-text-format ships no types; load it as the CommonJS module it is.
+const parsePrometheus = createRequire(import.meta.url)('parse-prometheus-text-format') as (
+  text: string,
+) => ParsedFamily[]
+
+async function metric(name: string, labels: Record<string, string> = {}): Promise<number> {
+  const family = parsePrometheus(await metricsText()).find((f) => f.name === name)
+  const sample = family?.metrics.find((m) => Object.entries(labels).every(([k, v]) => m.labels?.[k] === v))
+  if (sample?.value === undefined) throw new Error(`no sample ${name} ${JSON.stringify(labels)}`)
+  return Number(sample.value)
+}
+
+let provider: BasicTracerProvider | undefined
+
+function registerSdk(): InMemorySpanExporter {
+  const exporter = new InMemorySpanExporter()
+  provider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] })
+  trace.setGlobalTracerProvider(provider)
+  context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable())
+  return exporter
+}
+
+async function echoOnce(url: string, headers?: Record<string, string>): Promise<void> {
+  const client = new WebSocket(url, { headers })
+  await once(client, 'open')
+  const echoed = once(client, 'message')
+  client.send('ping')
+  await echoed
+  const closed = once(client, 'close')
+  client.close(1000, 'done')
+  await closed
+}
+
+beforeEach(() => {
+  resetMetrics()
+})
+
+afterEach(async () => {
+  await closeAllMocks()
+  expect(liveMockCount()).toBe(0)
+  trace.disable()
+  context.disable()
+  await provider?.shutdown()
+  provider = undefined
+})
+
+describe('mockWs() telemetry', () => {
+  test('traces each connection and message under the client trace', async () => {
+    const exporter = registerSdk()
+    const ws = await mockWs()
+    await echoOnce(ws.url, { traceparent: `00-${TRACE_ID}-${PARENT_SPAN_ID}-01` })
+    await vi.waitFor(() => expect(exporter.getFinishedSpans().map((s) => s.name)).toContain('WS Connect /ws'))
+
+    const spans = exporter.getFinishedSpans()
+    expect(spans.map((s) => s.name)).toEqual(['WS Message in', 'WS Message out', 'WS Connect /ws'])
+    const connect = spans[2]
+    expect(connect?.parentSpanContext?.spanId).toBe(PARENT_SPAN_ID)
+    expect(connect?.status.code).toBe(SpanStatusCode.OK)
+    expect(connect?.attributes).toMatchObject({
+      'ws.path': '/ws',
+      'network.protocol.name': 'websocket',
+      'ws.messages.sent': 1,
+      'ws.messages.received': 1,
+      'ws.close.code': 1000,
+      'ws.close.reason': 'done',
+    })
+    for (const message of spans.slice(0, 2)) {
+      expect(message.spanContext().traceId).toBe(TRACE_ID)
+      expect(message.parentSpanContext?.spanId).toBe(connect?.spanContext().spanId)
+      expect(message.attributes).toMatchObject({ 'ws.message.type': 'text', 'ws.message.size': 4 })
+    }
+  })
+
+  test('counts metrics without a tracer provider', async () => {
+    const ws = await mockWs()
+    await echoOnce(ws.url)
+    await vi.waitFor(async () => expect(await metric('mockforge_ws_connections_active')).toBe(0))
+    expect(await metric('mockforge_ws_connections_total')).toBe(1)
+    expect(await metric('mockforge_ws_messages_received_total')).toBe(1)
+    expect(await metric('mockforge_ws_messages_sent_total')).toBe(1)
+  })
+
+  test('telemetry: false turns spans and metrics off for that mock', async () => {
+    const exporter = registerSdk()
+    const ws = await mockWs({ telemetry: false })
+    await echoOnce(ws.url)
+    await vi.waitFor(() => expect(ws.connections).toHaveLength(0))
+    expect(exporter.getFinishedSpans()).toEqual([])
+    expect(await metric('mockforge_ws_connections_total')).toBe(0)
+  })
+})
