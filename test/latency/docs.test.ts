@@ -1,0 +1,70 @@
+import { readFileSync } from 'node:fs'
+import { describe, expect, test } from 'vitest'
+import { LatencyProfile } from '../../src/latency/profile.js'
+
+// Keeps docs/latency-and-faults.md honest: its preset table, spec examples and error messages
+// are checked against the code.
+const DOC = readFileSync(new URL('../../docs/latency-and-faults.md', import.meta.url), 'utf8')
+
+function section(title: string): string {
+  const start = DOC.indexOf(`\n## ${title}\n`)
+  expect(start).toBeGreaterThanOrEqual(0)
+  const end = DOC.indexOf('\n## ', start + 1)
+  return DOC.slice(start, end === -1 ? undefined : end)
+}
+
+function codeBlocks(text: string): string[] {
+  return [...text.matchAll(/```[a-z]*\n([\s\S]*?)```/g)].map((m) => m[1] as string)
+}
+
+function thrownMessage(fn: () => unknown): string {
+  try {
+    fn()
+  } catch (error) {
+    return (error as Error).message
+  }
+  throw new Error('nothing was thrown')
+}
+
+describe('docs/latency-and-faults.md', () => {
+  test('the preset table lists every preset with its distribution and range', () => {
+    const rows = [...section('Profiles').matchAll(/^\| `([^`]+)` \| (\w+) \| [^|]+ \| (\d+)–(\d+) \|$/gm)]
+    expect(rows.map((r) => r[1])).toEqual([...LatencyProfile.names])
+    for (const [, name, distribution, lo, hi] of rows) {
+      const profile = LatencyProfile.byName(name as string)
+      expect(profile.spec.distribution).toBe(distribution)
+      expect([profile.minMs, profile.maxMs]).toEqual([Number(lo), Number(hi)])
+    }
+  })
+
+  test('the names shown are LatencyProfile.names', () => {
+    const shown = /LatencyProfile\.names\s+\/\/ (\[.*\])/.exec(DOC)?.[1]
+    expect(JSON.parse((shown ?? '').replaceAll("'", '"'))).toEqual([...LatencyProfile.names])
+  })
+
+  test('every custom spec example builds a profile', () => {
+    const specs = [...section('Custom profiles').matchAll(/LatencyProfile\.from\((\{.*\})\)/g)].map((m) => m[1] as string)
+    expect(specs.length).toBeGreaterThanOrEqual(5)
+    for (const literal of specs) {
+      const spec = new Function(`return (${literal})`)() as never
+      expect(() => LatencyProfile.from(spec)).not.toThrow()
+    }
+  })
+
+  test('the error messages shown are the ones thrown', () => {
+    const unknown = codeBlocks(section('Profiles')).find((b) => b.startsWith('Failed to'))
+    expect(unknown?.trim()).toBe(thrownMessage(() => LatencyProfile.byName('lte')))
+
+    const invalid = codeBlocks(section('Custom profiles')).find((b) => b.startsWith('Failed to'))
+    const spec = { distribution: 'uniform', baseMs: '10', jitterMs: Number.NaN, minMs: -3, maxMs: Infinity }
+    expect(invalid?.trim()).toBe(thrownMessage(() => LatencyProfile.from(spec as never)))
+  })
+
+  test('the description shown is what String(profile) gives', () => {
+    expect(DOC).toContain(`\`${String(LatencyProfile.byName('4g'))}\``)
+  })
+
+  test('the Faults section is there for fault injection to be documented in', () => {
+    expect(section('Faults')).toContain('Fault injection')
+  })
+})
