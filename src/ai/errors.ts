@@ -21,7 +21,8 @@ export class AiGenerationError extends MockWsError {
   /** HTTP status of the failing model request, for `kind: 'http'`. */
   readonly status?: number
   constructor(kind: AiErrorKind, cause: string, hint: string, status?: number) {
-    super('WSM_AI', `Failed to generate events: ${cause}. ${hint}`)
+    // Provider messages often end with a period of their own.
+    super('WSM_AI', `Failed to generate events: ${cause.replace(/\.+$/, '')}. ${hint}`)
     this.name = 'AiGenerationError'
     this.kind = kind
     if (status !== undefined) this.status = status
