@@ -1,15 +1,19 @@
+import { existsSync } from 'node:fs'
 import { defineConfig } from 'tsup'
 
+const entries: Record<string, string> = {
+  index: 'src/index.ts',
+  'integrations/vitest': 'src/integrations/vitest.ts',
+  'integrations/vitest-setup': 'src/integrations/vitest-setup.ts',
+  'integrations/jest': 'src/integrations/jest.ts',
+  'integrations/playwright': 'src/integrations/playwright.ts',
+  'integrations/msw': 'src/integrations/msw.ts',
+  'cli/bin': 'src/cli/bin.ts',
+}
+
 export default defineConfig({
-  entry: {
-    index: 'src/index.ts',
-    'integrations/vitest': 'src/integrations/vitest.ts',
-    'integrations/vitest-setup': 'src/integrations/vitest-setup.ts',
-    'integrations/jest': 'src/integrations/jest.ts',
-    'integrations/playwright': 'src/integrations/playwright.ts',
-    'integrations/msw': 'src/integrations/msw.ts',
-    'cli/bin': 'src/cli/bin.ts',
-  },
+  // Only entries that exist: integrations land one by one.
+  entry: Object.fromEntries(Object.entries(entries).filter(([, file]) => existsSync(file))),
   format: ['esm', 'cjs'],
   dts: true,
   sourcemap: true,

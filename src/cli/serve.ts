@@ -82,20 +82,37 @@ export function registerServe(program: Command, io: CliIo): void {
     .option('--no-expand', 'send template tokens verbatim')
     .option('--seed <n>', 'seed for {{uuid}}, {{randInt}}, latency', parseInteger)
     .action(async (flags: ServeFlags) => {
-      const mock = await startServe(flags, io)
-      await new Promise<void>((resolve) => {
-        const stop = (signal: string): void => {
-          process.off('SIGINT', onInt)
-          process.off('SIGTERM', onTerm)
-          io.out(`received ${signal}, closing`)
-          resolve()
-        }
-        const onInt = (): void => stop('SIGINT')
-        const onTerm = (): void => stop('SIGTERM')
-        process.on('SIGINT', onInt)
-        process.on('SIGTERM', onTerm)
-      })
+      // Listen for signals before the URL is printed: a caller may signal as soon as it reads it.
+      const stopped = waitForStopSignal()
+      let mock: MockWs
+      try {
+        mock = await startServe(flags, io)
+      } catch (error) {
+        stopped.cancel()
+        throw error
+      }
+      io.out(`received ${await stopped.signal}, closing`)
       await mock.close()
       io.out('closed')
     })
+}
+
+/** Resolves with the first SIGINT/SIGTERM; `cancel()` removes the handlers. */
+export function waitForStopSignal(): { signal: Promise<string>; cancel: () => void } {
+  let cancel = (): void => {}
+  const signal = new Promise<string>((resolve) => {
+    const onInt = (): void => stop('SIGINT')
+    const onTerm = (): void => stop('SIGTERM')
+    cancel = () => {
+      process.off('SIGINT', onInt)
+      process.off('SIGTERM', onTerm)
+    }
+    const stop = (name: string): void => {
+      cancel()
+      resolve(name)
+    }
+    process.on('SIGINT', onInt)
+    process.on('SIGTERM', onTerm)
+  })
+  return { signal, cancel }
 }

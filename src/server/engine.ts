@@ -135,7 +135,7 @@ export class WsEngine implements ConnectionSink {
     if (!this.accepts(pathname)) return false
     socket.on('error', () => socket.destroy())
     if (this.#shuttingDown) {
-      rejectUpgrade(socket, 503, 'mock server is closing')
+      this.refuse(request, socket, 503, 'mock server is closing')
       return true
     }
     const gates = this.#options.gates
@@ -148,12 +148,9 @@ export class WsEngine implements ConnectionSink {
       (decision) => {
         this.#pendingUpgrades.delete(socket)
         if (socket.destroyed) return
-        if (this.#shuttingDown) rejectUpgrade(socket, 503, 'mock server is closing')
+        if (this.#shuttingDown) this.refuse(request, socket, 503, 'mock server is closing')
         else if (decision.accept) this.#upgrade(request, socket, head)
-        else {
-          for (const o of this.#observers) o.handshakeRejected?.(request, decision.status)
-          rejectUpgrade(socket, decision.status, decision.message)
-        }
+        else this.refuse(request, socket, decision.status, decision.message)
       },
       (error: unknown) => {
         this.#pendingUpgrades.delete(socket)
@@ -162,6 +159,12 @@ export class WsEngine implements ConnectionSink {
       },
     )
     return true
+  }
+
+  /** Refuses an upgrade with an HTTP status, telling the observers. */
+  refuse(request: IncomingMessage, socket: Duplex, status: number, message?: string): void {
+    for (const o of this.#observers) o.handshakeRejected?.(request, status)
+    rejectUpgrade(socket, status, message)
   }
 
   async #runGates(gates: readonly UpgradeGate[], request: IncomingMessage): Promise<UpgradeDecision> {

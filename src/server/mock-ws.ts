@@ -8,7 +8,8 @@ import type { CompiledReplay, PlayStep, ReplayEntry } from '../replay/types.js'
 import { createTemplateContext, type FakerLike } from '../template/context.js'
 import { loadFaker } from '../template/faker.js'
 import type { MockConnection, WsData } from './connection.js'
-import { rejectUpgrade, WsEngine, type ConnectionHandler, type EngineOptions, type MockWsMetrics } from './engine.js'
+import { WsEngine, type ConnectionHandler, type EngineOptions, type MockWsMetrics } from './engine.js'
+import { createTelemetryObserver } from '../telemetry/observer.js'
 import { formatFailureReport } from './failure-report.js'
 import type { EngineObserver } from './observer.js'
 import type { ScenarioFailure, TranscriptFrame } from './types.js'
@@ -47,8 +48,10 @@ export interface MockWsOptions {
   speed?: number
   /** Frames kept in the transcript before the oldest are dropped. */
   maxTranscript?: number
-  /** Engine observers (spans, metrics, your own). */
+  /** Engine observers of your own (spans, metrics, logging), in addition to the built-in telemetry. */
   observers?: EngineObserver[]
+  /** Built-in OpenTelemetry spans and Prometheus metrics (default true; spans are no-ops without a tracer provider). */
+  telemetry?: boolean
   /** Serves plain HTTP requests on the same port; return true when handled (the CLI's `/metrics`). */
   httpHandler?: (req: http.IncomingMessage, res: http.ServerResponse) => boolean | Promise<boolean>
 }
@@ -353,7 +356,11 @@ export async function startMock(options: MockWsOptions, engineOptions: Omit<Engi
     ...(options.protocols ? { protocols: options.protocols } : {}),
     ...(options.maxTranscript !== undefined ? { maxTranscript: options.maxTranscript } : {}),
     ...engineOptions,
-    observers: [...(engineOptions.observers ?? []), ...(options.observers ?? [])],
+    observers: [
+      ...(options.telemetry === false ? [] : [createTelemetryObserver()]),
+      ...(engineOptions.observers ?? []),
+      ...(options.observers ?? []),
+    ],
   })
   const server = http.createServer((req, res) => {
     void (async () => {
@@ -368,7 +375,7 @@ export async function startMock(options: MockWsOptions, engineOptions: Omit<Engi
   server.on('upgrade', (req, socket, head) => {
     if (!engine.handleUpgrade(req, socket, head)) {
       socket.on('error', () => socket.destroy())
-      rejectUpgrade(socket, 404, `No WebSocket endpoint at ${req.url ?? '/'}: this mock serves ${path}`)
+      engine.refuse(req, socket, 404, `No WebSocket endpoint at ${req.url ?? '/'}: this mock serves ${path}`)
     }
   })
   server.on('clientError', (_error, socket) => {

@@ -8,6 +8,7 @@ import { playReplay } from '../replay/player.js'
 import type { CompiledReplay } from '../replay/types.js'
 import { createTemplateContext, type FakerLike } from '../template/context.js'
 import { loadFaker } from '../template/faker.js'
+import { createTelemetryObserver } from '../telemetry/observer.js'
 import type { MockConnection } from './connection.js'
 import { WsEngine, type ConnectionHandler, type EngineOptions, type FrameDelayer, type MockWsMetrics } from './engine.js'
 import { ENV, envFlag, envString } from './env.js'
@@ -20,7 +21,7 @@ import type { ScenarioFailure, TranscriptFrame } from './types.js'
  * router({ path: '/ws', expandTemplates: true })
  */
 export interface RouterOptions
-  extends Pick<MockWsOptions, 'path' | 'seed' | 'now' | 'timeoutMs' | 'maxPayload' | 'protocols' | 'speed' | 'maxTranscript' | 'observers'> {
+  extends Pick<MockWsOptions, 'path' | 'seed' | 'now' | 'timeoutMs' | 'maxPayload' | 'protocols' | 'speed' | 'maxTranscript' | 'observers' | 'telemetry'> {
   /** Expand templates; unset: `MOCKFORGE_RESPONSE_TEMPLATE_EXPAND`, else false (MockForge's default). */
   expandTemplates?: boolean
   /** Replay file; unset: `MOCKFORGE_WS_REPLAY_FILE` read per connection, else echo. */
@@ -121,7 +122,11 @@ export function router(options: RouterOptions = {}): WsRouter {
     ...(options.maxTranscript !== undefined ? { maxTranscript: options.maxTranscript } : {}),
     ...(options.latency ? { latency: options.latency } : {}),
     ...options.engine,
-    observers: [...(options.engine?.observers ?? []), ...(options.observers ?? [])],
+    observers: [
+      ...(options.telemetry === false ? [] : [createTelemetryObserver()]),
+      ...(options.engine?.observers ?? []),
+      ...(options.observers ?? []),
+    ],
   })
   return {
     path: engine.path,
