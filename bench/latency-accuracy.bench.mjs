@@ -122,11 +122,12 @@ for (const { label, input } of PROFILES) {
     injector: { p50ErrorMs: round(inj.p50), p99ErrorMs: round(inj.p99), maxErrorMs: round(inj.max), minErrorMs: round(inj.min, 3), reorders: injector.reorders },
     baseline: { p50ErrorMs: round(base.p50), p99ErrorMs: round(base.p99), maxErrorMs: round(base.max), minErrorMs: round(base.min, 3), reorders: baseline.reorders },
     p99ErrorRatio: base.p99 > 0 ? round(inj.p99 / base.p99) : null,
+    p99ErrorDeltaMs: round(inj.p99 - base.p99),
   })
 }
 
 const rows = [
-  ['profile', 'msgs', 'mean delay', 'inj p50', 'inj p99', 'inj max', 'base p50', 'base p99', 'base max', 'p99 ratio', 'reorders inj/base'],
+  ['profile', 'msgs', 'mean delay', 'inj p50', 'inj p99', 'inj max', 'base p50', 'base p99', 'base max', 'p99 ratio', 'p99 Δ', 'reorders inj/base'],
   ...results.map((r) => [
     r.profile,
     String(r.messages),
@@ -138,6 +139,7 @@ const rows = [
     `${r.baseline.p99ErrorMs} ms`,
     `${r.baseline.maxErrorMs} ms`,
     r.p99ErrorRatio === null ? 'n/a' : `${r.p99ErrorRatio}×`,
+    `${r.p99ErrorDeltaMs >= 0 ? '+' : ''}${r.p99ErrorDeltaMs} ms`,
     `${r.injector.reorders}/${r.baseline.reorders}`,
   ]),
 ]
@@ -147,7 +149,7 @@ for (const [i, row] of rows.entries()) {
   console.log(row.map((cell, c) => cell.padEnd(widths[c])).join('  '))
   if (i === 0) console.log(widths.map((w) => '-'.repeat(w)).join('  '))
 }
-console.log('p99 ratio = injector p99 error / setTimeout-per-message p99 error (lower is better; 1× = same accuracy)')
+console.log('p99 ratio = injector p99 error / setTimeout-per-message p99 error (lower is better; 1× = same accuracy); p99 Δ = the difference')
 
 const report = {
   bench: 'latency-accuracy',
