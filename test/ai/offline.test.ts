@@ -3,6 +3,8 @@ import { AiEventGenerator } from '../../src/ai/generator.js'
 import { validateSchema } from '../../src/ai/schema.js'
 import type { JsonSchema } from '../../src/ai/schema.js'
 import type { ReplayAugmentationConfig } from '../../src/ai/types.js'
+import { loadReplay } from '../../src/replay/load.js'
+import { createTemplateContext } from '../../src/template/context.js'
 import { activeTimers, framesOf, openWsPair } from './ws-pair.js'
 
 const orderSchema: JsonSchema = {
@@ -159,6 +161,10 @@ describe('streaming into a real ws connection', () => {
     })
     const [entry] = await gen.toReplay()
     expect(entry?.text).toBe('{"type":"event","timestamp":"1970-01-01T00:00:00.000Z","sequence":1,"data":{"tpl":"Hi \\{{name}}"}}')
+    // The player's template step turns it back into the generated frame.
+    const replay = await loadReplay(entry ? [entry] : [])
+    const rendered = replay.steps[0]?.template?.render(createTemplateContext()) ?? replay.steps[0]?.text
+    expect(JSON.parse(rendered ?? '')).toMatchObject({ data: { tpl: 'Hi {{name}}' } })
   })
 
   test('stops promptly when the client leaves, leaving no timer behind', async () => {
