@@ -28,6 +28,8 @@ const MAX_APP_CLOSE_CODE = 4999
 const CLOSE_CODE_RULE = '1000 (normal), 1001-1003, 1007-1014 or an application code 3000-4999'
 /** Longest value quoted verbatim in an issue message. */
 const MAX_SHOWN_VALUE_LENGTH = 40
+/** Distinct regex sources compiled once per replay; beyond this (recordings with unique patterns) caching costs more than it saves. */
+const MAX_CACHED_REGEXES = 1024
 /** Largest edit distance at which an unknown field name is taken for a typo of a known one. */
 const MAX_TYPO_DISTANCE = 2
 
@@ -203,7 +205,8 @@ function checkEntry(raw: unknown, run: Run, line: number, entry: ReplayEntry | u
     ;(problems ??= []).push({ where, message })
   }
 
-  for (const name of Object.keys(raw)) {
+  // for-in rather than Object.keys: no array per line, and inherited enumerable fields count as unknown too.
+  for (const name in raw) {
     if (!FIELD_SET.has(name)) problem(key(name), unknownField(name, '', REPLAY_FIELDS))
   }
 
@@ -307,7 +310,7 @@ function compileRegex(raw: Record<string, unknown>, field: 'waitFor' | 'match', 
     } catch (error) {
       compiled = (error instanceof Error ? error.message : String(error)).replace(/^Invalid regular expression: /, '')
     }
-    run.regexes.set(source, compiled)
+    if (run.regexes.size < MAX_CACHED_REGEXES) run.regexes.set(source, compiled)
   }
   if (typeof compiled === 'string') {
     problem(value(field), `"${field}" is not a valid regex: ${compiled}`)
@@ -522,11 +525,13 @@ function describeJsoncError(line: string, e: JsoncError): { offset: number; mess
     case 'InvalidSymbol':
       if (token.startsWith("'")) return bad(`unexpected ${shorten(token)}; strings and keys need double quotes`)
       if (/^-?(?:NaN|Infinity)$|^undefined$/.test(token)) return bad(`${token} is not a JSON value`)
+      if (previous === '{' || previous === ',') return bad(`unexpected ${shorten(token)}; property names need double quotes`)
       return bad(`unexpected ${shorten(token)}`)
     case 'InvalidNumberFormat':
     case 'UnexpectedEndOfNumber':
       return bad(`malformed number ${shorten(token)}`)
     case 'PropertyNameExpected':
+      if (atEnd) return bad('unexpected end of line, expected a property name (an entry must fit on one line)')
       return bad(`expected a double-quoted property name${trailingComma}`)
     case 'ValueExpected':
       return atEnd ? bad('unexpected end of line, expected a value') : bad(`expected a value, got ${shorten(token)}${trailingComma}`)
@@ -540,7 +545,7 @@ function describeJsoncError(line: string, e: JsoncError): { offset: number; mess
     case 'CloseBracketExpected':
       return atEnd ? bad('unexpected end of line, expected "]" (an entry must fit on one line)') : bad(`expected "," or "]", got ${shorten(token)}`)
     case 'EndOfFileExpected':
-      return bad(`unexpected ${shorten(token)} after the object; write one entry per line`)
+      return bad(`unexpected ${shorten(token)} after the value; write one JSON object per line`)
     case 'InvalidCommentToken':
     case 'UnexpectedEndOfComment':
       return bad('comments are not allowed')
