@@ -4,10 +4,18 @@ import { LatencyProfile, type LatencyProfileInput } from './profile.js'
 import { sampleLatency } from './sample.js'
 import { OrderedScheduler, type OrderedSchedulerOptions } from './scheduler.js'
 
-/** Which traffic a latency injector delays: server→client (`out`), client→server (`in`), or both. */
+/**
+ * Which traffic a latency injector delays: server→client (`out`), client→server (`in`), or both.
+ * @example
+ * new LatencyInjector('3g', { direction: 'both' satisfies LatencyDirection })
+ */
 export type LatencyDirection = 'out' | 'in' | 'both'
 
-/** Default direction of a `LatencyInjector`: only server→client messages are delayed. */
+/**
+ * Default direction of a `LatencyInjector`: only server→client messages are delayed.
+ * @example
+ * new LatencyInjector('fast').direction === DEFAULT_LATENCY_DIRECTION // true
+ */
 export const DEFAULT_LATENCY_DIRECTION: LatencyDirection = 'out'
 
 const DIRECTIONS: readonly LatencyDirection[] = ['out', 'in', 'both']

@@ -1,6 +1,10 @@
 import { MockWsError } from '../errors.js'
 
-/** Shape of the delay distribution of a custom latency profile. */
+/**
+ * Shape of the delay distribution of a custom latency profile.
+ * @example
+ * const distribution: LatencyDistribution = 'pareto'
+ */
 export type LatencyDistribution = 'fixed' | 'uniform' | 'normal' | 'pareto'
 
 /**
@@ -57,7 +61,11 @@ const PRESET_SPECS = {
   congested: { distribution: 'pareto', baseMs: 150, shape: 1.8, minMs: 100, maxMs: 800 },
 } as const satisfies Record<string, LatencyProfileSpec>
 
-/** Name of a built-in latency profile. */
+/**
+ * Name of a built-in latency profile.
+ * @example
+ * const name: LatencyPresetName = 'satellite'
+ */
 export type LatencyPresetName = keyof typeof PRESET_SPECS
 
 /**
@@ -119,9 +127,9 @@ export class LatencyProfile {
   readonly maxMs: number
 
   /**
-   * Validates `spec` and builds a profile; throws a `MockWsError` (`WSM_CONFIG`) listing every bad field.
+   * Validates `spec` and builds a profile labelled `name`; throws a `MockWsError` (`WSM_CONFIG`) listing every bad field.
    * @example
-   * new LatencyProfile({ distribution: 'fixed', baseMs: 25 })
+   * new LatencyProfile({ distribution: 'fixed', baseMs: 25 }, 'lan')
    */
   constructor(spec: LatencyProfileSpec, name = 'custom') {
     const problems = validateSpec(spec)
@@ -199,6 +207,9 @@ export class LatencyProfile {
    */
   static from(input: LatencyProfileInput): LatencyProfile {
     if (input instanceof LatencyProfile) return input
+    // A profile from another copy of this module (the ESM and CJS builds loaded side by side)
+    // fails instanceof; rebuild it from its spec rather than reject it as a malformed spec.
+    if (isForeignProfile(input)) return new LatencyProfile(input.spec, input.name)
     if (typeof input === 'string') return LatencyProfile.byName(input)
     if (typeof input === 'number') return new LatencyProfile({ distribution: 'fixed', baseMs: input })
     if (typeof input === 'object' && input !== null && !Array.isArray(input)) return new LatencyProfile(input)
@@ -244,6 +255,18 @@ export class LatencyProfile {
   toJSON(): LatencyProfileSpec {
     return { ...this.spec }
   }
+}
+
+function isForeignProfile(input: unknown): input is { spec: LatencyProfileSpec; name: string } {
+  if (typeof input !== 'object' || input === null) return false
+  const candidate = input as Record<string, unknown>
+  return (
+    typeof candidate['name'] === 'string' &&
+    typeof candidate['spec'] === 'object' &&
+    candidate['spec'] !== null &&
+    typeof candidate['model'] === 'object' &&
+    typeof candidate['clamp'] === 'function'
+  )
 }
 
 function validateSpec(spec: unknown): string[] {

@@ -82,6 +82,16 @@ describe('LatencyProfile.from', () => {
     expect(LatencyProfile.from(15).model).toEqual({ kind: 'fixed', valueMs: 15 })
   })
 
+  test('rebuilds a profile made by another copy of the module (dual ESM/CJS load)', () => {
+    const original = LatencyProfile.byName('2g')
+    const foreign = { ...original, spec: original.spec, clamp: original.clamp.bind(original) }
+    expect(foreign).not.toBeInstanceOf(LatencyProfile)
+    const rebuilt = LatencyProfile.from(foreign as never)
+    expect(rebuilt).toBeInstanceOf(LatencyProfile)
+    expect(rebuilt.name).toBe('2g')
+    expect(rebuilt.toJSON()).toEqual(original.toJSON())
+  })
+
   test('rejects anything else', () => {
     const error = configError(() => LatencyProfile.from(true as never))
     expect(error.message).toMatchInlineSnapshot(`"Failed to resolve latency profile: expected a preset name, a LatencyProfile, a spec object or a number of ms, got true. Pass for example '4g', LatencyProfile.slow() or { distribution: 'fixed', baseMs: 50 }."`)
