@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from 'vitest'
+import { afterEach, describe, expect, it, vi } from 'vitest'
 import { closeAllMocks, mockWs, Scenario, ScenarioFailureError } from '../../src/index.js'
 import type { MockWs, ScenarioFailure, TranscriptFrame } from '../../src/index.js'
 import { connectClient, leakableResources } from '../support/client.js'
@@ -54,16 +54,11 @@ async function play(build: () => ReturnType<typeof mockWs>, drive: (ws: MockWs) 
   const ws = await build()
   const result = await drive(ws)
   // Let the server record the close it saw before comparing transcripts.
-  await vitestWaitForConnections(ws)
+  await vi.waitFor(() => expect(ws.connections).toHaveLength(0))
   const transcript = shape(ws.transcript)
   const failures = failureShape(ws.failures)
   await ws.close()
   return { result, transcript, failures }
-}
-
-async function vitestWaitForConnections(ws: MockWs): Promise<void> {
-  const { vi } = await import('vitest')
-  await vi.waitFor(() => expect(ws.connections).toHaveLength(0))
 }
 
 describe('a Scenario and its JSONL form play identically', () => {
@@ -90,7 +85,6 @@ describe('a Scenario and its JSONL form play identically', () => {
       client.send('{"type":"subscribe"}')
       const ok = await client.next()
       // Nothing is sent for the last expect: it times out.
-      const { vi } = await import('vitest')
       await vi.waitFor(() => expect(ws.failures.length).toBe(2), { timeout: 3000 })
       await client.close()
       return [hello, ok]
@@ -144,7 +138,6 @@ describe('in-memory matchers', () => {
     const inMemory = await mockWs().scenario(s)
     const client = await connectClient(inMemory.url)
     client.send(loose)
-    const { vi } = await import('vitest')
     await vi.waitFor(() => expect(inMemory.failures.map((f) => f.kind)).toEqual(['unexpected-message']))
     client.send('{"user":{"name":"Ada","id":7}}')
     expect(await client.next()).toBe('matched')
@@ -194,7 +187,6 @@ describe('strict mode', () => {
     const client = await connectClient(ws.url)
     await client.next()
     client.send('{"type":"unsubscribe"}')
-    const { vi } = await import('vitest')
     await vi.waitFor(() => expect(ws.failures).toHaveLength(1))
     await client.close()
     // The client's close leaves the remaining steps unplayed: a second failure.
