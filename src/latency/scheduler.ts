@@ -81,10 +81,12 @@ export class OrderedScheduler {
   schedule(fn: () => void): number {
     if (this.#closed) return Infinity
     const now = performance.now()
-    const delay = this.#nextDelay()
-    // Computed as a wait rather than due - now, so an unheld draw is returned exactly.
-    const wait = Math.max(Number.isFinite(delay) && delay > 0 ? delay : 0, this.#lastDue - now)
-    const due = now + wait
+    const drawn = this.#nextDelay()
+    const delay = Number.isFinite(drawn) && drawn > 0 ? drawn : 0
+    // Held behind an earlier callback: share its due time exactly rather than a float re-derivation.
+    const held = this.#lastDue - now > delay
+    const due = held ? this.#lastDue : now + delay
+    const wait = held ? this.#lastDue - now : delay
     this.#lastDue = due
     this.#queue.push({ due, seq: this.#seq++, fn })
     if (this.#timer === undefined && !this.#draining) this.#arm()
