@@ -13,7 +13,11 @@ import { isPlainObject } from './schema.js'
 import type { JsonSchema } from './schema.js'
 import type { AiProvider, AiReplayMode, ReplayAugmentationConfig, WebSocketAiConfig } from './types.js'
 
-/** A validated config with every default filled in; holds no API key. */
+/**
+ * A validated config with every default filled in; holds no API key.
+ * @example
+ * new AiEventGenerator({ narrative: 'Chat', provider: 'offline' }).config.batchSize // 20
+ */
 export interface ResolvedAiConfig {
   narrative: string
   eventCount: number

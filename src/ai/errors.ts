@@ -1,7 +1,11 @@
 import { MockWsError } from '../errors.js'
 import { AI_ERROR_SNIPPET_CHARS } from './defaults.js'
 
-/** What went wrong while generating AI events. */
+/**
+ * What went wrong while generating AI events.
+ * @example
+ * if (error.kind === 'schema') console.log('the model ignored the schema')
+ */
 export type AiErrorKind =
   | 'config'
   | 'missing-dependency'

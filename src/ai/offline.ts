@@ -3,7 +3,11 @@ import { AI_OFFLINE_EPOCH_MS } from './defaults.js'
 import type { JsonSchema, JsonSchemaType } from './schema.js'
 import { isPlainObject } from './schema.js'
 
-/** What the offline provider knows about the stream it is filling. */
+/**
+ * What the offline provider knows about the stream it is filling.
+ * @example
+ * const ctx: OfflineContext = { eventType: 'trade', narrative: 'Stock trading', random: createRandom(1), index: 0 }
+ */
 export interface OfflineContext {
   eventType: string
   narrative: string

@@ -1,4 +1,8 @@
-/** JSON type names understood by the schema subset. */
+/**
+ * JSON type names understood by the schema subset.
+ * @example
+ * const t: JsonSchemaType = 'integer'
+ */
 export type JsonSchemaType = 'object' | 'array' | 'string' | 'number' | 'integer' | 'boolean' | 'null'
 
 /**

@@ -2,7 +2,11 @@ import { createRandom } from '../template/random.js'
 import type { ResolvedAiConfig } from './config.js'
 import { offlineEvent, staticExample } from './offline.js'
 
-/** One request for events: `count` events starting at 0-based position `start`. */
+/**
+ * One request for events: `count` events starting at 0-based position `start`.
+ * @example
+ * const request: BatchRequest = { start: 20, count: 10, total: 30, previous: [] }
+ */
 export interface BatchRequest {
   start: number
   count: number
@@ -12,7 +16,11 @@ export interface BatchRequest {
   previous: readonly unknown[]
 }
 
-/** Produces event data in batches; the generator streams and paces what it returns. */
+/**
+ * Produces event data in batches; the generator streams and paces what it returns.
+ * @example
+ * const data = await source.nextBatch({ start: 0, count: 5, total: 5, previous: [] }, new AbortController().signal)
+ */
 export interface EventSource {
   /** Resolves with 1..count events' data; rejects with AiGenerationError, or an AbortError when `signal` aborts. */
   nextBatch(request: BatchRequest, signal: AbortSignal): Promise<unknown[]>

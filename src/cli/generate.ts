@@ -10,7 +10,11 @@ import { toJSONL } from '../replay/serialize.js'
 import { processIo } from './io.js'
 import type { CliIo } from './io.js'
 
-/** Where the progress line goes: drawn only when `isTTY` is true. */
+/**
+ * Where the progress line goes: drawn only when `isTTY` is true.
+ * @example
+ * registerGenerate(program, processIo, process.stderr)
+ */
 export interface ProgressOutput {
   readonly isTTY?: boolean
   write(text: string): unknown

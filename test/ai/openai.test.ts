@@ -1,3 +1,5 @@
+import { createServer } from 'node:net'
+import type { AddressInfo } from 'node:net'
 import { inspect } from 'node:util'
 import { http, HttpResponse } from 'msw'
 import { setupServer } from 'msw/node'
@@ -351,6 +353,17 @@ describe('OpenAI provider errors', () => {
     const error = await failure(collect(new AiEventGenerator(config({ baseURL: LOCAL_BASE, maxRetries: 0 }))))
     expect(error.kind).toBe('connection')
     expect(error.message).toMatchInlineSnapshot(`"Failed to generate events: could not reach http://llm.test:8080/v1 (Failed to fetch). Check baseURL and that the server is running"`)
+  })
+
+  test('a server that refuses connections', async () => {
+    const closed = createServer()
+    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve))
+    const { port } = closed.address() as AddressInfo
+    await new Promise<void>((resolve) => closed.close(() => resolve()))
+    const baseURL = `http://127.0.0.1:${port}/v1`
+    const error = await failure(collect(new AiEventGenerator(config({ baseURL, maxRetries: 0 }))))
+    expect(error.kind).toBe('connection')
+    expect(error.message.replaceAll(String(port), 'PORT')).toMatchInlineSnapshot(`"Failed to generate events: could not reach http://127.0.0.1:PORT/v1 (ECONNREFUSED: connect ECONNREFUSED 127.0.0.1:PORT). Check baseURL and that the server is running"`)
   })
 
   test('invalid JSON after the retries, quoting at most ~200 characters of it', async () => {
