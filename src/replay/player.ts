@@ -65,6 +65,12 @@ function matchIn(step: PlayStep, message: InboundMessage): Record<string, string
   return !message.isBinary && message.text === step.text ? {} : undefined
 }
 
+/** Tests a client message against an `out` step's `waitFor`; the in-memory predicate wins over the regex. */
+function matchWaitFor(step: PlayStep, message: InboundMessage): Record<string, string> | undefined {
+  if (step.predicate) return step.predicate(message.text) ? {} : undefined
+  return step.waitFor ? execGroups(step.waitFor, message.text) : {}
+}
+
 function execGroups(regex: RegExp, text: string): Record<string, string> | undefined {
   regex.lastIndex = 0
   const found = regex.exec(text)
@@ -140,7 +146,14 @@ export async function playReplay(conn: PlayerConnection, replay: CompiledReplay,
       } catch {
         return { ok: false, reason: closed || !conn.isOpen ? 'closed' : 'timeout' }
       }
-      const groups = test(message)
+      let groups: Record<string, string> | undefined
+      try {
+        groups = test(message)
+      } catch (error) {
+        // A user predicate that throws is a failure of this step, never a crash of the server.
+        fail('unexpected-message', step.index + 1, describeStep(step), `${describeMessage(message)} (matcher threw: ${error instanceof Error ? error.message : String(error)})`, step.origin)
+        continue
+      }
       if (groups) {
         ctx.match = groups
         return { ok: true, at: conn.elapsed() }
@@ -161,7 +174,7 @@ export async function playReplay(conn: PlayerConnection, replay: CompiledReplay,
       const outcome =
         step.dir === 'in'
           ? await waitFor(step, (m) => matchIn(step, m), true)
-          : await waitFor(step, (m) => (step.waitFor ? execGroups(step.waitFor, m.text) : {}), false)
+          : await waitFor(step, (m) => matchWaitFor(step, m), false)
       if (!outcome.ok) {
         if (outcome.reason === 'timeout') {
           fail('wait-timeout', step.index + 1, describeStep(step), '(nothing matching)', step.origin)
