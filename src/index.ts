@@ -10,7 +10,8 @@ export type { InboundMessage, WsData } from './server/connection.js'
 export type { MockWsMetrics } from './server/engine.js'
 export type { EngineObserver, ObservedConnection } from './server/observer.js'
 export type { TranscriptFrame, TranscriptClose, ScenarioFailure, FailureKind } from './server/types.js'
-export { formatFailureReport } from './server/failure-report.js'
+export { formatFailureReport, formatFrame } from './server/failure-report.js'
+export type { FailureReportOptions } from './server/failure-report.js'
 export { router } from './server/router.js'
 export type { RouterOptions, WsRouter } from './server/router.js'
 export { serveFromEnv, resolveServeSettings } from './server/serve-from-env.js'
@@ -36,18 +37,40 @@ export { createRandom } from './template/random.js'
 export type { Random } from './template/random.js'
 
 // Scenarios and matchers
-export { Scenario } from './scenario/scenario.js'
+export { Scenario, SCENARIO_FILE } from './scenario/scenario.js'
 export type { ScenarioWaitOptions, ScenarioCompileOptions, ScenarioStep } from './scenario/scenario.js'
 export { matchesMessage, describeMatcher } from './scenario/matcher.js'
 export type { MessageMatcher, MessagePredicate } from './scenario/matcher.js'
 export { jsonSubsetPattern, matchesJsonSubset } from './scenario/json-subset.js'
-export type { JsonSubset, JsonValue } from './scenario/json-subset.js'
+export type { JsonSubset, JsonValue, JsonPrimitive } from './scenario/json-subset.js'
 
 // Latency
 export { LatencyProfile } from './latency/profile.js'
-export type { LatencyDistribution, LatencyProfileSpec, LatencyPresetName, LatencyProfileInput } from './latency/profile.js'
+export type { LatencyDistribution, LatencyProfileSpec, LatencyPresetName, LatencyProfileInput, LatencyModel } from './latency/profile.js'
 export { LatencyInjector } from './latency/injector.js'
+export { OrderedScheduler } from './latency/scheduler.js'
+export type { OrderedSchedulerOptions } from './latency/scheduler.js'
 export type { LatencyDirection, LatencyInjectorOptions } from './latency/injector.js'
+
+// AI event generation
+export { AiEventGenerator } from './ai/generator.js'
+export { runAiOnConnection } from './ai/run-on-connection.js'
+export { validateAiConfig } from './ai/config.js'
+export { AiGenerationError } from './ai/errors.js'
+export { validateSchema } from './ai/schema.js'
+export type {
+  ReplayAugmentationConfig,
+  WebSocketAiConfig,
+  AiEventFrame,
+  AiEventSink,
+  AiStreamOptions,
+  AiReplayOptions,
+  AiReplayMode,
+  AiProvider,
+} from './ai/types.js'
+export type { ResolvedAiConfig } from './ai/config.js'
+export type { AiErrorKind } from './ai/errors.js'
+export type { JsonSchema, JsonSchemaType, SchemaIssue } from './ai/schema.js'
 
 // Tracing and metrics
 export {

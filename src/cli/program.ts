@@ -1,5 +1,6 @@
 import { Command } from 'commander'
 import { processIo, type CliIo } from './io.js'
+import { registerGenerate } from './generate.js'
 import { registerServe } from './serve.js'
 import { registerValidate } from './validate.js'
 
@@ -18,5 +19,6 @@ export function createProgram(io: CliIo = processIo): Command {
     .showHelpAfterError()
   registerServe(program, io)
   registerValidate(program, io)
+  registerGenerate(program, io)
   return program
 }

@@ -1,3 +1,5 @@
+import { aiPlugin } from '../ai/plugin.js'
+import type { WebSocketAiConfig } from '../ai/types.js'
 import { MockWsError } from '../errors.js'
 import type { MessageMatcher } from '../scenario/matcher.js'
 import { Scenario } from '../scenario/scenario.js'
@@ -94,6 +96,15 @@ export class MockWsBuilder implements PromiseLike<MockWs> {
   close(code?: number, reason?: string): this {
     this.#scenarioSteps().close(code, reason)
     return this
+  }
+
+  /**
+   * Streams AI-generated events to every connection (see docs/ai-events.md); the config is validated now.
+   * @example
+   * await mockWs().ai({ enabled: true, replay: { narrative: 'Stock trades', provider: 'offline' }, maxEvents: 10 })
+   */
+  ai(config: WebSocketAiConfig): this {
+    return this.use(aiPlugin(config))
   }
 
   /** Echoes every message (the default when nothing else is configured). */
