@@ -260,7 +260,10 @@ function checkEntry(raw: unknown, run: Run, line: number, entry: ReplayEntry | u
 
   if (dir === 'out') {
     if (match !== undefined) problem(key('match'), '"match" is for "in" entries; on an "out" entry use "waitFor" to wait for a client message first')
-    if (text === undefined && binary === undefined && close === undefined) problem(AT_OBJECT, 'an "out" entry needs "text", "binary" or "close"')
+    // A waitFor alone is a pure wait (what a scenario's trailing waitFor compiles to).
+    if (text === undefined && binary === undefined && close === undefined && waitFor === undefined) {
+      problem(AT_OBJECT, 'an "out" entry needs "text", "binary", "close" or "waitFor"')
+    }
     if (timeoutMs !== undefined && waitFor === undefined) problem(key('timeoutMs'), '"timeoutMs" has no effect on an "out" entry without "waitFor"')
   } else if (dir === 'in') {
     if (waitFor !== undefined) problem(key('waitFor'), '"waitFor" is for "out" entries; on an "in" entry use "match" for the regex the client message must match')

@@ -80,7 +80,7 @@ describe('bad replay files: every problem at its line:column', () => {
     ],
     ['binary-invalid', ['1:35: "binary" is not valid base64: unexpected "*" at offset 4']],
     ['text-and-binary', ['1:33: an entry has "text" or "binary", not both']],
-    ['out-nothing', ['1:1: an "out" entry needs "text", "binary" or "close"']],
+    ['out-nothing', ['1:1: an "out" entry needs "text", "binary", "close" or "waitFor"']],
     ['in-nothing', ['2:1: an "in" entry needs "text" (the exact message), "match" (a regex) or "binary"']],
     ['match-on-out', ['1:35: "match" is for "in" entries; on an "out" entry use "waitFor" to wait for a client message first']],
     [
@@ -205,7 +205,7 @@ describe('entry rules', () => {
       ].join('\n'),
     )
     expect(issues).toEqual([
-      '1:1: an "out" entry needs "text", "binary" or "close"',
+      '1:1: an "out" entry needs "text", "binary", "close" or "waitFor"',
       '1:21: unknown field "Text"; did you mean "text"?',
       '2:1: an "in" entry needs "text" (the exact message), "match" (a regex) or "binary"',
       '2:20: unknown field "message"; did you mean "text"?',
