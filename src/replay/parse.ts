@@ -126,6 +126,10 @@ function finishRun(run: Run): CompiledReplay {
  */
 export function parseReplay(text: string, opts: ParseReplayOptions = {}): CompiledReplay {
   const run = startRun(opts)
+  if (typeof text !== 'string') {
+    run.issues.push({ file: run.file, line: 1, column: 1, message: `expected JSON Lines text, got ${describeValue(text)}` })
+    return finishRun(run)
+  }
   const source = text.charCodeAt(0) === BYTE_ORDER_MARK ? text.slice(1) : text
   const lines = source.split('\n')
   for (let i = 0; i < lines.length; i++) {
@@ -466,7 +470,7 @@ function locator(line: string): (where: Where) => number {
   let parsed = false
   return (where) => {
     if (!parsed) {
-      root = parseTree(line, [], JSONC_OPTIONS)
+      root = safeParseTree(line, [])
       parsed = true
     }
     const start = root ? root.offset : 0
@@ -477,6 +481,16 @@ function locator(line: string): (where: Where) => number {
     if (where.kind === 'key' || !valueNode) return keyNode ? keyNode.offset : property.offset
     if (where.kind === 'char' && valueNode.type === 'string') return valueNode.offset + 1 + rawIndex(line, valueNode.offset + 1, where.index)
     return valueNode.offset
+  }
+}
+
+/** jsonc-parser recurses per nesting level; a pathologically deep line must cost a column, not the whole report. */
+function safeParseTree(line: string, errors: JsoncError[]): JsonNode | undefined {
+  try {
+    return parseTree(line, errors, JSONC_OPTIONS)
+  } catch {
+    errors.length = 0
+    return undefined
   }
 }
 
@@ -508,7 +522,7 @@ function rawIndex(line: string, start: number, index: number): number {
 /** Finds where and why a line is not JSON, with messages that do not depend on the Node version. */
 function describeJsonError(line: string, error: unknown): { offset: number; message: string } {
   const errors: JsoncError[] = []
-  parseTree(line, errors, JSONC_OPTIONS)
+  safeParseTree(line, errors)
   const first = errors[0]
   if (first) return describeJsoncError(line, first)
   // jsonc-parser accepted what JSON.parse refused: fall back to V8's position.

@@ -274,6 +274,27 @@ describe('entry rules', () => {
   })
 })
 
+describe('hostile input', () => {
+  test('a __proto__ key is an unknown field like any other', () => {
+    expect(textIssues('{"ts":0,"dir":"out","text":"x","__proto__":{"waitFor":"a"}}')).toEqual([
+      '1:32: unknown field "__proto__"; known fields: ts, dir, text, binary, waitFor, match, timeoutMs, close',
+    ])
+  })
+
+  test('pathologically deep nesting still yields a report instead of a stack overflow', () => {
+    const depth = 200_000
+    const deep = `{"ts":0,"dir":"out","text":"x","a":${'['.repeat(depth)}${']'.repeat(depth)}}`
+    expect(textIssues(deep)).toEqual(['1:1: unknown field "a"; known fields: ts, dir, text, binary, waitFor, match, timeoutMs, close'])
+    const issues = textIssues('['.repeat(depth))
+    expect(issues).toHaveLength(1)
+    expect(issues[0]).toMatch(/^1:\d+: invalid JSON: /)
+  })
+
+  test('non-text input to parseReplay is reported, not thrown as a TypeError', () => {
+    expect(textIssues(5 as unknown as string)).toEqual(['1:1: expected JSON Lines text, got 5'])
+  })
+})
+
 describe('good files', () => {
   test('the MockForge documentation example parses and its templates render', () => {
     const replay = parseReplay(fixture('mockforge-example.jsonl'), { file: 'mockforge-example.jsonl' })
