@@ -22,3 +22,5 @@ export const CLOSE_TRY_AGAIN_LATER = 1013
 export const CLOSE_HANDSHAKE_TIMEOUT_MS = 1000
 /** Number of transcript frames shown in a strict-mode failure report. */
 export const FAILURE_TRANSCRIPT_FRAMES = 20
+/** Close code a client sees when the connection drops without a close frame; `close(1006)` in a script drops it. */
+export const CLOSE_ABNORMAL = 1006

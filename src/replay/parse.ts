@@ -25,6 +25,8 @@ const MAX_PROTOCOL_CLOSE_CODE = 1014
 const RESERVED_CLOSE_CODES: ReadonlySet<number> = new Set([1004, 1005, 1006])
 const MIN_APP_CLOSE_CODE = 3000
 const MAX_APP_CLOSE_CODE = 4999
+// 1006 is what a client sees when a connection drops without a close frame; in a replay it means exactly that.
+const DROP_CLOSE_CODE = 1006
 const CLOSE_CODE_RULE = '1000 (normal), 1001-1003, 1007-1014 or an application code 3000-4999'
 /** Longest value quoted verbatim in an issue message. */
 const MAX_SHOWN_VALUE_LENGTH = 40
@@ -353,14 +355,16 @@ function checkClose(close: unknown, problem: (w: Where, m: string) => void): voi
   if (code !== undefined) {
     if (typeof code !== 'number' || !Number.isInteger(code)) {
       problem(value('close', 'code'), `close "code" must be an integer, got ${describeValue(code)}; use ${CLOSE_CODE_RULE}`)
-    } else if (!isSendableCloseCode(code)) {
+    } else if (code !== DROP_CLOSE_CODE && !isSendableCloseCode(code)) {
       problem(value('close', 'code'), `close code ${code} cannot be sent; use ${CLOSE_CODE_RULE}`)
     }
   }
   const reason = close.reason
   if (reason !== undefined) {
     if (typeof reason !== 'string') problem(value('close', 'reason'), `close "reason" must be a string, got ${describeValue(reason)}`)
-    else {
+    else if (code === DROP_CLOSE_CODE && reason !== '') {
+      problem(value('close', 'reason'), `close code ${DROP_CLOSE_CODE} drops the connection without a close frame, so it carries no "reason"; remove it`)
+    } else {
       const size = Buffer.byteLength(reason, 'utf8')
       if (size > MAX_CLOSE_REASON_BYTES) {
         problem(value('close', 'reason'), `close "reason" is ${size} bytes of UTF-8; a close frame holds at most ${MAX_CLOSE_REASON_BYTES}`)

@@ -74,11 +74,15 @@ function truncate(text: string, max: number): string {
   return text.length > max ? `${text.slice(0, max - 1)}…` : text
 }
 
+/** Close code a client sees when the connection drops; as a step it drops the connection (no close frame). */
+const DROP_CLOSE_CODE = 1006
+
 function isValidCloseCode(code: number): boolean {
-  // What a server may put on the wire (RFC 6455 §7.4); 1004–1006 and 1015 are reserved.
+  // What a server may put on the wire (RFC 6455 §7.4); 1004–1006 and 1015 are reserved, but 1006
+  // is accepted as the drop step, which sends no close frame at all.
   return (
     Number.isInteger(code) &&
-    ((code >= 1000 && code <= 1014 && code !== 1004 && code !== 1005 && code !== 1006) ||
+    ((code >= 1000 && code <= 1014 && code !== 1004 && code !== 1005) ||
       (code >= 3000 && code <= 4999))
   )
 }
@@ -208,7 +212,7 @@ export class Scenario {
   }
 
   /**
-   * Closes the connection with a close frame (default 1000, no reason).
+   * Closes the connection with a close frame (default 1000, no reason); `close(1006)` drops it instead, with no close frame.
    * @example
    * scenario.close(4000, 'session expired')
    */
@@ -219,6 +223,9 @@ export class Scenario {
     }
     if (typeof reason !== 'string') {
       throw this.#argumentError(call, `reason is ${describeValue(reason)}, not a string`, 'Pass the reason as text.')
+    }
+    if (code === DROP_CLOSE_CODE && reason !== '') {
+      throw this.#argumentError(call, 'code 1006 drops the connection without a close frame, so it carries no reason', 'Call close(1006) without a reason.')
     }
     const bytes = Buffer.byteLength(reason)
     if (bytes > MAX_CLOSE_REASON_BYTES) {

@@ -1,7 +1,7 @@
 import type { IncomingHttpHeaders, IncomingMessage } from 'node:http'
 import { performance } from 'node:perf_hooks'
 import type { RawData, WebSocket } from 'ws'
-import { CLOSE_HANDSHAKE_TIMEOUT_MS } from '../constants.js'
+import { CLOSE_ABNORMAL, CLOSE_HANDSHAKE_TIMEOUT_MS } from '../constants.js'
 import { MockWsError } from '../errors.js'
 import { MessageQueue } from './message-queue.js'
 import type { TranscriptClose, TranscriptFrame } from './types.js'
@@ -75,6 +75,7 @@ export class MockConnection {
   #timers = new Set<NodeJS.Timeout>()
   #outbound: FrameScheduler | undefined
   #inboundScheduler: FrameScheduler | undefined
+  #dropOutbound: (() => boolean) | undefined
   #closeRequested = false
   #isClosed = false
   #resolveClosed!: (close: TranscriptClose) => void
@@ -87,6 +88,8 @@ export class MockConnection {
     sink: ConnectionSink
     outbound?: FrameScheduler
     inbound?: FrameScheduler
+    /** Fault injection: returns true for each server→client message to lose. */
+    dropOutbound?: () => boolean
   }) {
     this.id = init.id
     this.socket = init.socket
@@ -100,6 +103,7 @@ export class MockConnection {
     this.#sink = init.sink
     this.#outbound = init.outbound
     this.#inboundScheduler = init.inbound
+    this.#dropOutbound = init.dropOutbound
     this.closed = new Promise((resolve) => (this.#resolveClosed = resolve))
 
     const socket = init.socket
@@ -151,19 +155,28 @@ export class MockConnection {
   /**
    * Sends a text (string) or binary (bytes) frame, through the latency injector when one is set.
    * Sending on a closed connection is ignored: the transcript shows only what was sent.
+   * Messages lost on purpose (`dropMessages`) are not sent, so they are not in the transcript either.
    */
   send(data: WsData): void {
+    if (this.#dropOutbound?.()) return
     const bytes = typeof data === 'string' ? data : data instanceof ArrayBuffer ? new Uint8Array(data) : data
     if (this.#outbound) this.#outbound.schedule(() => this.#transmit(bytes))
     else this.#transmit(bytes)
   }
 
-  /** Closes with a close frame (default 1000), after any frames still delayed by latency. */
+  /**
+   * Closes with a close frame (default 1000), after any frames still delayed by latency.
+   * Code 1006, which no close frame may carry, drops the connection there instead (see `terminate()`).
+   */
   close(code = 1000, reason = ''): void {
     if (this.#closeRequested) return
     this.#closeRequested = true
     const doClose = (): void => {
       if (this.socket.readyState !== OPEN) return
+      if (code === CLOSE_ABNORMAL) {
+        this.#drop()
+        return
+      }
       this.#sink.record({ connection: this.id, ts: this.elapsed(), dir: 'out', close: { code, reason } })
       this.socket.close(code, reason)
       // A client that never answers the close frame must not keep the mock alive.
@@ -173,9 +186,19 @@ export class MockConnection {
     else doClose()
   }
 
-  /** Drops the connection abruptly: no close frame (the client sees 1006). */
+  /**
+   * Drops the connection abruptly, now: no close frame (the client sees 1006). The transcript shows
+   * it as a server close with code 1006, which replays as a drop.
+   */
   terminate(): void {
     this.#closeRequested = true
+    this.#drop()
+  }
+
+  #drop(): void {
+    if (this.socket.readyState === OPEN) {
+      this.#sink.record({ connection: this.id, ts: this.elapsed(), dir: 'out', close: { code: CLOSE_ABNORMAL, reason: '' } })
+    }
     this.socket.terminate()
   }
 

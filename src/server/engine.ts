@@ -17,6 +17,11 @@ export interface FrameDelayer {
   createScheduler(): FrameScheduler
 }
 
+/** Decides, per connection, which server→client messages are lost (fault injection): the filter returns true to drop. */
+export interface FrameDropper {
+  createFilter(): () => boolean
+}
+
 /** Per-upgrade hook that may refuse or delay a handshake (fault injection, limits). */
 export type UpgradeGate = (request: IncomingMessage, engine: WsEngine) => UpgradeDecision | Promise<UpgradeDecision>
 /** What an upgrade gate decided. */
@@ -34,6 +39,10 @@ export interface EngineOptions {
   maxTranscript?: number
   latency?: FrameDelayer
   gates?: readonly UpgradeGate[]
+  /** Server→client messages to lose on purpose (`dropMessages`). */
+  dropper?: FrameDropper
+  /** Live connections beyond which upgrades are refused with HTTP 503, checked after the gates. */
+  maxConnections?: number
 }
 
 /**
@@ -140,7 +149,7 @@ export class WsEngine implements ConnectionSink {
     }
     const gates = this.#options.gates
     if (!gates || gates.length === 0) {
-      this.#upgrade(request, socket, head)
+      this.#admit(request, socket, head)
       return true
     }
     this.#pendingUpgrades.add(socket)
@@ -149,7 +158,7 @@ export class WsEngine implements ConnectionSink {
         this.#pendingUpgrades.delete(socket)
         if (socket.destroyed) return
         if (this.#shuttingDown) this.refuse(request, socket, 503, 'mock server is closing')
-        else if (decision.accept) this.#upgrade(request, socket, head)
+        else if (decision.accept) this.#admit(request, socket, head)
         else this.refuse(request, socket, decision.status, decision.message)
       },
       (error: unknown) => {
@@ -175,6 +184,17 @@ export class WsEngine implements ConnectionSink {
     return { accept: true }
   }
 
+  // The limit is checked right before the upgrade, which ws completes synchronously, so upgrades that
+  // leave their gates at the same moment cannot both take the last slot.
+  #admit(request: IncomingMessage, socket: Duplex, head: Buffer): void {
+    const limit = this.#options.maxConnections
+    if (limit !== undefined && this.connections.length >= limit) {
+      this.refuse(request, socket, 503, `mock server is at its limit of ${limit} connection${limit === 1 ? '' : 's'}`)
+      return
+    }
+    this.#upgrade(request, socket, head)
+  }
+
   #upgrade(request: IncomingMessage, socket: Duplex, head: Buffer): void {
     this.#wss.handleUpgrade(request, socket, head, (ws) => this.#accept(ws, request))
   }
@@ -192,6 +212,7 @@ export class WsEngine implements ConnectionSink {
       sink: this,
       ...(latency?.appliesTo('out') ? { outbound: latency.createScheduler() } : {}),
       ...(latency?.appliesTo('in') ? { inbound: latency.createScheduler() } : {}),
+      ...(this.#options.dropper ? { dropOutbound: this.#options.dropper.createFilter() } : {}),
     })
     this.connections.push(conn)
     this.allConnections.push(conn)

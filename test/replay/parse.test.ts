@@ -99,7 +99,7 @@ describe('bad replay files: every problem at its line:column', () => {
       ['1:45: "timeoutMs" must be a positive number of ms, got 0', '2:45: "timeoutMs" must be a positive number of ms, got the string "5s"'],
     ],
     ['close-not-object', ['1:29: "close" must be an object like {"code":1000,"reason":"bye"}, got true']],
-    ['close-code', ['1:37: close code 1006 cannot be sent; use 1000 (normal), 1001-1003, 1007-1014 or an application code 3000-4999']],
+    ['close-code', ['1:37: close code 1005 cannot be sent; use 1000 (normal), 1001-1003, 1007-1014 or an application code 3000-4999']],
     ['close-reason-long', ['1:51: close "reason" is 124 bytes of UTF-8; a close frame holds at most 123']],
   ])('%s', (name, expected) => {
     expect(badFixture(name)).toEqual(expected)
@@ -167,7 +167,7 @@ describe('bad replay files: every problem at its line:column', () => {
     const close = parseError(() => parseReplay(fixture('bad/close-code.jsonl'), { file: 'close.jsonl' }))
     expect(close.message).toMatchInlineSnapshot(`
       "Failed to load replay close.jsonl: 1 problem found.
-        close.jsonl:1:37: close code 1006 cannot be sent; use 1000 (normal), 1001-1003, 1007-1014 or an application code 3000-4999"
+        close.jsonl:1:37: close code 1005 cannot be sent; use 1000 (normal), 1001-1003, 1007-1014 or an application code 3000-4999"
     `)
   })
 })
@@ -217,13 +217,21 @@ describe('entry rules', () => {
   test('close codes follow what ws can send: 1000-1003, 1007-1014, 3000-4999, integers only', () => {
     const ok = [1000, 1001, 1003, 1007, 1011, 1014, 3000, 4999]
     for (const code of ok) expect(compileEntries([{ ts: 0, dir: 'out', close: { code } }]).steps[0]?.close).toEqual({ code })
-    for (const code of [999, 1004, 1005, 1006, 1015, 2999, 5000]) {
+    for (const code of [999, 1004, 1005, 1015, 2999, 5000]) {
       expect(entryIssues([{ ts: 0, dir: 'out', close: { code } }])).toEqual([
         `1:1: close code ${code} cannot be sent; use 1000 (normal), 1001-1003, 1007-1014 or an application code 3000-4999`,
       ])
     }
     expect(entryIssues([{ ts: 0, dir: 'out', close: { code: 1000.5 } }])).toEqual([
       '1:1: close "code" must be an integer, got 1000.5; use 1000 (normal), 1001-1003, 1007-1014 or an application code 3000-4999',
+    ])
+  })
+
+  test('close code 1006 is a drop: accepted without a reason, rejected with one', () => {
+    expect(compileEntries([{ ts: 0, dir: 'out', close: { code: 1006 } }]).steps[0]?.close).toEqual({ code: 1006 })
+    expect(compileEntries([{ ts: 0, dir: 'out', close: { code: 1006, reason: '' } }]).steps[0]?.close).toEqual({ code: 1006, reason: '' })
+    expect(entryIssues([{ ts: 0, dir: 'out', close: { code: 1006, reason: 'gone' } }])).toEqual([
+      '1:1: close code 1006 drops the connection without a close frame, so it carries no "reason"; remove it',
     ])
   })
 
