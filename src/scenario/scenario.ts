@@ -395,11 +395,15 @@ export class Scenario {
 
     for (const step of this.#steps) {
       switch (step.kind) {
-        case 'delay':
+        case 'delay': {
+          // A delay too small to change the timestamp (float absorption) changes nothing, like delay(0).
+          const next = ts + step.ms
+          if (next === ts) break
           // The delay runs after the wait is satisfied, so the wait cannot share the next entry.
           flushPending()
-          ts += step.ms
+          ts = next
           break
+        }
         case 'waitFor':
           flushPending()
           pending = step
