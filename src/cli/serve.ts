@@ -2,6 +2,7 @@ import { InvalidArgumentError, type Command } from 'commander'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { builderFromSettings, resolveServeSettings, type ServeSettings } from '../server/serve-from-env.js'
 import type { MockWs } from '../server/mock-ws.js'
+import { LatencyProfile, type LatencyPresetName } from '../latency/profile.js'
 import type { CliIo } from './io.js'
 
 /** Parses a port flag value. */
@@ -9,6 +10,14 @@ export function parsePort(value: string): number {
   const port = Number(value)
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new InvalidArgumentError('expected a port number 0-65535')
   return port
+}
+
+/** Parses a `--latency` value: a preset name, any case; the error lists every preset. */
+export function parseLatencyName(value: string): LatencyPresetName {
+  const name = value.trim().toLowerCase()
+  const preset = LatencyProfile.names.find((n) => n === name)
+  if (!preset) throw new InvalidArgumentError(`unknown latency profile; use one of ${LatencyProfile.names.join(', ')}`)
+  return preset
 }
 
 /** Parses an integer flag value. */
@@ -25,6 +34,7 @@ interface ServeFlags {
   replay?: string
   expand?: boolean
   seed?: number
+  latency?: LatencyPresetName
 }
 
 /** The CLI server's plain-HTTP routes: `/healthz` and `/metrics`. */
@@ -62,8 +72,10 @@ export async function startServe(flags: ServeFlags, io: CliIo, env: NodeJS.Proce
   if (settings.host === '0.0.0.0' || settings.host === '::') {
     io.err(`warning: listening on ${settings.host} exposes the mock to every network this machine is on; use 127.0.0.1 unless you mean it`)
   }
-  mock = await builderFromSettings(settings).start()
-  const what = settings.replay ? `replaying ${settings.replay}` : 'echo'
+  const builder = builderFromSettings(settings)
+  if (flags.latency !== undefined) builder.latency(flags.latency)
+  mock = await builder.start()
+  const what = (settings.replay ? `replaying ${settings.replay}` : 'echo') + (flags.latency !== undefined ? `, latency ${flags.latency}` : '')
   io.out(`mockforge-ws listening on ${mock.url} (${what})`)
   io.out(`metrics: http://${mock.url.slice('ws://'.length).split('/')[0]}/metrics`)
   return mock
@@ -81,6 +93,7 @@ export function registerServe(program: Command, io: CliIo): void {
     .option('--expand', 'expand template tokens (default; or $MOCKFORGE_RESPONSE_TEMPLATE_EXPAND)')
     .option('--no-expand', 'send template tokens verbatim')
     .option('--seed <n>', 'seed for {{uuid}}, {{randInt}}, latency', parseInteger)
+    .option('--latency <name>', `delay server→client messages: ${LatencyProfile.names.join(', ')}`, parseLatencyName)
     .action(async (flags: ServeFlags) => {
       // Listen for signals before the URL is printed: a caller may signal as soon as it reads it.
       const stopped = waitForStopSignal()

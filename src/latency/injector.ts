@@ -3,6 +3,7 @@ import { createRandom, type Random } from '../template/random.js'
 import { LatencyProfile, type LatencyProfileInput } from './profile.js'
 import { sampleLatency } from './sample.js'
 import { OrderedScheduler, type OrderedSchedulerOptions } from './scheduler.js'
+import { deriveSeed } from './seed.js'
 
 /**
  * Which traffic a latency injector delays: server→client (`out`), client→server (`in`), or both.
@@ -109,15 +110,4 @@ export class LatencyInjector {
     const profile = this.profile
     return new OrderedScheduler(() => sampleLatency(profile, random), options)
   }
-}
-
-// Mixes the user's seed with a scheduler index into a 32-bit seed (murmur3 finalizer), so
-// neighbouring schedulers get unrelated streams and none repeats sample()'s stream.
-function deriveSeed(seed: number, index: number): number {
-  const view = new DataView(new ArrayBuffer(8))
-  view.setFloat64(0, seed)
-  let h = (view.getUint32(0) ^ Math.imul(view.getUint32(4) ^ (index + 1), 0x85ebca6b)) >>> 0
-  h = Math.imul(h ^ (h >>> 16), 0x85ebca6b)
-  h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35)
-  return (h ^ (h >>> 16)) >>> 0
 }

@@ -1,6 +1,11 @@
 import { aiPlugin } from '../ai/plugin.js'
 import type { WebSocketAiConfig } from '../ai/types.js'
+import { CLOSE_ABNORMAL } from '../constants.js'
 import { MockWsError } from '../errors.js'
+import { checkMaxConnections, failHandshakeGate, MessageDropper, slowHandshakeGate, type DropMessagesOptions, type HandshakeFaultOptions } from '../latency/faults.js'
+import type { LatencyInjector, LatencyInjectorOptions } from '../latency/injector.js'
+import { latencyFactory } from '../latency/mock-latency.js'
+import type { LatencyProfileInput } from '../latency/profile.js'
 import type { MessageMatcher } from '../scenario/matcher.js'
 import { Scenario } from '../scenario/scenario.js'
 import type { ReplayEntry } from '../replay/types.js'
@@ -96,6 +101,76 @@ export class MockWsBuilder implements PromiseLike<MockWs> {
   close(code?: number, reason?: string): this {
     this.#scenarioSteps().close(code, reason)
     return this
+  }
+
+  /**
+   * Drops the connection at this point of the script: no close frame, the client sees 1006
+   * (after any message still delayed by latency). Written to replay files as `close` code 1006.
+   * @example
+   * await mockWs().send('partial').dropConnection()
+   */
+  dropConnection(): this {
+    this.#scenarioSteps().close(CLOSE_ABNORMAL)
+    return this
+  }
+
+  /**
+   * Delays messages by draws from a latency profile (server→client unless `direction` says otherwise),
+   * never reordering them; seeded by `seed`, else by the mock's `seed`.
+   * @example
+   * await mockWs({ seed: 42 }).latency('4g').send('hello')
+   */
+  latency(profile: LatencyProfileInput | LatencyInjector, opts: LatencyInjectorOptions = {}): this {
+    this.#mutable('latency')
+    const make = latencyFactory(profile, opts)
+    return this.engineOption((ctx) => ({ latency: make(ctx.options.seed) }))
+  }
+
+  /**
+   * Loses each server→client message with `probability` (0 to 1); lost messages are not in the transcript.
+   * @example
+   * await mockWs({ seed: 7 }).dropMessages(0.1)
+   */
+  dropMessages(probability: number, opts: DropMessagesOptions = {}): this {
+    this.#mutable('dropMessages')
+    new MessageDropper(probability, opts) // validates now, rather than when the mock starts
+    return this.engineOption((ctx) => {
+      const seed = opts.seed ?? ctx.options.seed
+      return { dropper: new MessageDropper(probability, seed !== undefined ? { seed } : {}) }
+    })
+  }
+
+  /**
+   * Refuses WebSocket handshakes with an HTTP status (every one, or the first `times`).
+   * @example
+   * await mockWs().failHandshake(503, { times: 1 }) // the client's first attempt fails, its retry succeeds
+   */
+  failHandshake(status: number, opts: HandshakeFaultOptions = {}): this {
+    this.#mutable('failHandshake')
+    const gate = failHandshakeGate(status, opts)
+    return this.engineOption(() => ({ gates: [gate] }))
+  }
+
+  /**
+   * Holds WebSocket handshakes for `ms` before answering them (every one, or the first `times`).
+   * @example
+   * await mockWs().slowHandshake(2000)
+   */
+  slowHandshake(ms: number, opts: HandshakeFaultOptions = {}): this {
+    this.#mutable('slowHandshake')
+    const gate = slowHandshakeGate(ms, opts)
+    return this.engineOption(() => ({ gates: [gate] }))
+  }
+
+  /**
+   * Refuses handshakes with HTTP 503 while `limit` connections are open (a closing one still counts).
+   * @example
+   * await mockWs().maxConnections(1)
+   */
+  maxConnections(limit: number): this {
+    this.#mutable('maxConnections')
+    const max = checkMaxConnections(limit)
+    return this.engineOption(() => ({ maxConnections: max }))
   }
 
   /**

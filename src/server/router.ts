@@ -3,6 +3,8 @@ import type { IncomingMessage } from 'node:http'
 import type { Duplex } from 'node:stream'
 import { DEFAULT_PATH, DEFAULT_WAIT_TIMEOUT_MS } from '../constants.js'
 import { MockWsError } from '../errors.js'
+import { LatencyInjector } from '../latency/injector.js'
+import type { LatencyProfileInput } from '../latency/profile.js'
 import { loadReplay } from '../replay/load.js'
 import { playReplay } from '../replay/player.js'
 import type { CompiledReplay } from '../replay/types.js'
@@ -147,4 +149,19 @@ export function router(options: RouterOptions = {}): WsRouter {
     close: () => engine.close(),
     engine,
   }
+}
+
+/**
+ * A router whose server→client messages (or both ways, per the injector's direction) are delayed
+ * by a latency injector; a profile or preset name is turned into one, seeded by `options.seed`.
+ * @example
+ * const ws = routerWithLatency(new LatencyInjector(LatencyProfile.slow()), { path: '/ws' })
+ * server.on('upgrade', ws.handleUpgrade)
+ */
+export function routerWithLatency(injector: LatencyInjector | LatencyProfileInput, options: RouterOptions = {}): WsRouter {
+  const latency =
+    injector instanceof LatencyInjector
+      ? injector
+      : new LatencyInjector(injector, options.seed !== undefined ? { seed: options.seed } : {})
+  return router({ ...options, latency })
 }
