@@ -106,4 +106,13 @@ describe('mockWs() telemetry', () => {
     expect(exporter.getFinishedSpans()).toEqual([])
     expect(await metric('mockforge_ws_connections_total')).toBe(0)
   })
+
+  test('counts refused handshakes (wrong path) as handshake errors', async () => {
+    const ws = await mockWs({ path: '/ws' })
+    const client = new WebSocket(`ws://127.0.0.1:${ws.port}/nope`)
+    const [error] = (await once(client, 'error')) as [Error]
+    expect(error.message).toBe('Unexpected server response: 404')
+    expect(await metric('mockforge_ws_errors_total', { kind: 'handshake' })).toBe(1)
+    expect(await metric('mockforge_ws_connections_total')).toBe(0)
+  })
 })
