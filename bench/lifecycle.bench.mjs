@@ -1,0 +1,235 @@
+// Fixture lifecycle: start a server → a client connects → one message each way → close, timed
+// end to end, the way a test uses a mock. Compared in the same run with a raw `ws`
+// WebSocketServer doing the same steps, and with the popular in-memory fakes: jest-websocket-mock
+// (its `WS` server and mock-socket's WebSocket client) and mock-socket alone.
+//
+//   npx tsup && node bench/lifecycle.bench.mjs
+//
+// Env: BENCH_LIFECYCLE_RUNS (timed runs per case, default 500), BENCH_LIFECYCLE_WARMUP (default 50),
+// MOCKFORGE_WS_BENCH_ENTRY (module to import instead of ../dist/index.js).
+// Writes bench/results/lifecycle.json.
+import { once } from 'node:events'
+import { createRequire } from 'node:module'
+import { performance } from 'node:perf_hooks'
+import { WebSocket, WebSocketServer } from 'ws'
+import { expect as standaloneExpect } from 'expect'
+import { ratio, round, summarize } from './lib/stats.mjs'
+import { envNumber, loadLibrary, writeResults } from './lib/results.mjs'
+import { fmtMs, fmtRatio, fmtSpread, printTable } from './lib/table.mjs'
+
+const RUNS = envNumber('BENCH_LIFECYCLE_RUNS', 500)
+const WARMUP = envNumber('BENCH_LIFECYCLE_WARMUP', 50)
+const TARGET_VS_RAW = 1.3
+
+const { mockWs } = await loadLibrary('lifecycle')
+
+// jest-websocket-mock registers its matchers with `expect.extend` when it loads, so it needs a
+// global `expect`; Jest's own standalone `expect` package (a dependency of jest) is enough to load
+// it outside Jest. The matchers are not used: `await server.nextMessage` is the documented
+// equivalent of `await expect(server).toReceiveMessage(...)` without the assertion.
+globalThis.expect = standaloneExpect
+// Both fakes must share one mock-socket module instance (its in-memory "network" is a module
+// singleton), so load them through the same require as jest-websocket-mock does.
+const require = createRequire(import.meta.url)
+const { default: JestWs } = require('jest-websocket-mock')
+const mockSocket = require('mock-socket')
+
+const HOST = '127.0.0.1'
+let fakeUrlCounter = 0
+const fakeUrl = () => `ws://localhost:1234/run-${++fakeUrlCounter}`
+
+function nextMessageOf(client, expected) {
+  return new Promise((resolve) => {
+    const onMessage = (data) => {
+      if (String(data) !== expected) return
+      client.off('message', onMessage)
+      resolve(String(data))
+    }
+    client.on('message', onMessage)
+  })
+}
+
+/** The baseline: the same steps on a bare `ws` WebSocketServer. */
+async function rawWs() {
+  const wss = new WebSocketServer({ port: 0, host: HOST, path: '/ws' })
+  await once(wss, 'listening')
+  const accepted = once(wss, 'connection')
+  const client = new WebSocket(`ws://${HOST}:${wss.address().port}/ws`)
+  await once(client, 'open')
+  const [socket] = await accepted
+  const received = once(socket, 'message')
+  client.send('ping')
+  await received
+  const reply = nextMessageOf(client, 'pong')
+  socket.send('pong')
+  await reply
+  const clientClosed = once(client, 'close')
+  socket.close(1001)
+  await new Promise((resolve) => wss.close(resolve))
+  await clientClosed
+}
+
+/** mockWs() driven through its imperative API, as in a test. */
+async function mockImperative() {
+  const ws = await mockWs()
+  const client = new WebSocket(ws.url)
+  await once(client, 'open')
+  await ws.connected
+  client.send('ping')
+  await ws.nextMessage()
+  // The default echo handler also sends 'ping' back; the client waits for 'pong'.
+  const reply = nextMessageOf(client, 'pong')
+  ws.send('pong')
+  await reply
+  const clientClosed = once(client, 'close')
+  await ws.close()
+  await clientClosed
+}
+
+/** mockWs() with a declarative script: the builder compiles it and the player runs it per connection. */
+async function mockScripted() {
+  const ws = await mockWs().expect('ping').send('pong')
+  const client = new WebSocket(ws.url)
+  await once(client, 'open')
+  const reply = nextMessageOf(client, 'pong')
+  client.send('ping')
+  await reply
+  const clientClosed = once(client, 'close')
+  await ws.close()
+  await clientClosed
+}
+
+/** jest-websocket-mock: `WS` server + mock-socket client, its documented flow. */
+async function jestWebsocketMock() {
+  const url = fakeUrl()
+  const server = new JestWs(url)
+  const client = new mockSocket.WebSocket(url)
+  await server.connected
+  client.send('ping')
+  await server.nextMessage
+  const reply = new Promise((resolve) => (client.onmessage = (event) => resolve(event.data)))
+  server.send('pong')
+  await reply
+  const closed = server.closed
+  JestWs.clean()
+  await closed
+}
+
+/** mock-socket alone: its Server and WebSocket. */
+async function mockSocketAlone() {
+  const url = fakeUrl()
+  const server = new mockSocket.Server(url)
+  const connected = new Promise((resolve) => server.on('connection', resolve))
+  const client = new mockSocket.WebSocket(url)
+  const socket = await connected
+  const received = new Promise((resolve) => socket.on('message', resolve))
+  client.send('ping')
+  await received
+  const reply = new Promise((resolve) => (client.onmessage = (event) => resolve(event.data)))
+  socket.send('pong')
+  await reply
+  const closed = new Promise((resolve) => (client.onclose = resolve))
+  server.close()
+  await closed
+  server.stop()
+}
+
+const cases = [
+  { key: 'rawWs', label: 'raw ws WebSocketServer', run: rawWs, transport: 'loopback TCP' },
+  { key: 'mockWs', label: 'mockWs() (nextMessage/send)', run: mockImperative, transport: 'loopback TCP' },
+  { key: 'mockWsScripted', label: "mockWs().expect('ping').send('pong')", run: mockScripted, transport: 'loopback TCP' },
+  { key: 'jestWebsocketMock', label: 'jest-websocket-mock (WS + mock-socket client)', run: jestWebsocketMock, transport: 'in-memory' },
+  { key: 'mockSocket', label: 'mock-socket (Server + WebSocket)', run: mockSocketAlone, transport: 'in-memory' },
+]
+
+for (const c of cases) for (let i = 0; i < WARMUP; i++) await c.run()
+
+// Blocks of BLOCK consecutive runs per case, the blocks in rotating order: a case's runs follow
+// each other as the tests of one suite do, and slow phases of a noisy machine spread over every
+// case. (Interleaving single runs made each case pay for the idle time of the case before it:
+// after the fakes' 4 ms timers the next run starts on a cold core, which inflated whichever case
+// came next by up to 2×.)
+const BLOCK = 25
+const samples = Object.fromEntries(cases.map((c) => [c.key, []]))
+// CPU time (user + system, this process) per run: the fakes spend most of their wall time idle in
+// mock-socket's simulated 4 ms network delays, so wall time alone would overstate their cost.
+const cpuMicros = Object.fromEntries(cases.map((c) => [c.key, 0]))
+for (let block = 0; block * BLOCK < RUNS; block++) {
+  for (let k = 0; k < cases.length; k++) {
+    const c = cases[(block + k) % cases.length]
+    const n = Math.min(BLOCK, RUNS - block * BLOCK)
+    const cpu = process.cpuUsage()
+    for (let i = 0; i < n; i++) {
+      const start = performance.now()
+      await c.run()
+      samples[c.key].push(performance.now() - start)
+    }
+    const used = process.cpuUsage(cpu)
+    cpuMicros[c.key] += used.user + used.system
+  }
+}
+
+const stats = Object.fromEntries(cases.map((c) => [c.key, summarize(samples[c.key])]))
+const raw = stats.rawWs
+const cpuMs = (key) => cpuMicros[key] / 1000 / RUNS
+const rows = [['case', 'transport', 'median', 'p25..p75', 'spread', 'CPU/run', 'vs raw ws', 'vs jest-websocket-mock']]
+for (const c of cases) {
+  const s = stats[c.key]
+  rows.push([
+    c.label,
+    c.transport,
+    fmtMs(s.median),
+    `${fmtMs(s.p25)}..${fmtMs(s.p75)}`,
+    fmtSpread(s.spread),
+    fmtMs(cpuMs(c.key)),
+    fmtRatio(s.median / raw.median),
+    fmtRatio(s.median / stats.jestWebsocketMock.median),
+  ])
+}
+printTable(rows, { title: `fixture lifecycle (start → connect → 1 message each way → close), ${RUNS} runs per case, medians` })
+
+const vsRaw = ratio(stats.mockWs, raw, false)
+const vsJest = ratio(stats.mockWs, stats.jestWebsocketMock, false)
+const scriptedVsRaw = ratio(stats.mockWsScripted, raw, false)
+console.log(`mockWs() / raw ws: ${fmtRatio(vsRaw.ratio)} (quartile range ${fmtRatio(vsRaw.low)}..${fmtRatio(vsRaw.high)}), target ≤ ${fmtRatio(TARGET_VS_RAW)}`)
+console.log(`mockWs() / jest-websocket-mock: ${fmtRatio(vsJest.ratio)} (target < 1×)`)
+
+writeResults('lifecycle', {
+  runs: RUNS,
+  warmup: WARMUP,
+  unit: 'ms per lifecycle',
+  cases: Object.fromEntries(
+    cases.map((c) => [c.key, { label: c.label, transport: c.transport, cpuMsPerRun: round(cpuMs(c.key), 4), ...Object.fromEntries(Object.entries(stats[c.key]).map(([k, v]) => [k, round(v, 4)])) }]),
+  ),
+  ratios: {
+    mockWsVsRawWs: round(vsRaw.ratio),
+    mockWsVsRawWsRange: [round(vsRaw.low), round(vsRaw.high)],
+    mockWsScriptedVsRawWs: round(scriptedVsRaw.ratio),
+    mockWsVsJestWebsocketMock: round(vsJest.ratio),
+    mockWsVsMockSocket: round(stats.mockWs.median / stats.mockSocket.median),
+  },
+  summary: [
+    {
+      metric: 'lifecycle: mockWs() vs raw ws',
+      value: fmtMs(stats.mockWs.median),
+      baseline: fmtMs(raw.median),
+      ratio: round(vsRaw.ratio),
+      target: `≤ ${TARGET_VS_RAW.toFixed(2)}×`,
+      met: vsRaw.ratio <= TARGET_VS_RAW,
+    },
+    {
+      metric: 'lifecycle: mockWs() vs jest-websocket-mock',
+      value: fmtMs(stats.mockWs.median),
+      baseline: fmtMs(stats.jestWebsocketMock.median),
+      ratio: round(vsJest.ratio),
+      target: '< 1.00×',
+      met: vsJest.ratio < 1,
+    },
+    {
+      metric: 'lifecycle: mockWs() scripted vs raw ws',
+      value: fmtMs(stats.mockWsScripted.median),
+      baseline: fmtMs(raw.median),
+      ratio: round(scriptedVsRaw.ratio),
+    },
+  ],
+})
