@@ -9,6 +9,9 @@
 // message is due later); the baseline gets those same waits, so both aim at identical due times.
 // Both run side by side on the same messages, so machine noise hits them alike.
 //
+// A second pass runs the same messages through a real mock (mockWs().latency()) to a real `ws`
+// client and measures the error at the client: arrival − send − the scheduler's wait.
+//
 // Env: BENCH_RATE (default 1000), BENCH_SECONDS (default 3), BENCH_SEED (default 1),
 // MOCKFORGE_WS_BENCH_ENTRY (module to import instead of ../dist/index.js).
 // Writes bench/results/latency-accuracy.json.
@@ -126,6 +129,65 @@ for (const { label, input } of PROFILES) {
   })
 }
 
+// Through the server: a real mock (mockWs().latency()) sends to a real `ws` client in this process.
+// The error is (arrival at the client − send call) − the wait the connection's scheduler returned,
+// so it adds the socket, the loopback and the client's parsing to the scheduler's own error.
+async function runThroughServer(input, total) {
+  const { mockWs } = lib
+  const { default: WebSocket } = await import('ws')
+  const waits = []
+  // Records the wait of every frame the connection schedules (its close frame comes after the last message).
+  class RecordingInjector extends LatencyInjector {
+    createScheduler(options) {
+      const scheduler = super.createScheduler(options)
+      const schedule = scheduler.schedule.bind(scheduler)
+      scheduler.schedule = (fn) => {
+        const wait = schedule(fn)
+        waits.push(wait)
+        return wait
+      }
+      return scheduler
+    }
+  }
+  const mock = await mockWs({ telemetry: false }).latency(new RecordingInjector(input, { seed: SEED }))
+  const client = new WebSocket(mock.url)
+  const side = track(total)
+  const sentAt = new Float64Array(total)
+  client.on('message', (data) => {
+    const i = Number(data.toString())
+    side.arrived(i, performance.now() - sentAt[i] - waits[i])
+  })
+  await new Promise((resolve, reject) => {
+    client.once('open', resolve)
+    client.once('error', reject)
+  })
+  const conn = await mock.connected
+  await produce(total, (i) => {
+    sentAt[i] = performance.now()
+    conn.send(String(i))
+  })
+  await side.finished
+  client.close()
+  await mock.close()
+  return { waits: Float64Array.from(waits.slice(0, total)), side }
+}
+
+const serverResults = []
+for (const { label, input } of PROFILES) {
+  const { waits, side } = await runThroughServer(input, total)
+  const e = stats(side.errors)
+  serverResults.push({
+    profile: label,
+    messages: total,
+    meanScheduledDelayMs: round(stats(waits).mean),
+    p50ErrorMs: round(e.p50),
+    p99ErrorMs: round(e.p99),
+    maxErrorMs: round(e.max),
+    minErrorMs: round(e.min, 3),
+    reorders: side.reorders,
+  })
+}
+
 const rows = [
   ['profile', 'msgs', 'mean delay', 'inj p50', 'inj p99', 'inj max', 'base p50', 'base p99', 'base max', 'p99 ratio', 'p99 Δ', 'reorders inj/base'],
   ...results.map((r) => [
@@ -150,6 +212,26 @@ for (const [i, row] of rows.entries()) {
   if (i === 0) console.log(widths.map((w) => '-'.repeat(w)).join('  '))
 }
 console.log('p99 ratio = injector p99 error / setTimeout-per-message p99 error (lower is better; 1× = same accuracy); p99 Δ = the difference')
+console.log('')
+console.log(`through the server: mockWs().latency() → real ws client, ${RATE} msgs/s for ${SECONDS} s (error = arrival − send − scheduled wait)`)
+const serverRows = [
+  ['profile', 'msgs', 'mean delay', 'p50 error', 'p99 error', 'max error', 'min error', 'reorders'],
+  ...serverResults.map((r) => [
+    r.profile,
+    String(r.messages),
+    `${r.meanScheduledDelayMs} ms`,
+    `${r.p50ErrorMs} ms`,
+    `${r.p99ErrorMs} ms`,
+    `${r.maxErrorMs} ms`,
+    `${r.minErrorMs} ms`,
+    String(r.reorders),
+  ]),
+]
+const serverWidths = serverRows[0].map((_, c) => Math.max(...serverRows.map((row) => row[c].length)))
+for (const [i, row] of serverRows.entries()) {
+  console.log(row.map((cell, c) => cell.padEnd(serverWidths[c])).join('  '))
+  if (i === 0) console.log(serverWidths.map((w) => '-'.repeat(w)).join('  '))
+}
 
 const report = {
   bench: 'latency-accuracy',
@@ -162,6 +244,7 @@ const report = {
   seed: SEED,
   baseline: 'setTimeout(fn, delay) per message, same delays',
   results,
+  throughServer: serverResults,
 }
 mkdirSync(fileURLToPath(new URL('./results/', import.meta.url)), { recursive: true })
 writeFileSync(RESULTS_FILE, `${JSON.stringify(report, null, 2)}\n`)
