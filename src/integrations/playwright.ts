@@ -1,0 +1,117 @@
+import { test as baseTest, expect as baseExpect, type BrowserContext, type Page, type WebSocketRoute } from '@playwright/test'
+import WebSocket from 'ws'
+import { createFixtureScope, type MockWsFactory } from './fixture.js'
+import { mockWsMatchers } from './matchers.js'
+export type { MockWsMatchers, ReceiveMessageOptions } from './matchers.js'
+export type { MockWsFactory } from './fixture.js'
+export { mockWsMatchers } from './matchers.js'
+
+/** Header carrying the URL the page asked for, on the connection `routeToMock` opens to the mock. */
+export const ORIGINAL_URL_HEADER = 'x-mockforge-original-url'
+
+/** Close codes a client may send itself; anything else closes without a code. */
+function sendableCode(code: number | undefined): number | undefined {
+  return code === 1000 || (code !== undefined && code >= 3000 && code <= 4999) ? code : undefined
+}
+
+/**
+ * The fixtures `test` adds to Playwright's.
+ * @example
+ * test('x', async ({ page, mockWs }: MockWsFixtures & { page: Page }) => {})
+ */
+export interface MockWsFixtures {
+  /** `mockWs()` whose servers close after the test; strict-mode failures of mocks left open fail the test. */
+  mockWs: MockWsFactory
+}
+
+/**
+ * Playwright's `test` with a `mockWs` fixture: a factory whose servers are closed after each test.
+ * @example
+ * test('live prices', async ({ page, mockWs }) => {
+ *   const ws = await mockWs().replay('test/fixtures/prices.jsonl')
+ *   await routeToMock(page, 'wss://api.example.com/prices', ws)
+ *   await page.goto(appUrl)
+ * })
+ */
+export const test = baseTest.extend<MockWsFixtures>({
+  // Playwright reads the fixture's dependencies from the destructuring pattern; this fixture has none.
+  // eslint-disable-next-line no-empty-pattern
+  mockWs: async ({}, use) => {
+    const scope = createFixtureScope()
+    try {
+      await use(scope.factory)
+    } finally {
+      await scope.teardown()
+    }
+  },
+})
+
+/**
+ * Playwright's `expect` with the mockforge-ws matchers (`toReceiveMessage`, `toHaveReceivedMessage`, …).
+ * @example
+ * await expect(ws).toReceiveMessage({ type: 'subscribe' })
+ */
+export const expect = baseExpect.extend(mockWsMatchers)
+
+/** What `routeToMock` needs of a mock: its URL and path (a `MockWs`). */
+export interface RouteTarget {
+  readonly url: string
+  readonly path: string
+}
+
+/** Where a routed socket goes: the mock's origin and path (the page's path when the mock accepts any), the page's query. */
+export function routedUrl(mock: RouteTarget, original: string): string {
+  const from = new URL(original)
+  const to = new URL(mock.url)
+  if (mock.path === '*') to.pathname = from.pathname
+  to.search = from.search
+  return to.href
+}
+
+/**
+ * Sends every WebSocket the page (or context) opens to a URL matching `url` to the mock instead, so the app
+ * under test keeps its production URL; the mock sees the page's query and subprotocols.
+ * @example
+ * const ws = await mockWs().send('{"type":"welcome"}')
+ * await routeToMock(page, 'wss://api.example.com/feed', ws)
+ */
+export async function routeToMock(
+  target: Page | BrowserContext,
+  url: string | RegExp | ((url: URL) => boolean),
+  mock: RouteTarget,
+): Promise<void> {
+  await target.routeWebSocket(url, (route) => bridge(route, mock))
+}
+
+// Playwright's `connectToServer()` can only reach the URL the page asked for, so the route is answered
+// in mock mode and a real client in this process carries the traffic to the mock: the mock still sees a
+// real WebSocket connection, and the page sees `open` only once the mock has accepted it.
+async function bridge(route: WebSocketRoute, mock: RouteTarget): Promise<void> {
+  const upstream = new WebSocket(routedUrl(mock, route.url()), route.protocols(), {
+    headers: { [ORIGINAL_URL_HEADER]: route.url() },
+  })
+  upstream.on('message', (data, isBinary) => {
+    const bytes = Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data as Buffer)
+    route.send(isBinary ? bytes : bytes.toString('utf8'))
+  })
+  upstream.on('error', () => {
+    // 'close' follows every 'error'; the page learns of the failure there.
+  })
+  const closed = new Promise<void>((resolve) => {
+    upstream.on('close', (code, reason) => {
+      void route.close({ code, reason: reason.toString() })
+      resolve()
+    })
+  })
+  route.onMessage((message) => {
+    if (upstream.readyState === WebSocket.OPEN) upstream.send(message)
+  })
+  route.onClose((code, reason) => {
+    if (upstream.readyState === WebSocket.OPEN || upstream.readyState === WebSocket.CONNECTING) {
+      upstream.close(sendableCode(code), sendableCode(code) === undefined ? undefined : reason)
+    }
+    // The page's own close completes when the mock answers, through the 'close' handler above.
+  })
+  const opened = new Promise<void>((resolve) => upstream.once('open', () => resolve()))
+  await Promise.race([opened, closed])
+}

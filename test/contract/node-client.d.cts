@@ -1,0 +1,2 @@
+import type { ContractClient } from './cases.cjs'
+export declare function connectNode(mock: { url: string }): Promise<ContractClient>
