@@ -1,6 +1,9 @@
 import { readFileSync } from 'node:fs'
 import { describe, expect, test } from 'vitest'
 import { LatencyProfile } from '../../src/latency/profile.js'
+import { parseReplay } from '../../src/replay/parse.js'
+import { Scenario } from '../../src/scenario/scenario.js'
+import { mockWs } from '../../src/server/builder.js'
 
 // Keeps docs/latency-and-faults.md honest: its preset table, spec examples and error messages
 // are checked against the code.
@@ -64,7 +67,28 @@ describe('docs/latency-and-faults.md', () => {
     expect(DOC).toContain(`\`${String(LatencyProfile.byName('4g'))}\``)
   })
 
-  test('the Faults section is there for fault injection to be documented in', () => {
-    expect(section('Faults')).toContain('Fault injection')
+  test('the Faults section documents fault injection, with the error shown as thrown', () => {
+    const faults = section('Faults')
+    expect(faults).toContain('Fault injection')
+    const shown = codeBlocks(faults).find((b) => b.startsWith('Failed to'))
+    expect(shown?.trim()).toBe(thrownMessage(() => mockWs().failHandshake(200)))
+  })
+
+  test('every fault method in the table exists on the builder', () => {
+    const methods = [...section('Faults').matchAll(/^\| `(\w+)\(/gm)].map((m) => m[1] as string)
+    expect(methods).toEqual(['dropConnection', 'close', 'dropMessages', 'failHandshake', 'slowHandshake', 'maxConnections'])
+    const builder = mockWs() as unknown as Record<string, unknown>
+    for (const name of methods) expect(typeof builder[name]).toBe('function')
+  })
+
+  test('the drop shown as a replay file parses as a drop and round-trips through a scenario', () => {
+    const jsonl = codeBlocks(section('Faults')).find((b) => b.includes('"code":1006'))
+    const replay = parseReplay(jsonl ?? '')
+    expect(replay.steps.at(-1)?.close).toEqual({ code: 1006 })
+    expect(Scenario.fromReplay(jsonl ?? '').steps.at(-1)).toEqual({ kind: 'close', code: 1006, reason: '' })
+  })
+
+  test('the CLI error shown lists the presets as the CLI does', () => {
+    expect(section('In a mock, a router or the CLI')).toContain(`unknown latency profile; use one of ${LatencyProfile.names.join(', ')}`)
   })
 })
