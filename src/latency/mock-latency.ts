@@ -3,6 +3,24 @@ import { LatencyInjector, type LatencyInjectorOptions } from './injector.js'
 import { LatencyProfile, type LatencyProfileInput } from './profile.js'
 
 /**
+ * Tells whether `value` is a latency injector, including one from a second copy of this module
+ * (the ESM and CJS builds loaded side by side), which `instanceof` would miss.
+ * @example
+ * isLatencyInjector(new LatencyInjector('fast')) // true
+ */
+export function isLatencyInjector(value: unknown): value is LatencyInjector {
+  if (value instanceof LatencyInjector) return true
+  const candidate = value as Partial<LatencyInjector> | null
+  return (
+    typeof candidate === 'object' &&
+    candidate !== null &&
+    typeof candidate.createScheduler === 'function' &&
+    typeof candidate.appliesTo === 'function' &&
+    typeof candidate.sample === 'function'
+  )
+}
+
+/**
  * Validates what `mockWs().latency()` was given, now, and returns how to build its injector once the
  * mock starts: seeded by `options.seed`, else by the mock's `seed`. A ready injector is used as is.
  * @example
@@ -12,7 +30,7 @@ export function latencyFactory(
   profile: LatencyProfileInput | LatencyInjector,
   options: LatencyInjectorOptions = {},
 ): (mockSeed: number | undefined) => LatencyInjector {
-  if (profile instanceof LatencyInjector) {
+  if (isLatencyInjector(profile)) {
     const given = Object.keys(options).filter((k) => options[k as keyof LatencyInjectorOptions] !== undefined)
     if (given.length > 0) {
       throw new MockWsError(

@@ -4,6 +4,7 @@ import type { Duplex } from 'node:stream'
 import { DEFAULT_PATH, DEFAULT_WAIT_TIMEOUT_MS } from '../constants.js'
 import { MockWsError } from '../errors.js'
 import { LatencyInjector } from '../latency/injector.js'
+import { isLatencyInjector } from '../latency/mock-latency.js'
 import type { LatencyProfileInput } from '../latency/profile.js'
 import { loadReplay } from '../replay/load.js'
 import { playReplay } from '../replay/player.js'
@@ -160,7 +161,7 @@ export function router(options: RouterOptions = {}): WsRouter {
  */
 export function routerWithLatency(injector: LatencyInjector | LatencyProfileInput, options: RouterOptions = {}): WsRouter {
   const latency =
-    injector instanceof LatencyInjector
+    isLatencyInjector(injector)
       ? injector
       : new LatencyInjector(injector, options.seed !== undefined ? { seed: options.seed } : {})
   return router({ ...options, latency })

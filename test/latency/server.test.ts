@@ -117,6 +117,22 @@ describe('mockWs().latency()', () => {
     )
   })
 
+  test('accepts an injector from a second copy of the module (ESM and CJS side by side)', async () => {
+    const real = new LatencyInjector({ distribution: 'fixed', baseMs: 40 })
+    // What instanceof cannot recognise: the same shape, another class.
+    const foreign = {
+      profile: real.profile,
+      direction: real.direction,
+      seed: real.seed,
+      sample: () => real.sample(),
+      appliesTo: (dir: 'in' | 'out') => real.appliesTo(dir),
+      createScheduler: () => real.createScheduler(),
+    } as unknown as LatencyInjector
+    const ws = await mockWs().latency(foreign)
+    const [delay] = await oneByOneDelays(ws.url, 1)
+    expect(delay).toBeGreaterThanOrEqual(40 - EARLY_SLACK_MS)
+  })
+
   test('a bad profile or option fails at the call, before anything starts', () => {
     expect(() => mockWs().latency('lte')).toThrowErrorMatchingInlineSnapshot(
       `[MockWsError: Failed to resolve latency profile "lte": no preset has that name. Use one of fast, normal, slow, 5g, 4g, 3g, 2g, edge, satellite, congested, or pass a custom spec such as { distribution: 'uniform', minMs: 50, maxMs: 200 }.]`,
