@@ -5,6 +5,7 @@ import type { ReplayIssue } from '../errors.js'
 import { compileTemplate, findTemplateIssues } from '../template/compile.js'
 import type { CompiledTemplate } from '../template/compile.js'
 import type { FakerLike } from '../template/context.js'
+import { findRegexHazard } from './regex-guard.js'
 import type { CompiledReplay, PlayStep, ReplayClose, ReplayEntry } from './types.js'
 
 // Kept here too because the scenario builder imports it from this module.
@@ -93,7 +94,7 @@ interface Run {
   readonly file: string
   readonly expandTemplates: boolean
   readonly faker: FakerLike | undefined
-  readonly regexes: Map<string, RegExp | string>
+  readonly regexes: Map<string, RegExp | RegexProblem>
   readonly steps: PlayStep[]
   readonly issues: ReplayIssue[]
   prevTs: number | undefined
@@ -304,6 +305,13 @@ function checkEntry(raw: unknown, run: Run, line: number, entry: ReplayEntry | u
   return undefined
 }
 
+/** Why a regex source was refused: a syntax error, or a catastrophic-backtracking shape at `index`. */
+interface RegexProblem {
+  kind: 'syntax' | 'hazard'
+  cause: string
+  index?: number
+}
+
 /** Returns the compiled regex, `null` when the field is present but invalid, `undefined` when absent. */
 function compileRegex(raw: Record<string, unknown>, field: 'waitFor' | 'match', run: Run, problem: (w: Where, m: string) => void): RegExp | null | undefined {
   const source = raw[field]
@@ -317,15 +325,17 @@ function compileRegex(raw: Record<string, unknown>, field: 'waitFor' | 'match', 
     try {
       compiled = new RegExp(source)
     } catch (error) {
-      compiled = (error instanceof Error ? error.message : String(error)).replace(/^Invalid regular expression: /, '')
+      compiled = { kind: 'syntax', cause: (error instanceof Error ? error.message : String(error)).replace(/^Invalid regular expression: /, '') }
     }
+    // Matching runs on the event loop: one exponential pattern would stall every connection of the mock.
+    const hazard = compiled instanceof RegExp ? findRegexHazard(source) : undefined
+    if (hazard) compiled = { kind: 'hazard', cause: hazard.message, index: hazard.index }
     if (run.regexes.size < MAX_CACHED_REGEXES) run.regexes.set(source, compiled)
   }
-  if (typeof compiled === 'string') {
-    problem(value(field), `"${field}" is not a valid regex: ${compiled}`)
-    return null
-  }
-  return compiled
+  if (compiled instanceof RegExp) return compiled
+  if (compiled.kind === 'syntax') problem(value(field), `"${field}" is not a valid regex: ${compiled.cause}`)
+  else problem({ kind: 'char', path: [field], index: compiled.index ?? 0 }, `"${field}" regex ${compiled.cause}`)
+  return null
 }
 
 function compileText(text: string, run: Run, problem: (w: Where, m: string) => void): CompiledTemplate | undefined {
