@@ -6,6 +6,8 @@ import { checkMaxConnections, failHandshakeGate, MessageDropper, slowHandshakeGa
 import type { LatencyInjector, LatencyInjectorOptions } from '../latency/injector.js'
 import { latencyFactory } from '../latency/mock-latency.js'
 import type { LatencyProfileInput } from '../latency/profile.js'
+import { proxyPlugin, type ProxyOptions } from '../proxy/plugin.js'
+import { recorder, type RecordOptions } from '../proxy/recorder.js'
 import type { MessageMatcher } from '../scenario/matcher.js'
 import { Scenario } from '../scenario/scenario.js'
 import type { ReplayEntry } from '../replay/types.js'
@@ -28,8 +30,8 @@ export interface StepWaitOptions {
 
 /** A feature that replaces the default per-connection behaviour (proxy, AI); installed by builder methods. */
 export interface BehaviourPlugin {
-  /** Builds the handler once the script is compiled; `mock` is available after start through `attach`. */
-  handler(ctx: StartContext): ConnectionHandler | Promise<ConnectionHandler>
+  /** Builds the handler once the script is compiled; `mock` is available after start through `attach`. Absent: the plugin only observes (record). */
+  handler?(ctx: StartContext): ConnectionHandler | Promise<ConnectionHandler>
   /** Called once the mock runs (e.g. to register close hooks). */
   attach?(mock: MockWs): void
 }
@@ -182,6 +184,32 @@ export class MockWsBuilder implements PromiseLike<MockWs> {
     return this.use(aiPlugin(config))
   }
 
+  /**
+   * Forwards every connection to an upstream WebSocket server (see docs/proxy-and-record.md); the
+   * mock's own script serves paths that `rules` mark local. An upstream failure closes the client with 1014.
+   * @example
+   * await mockWs().proxy('ws://127.0.0.1:8080/feed', { record: { file: 'feed.jsonl' } })
+   */
+  proxy(url: string, opts: ProxyOptions = {}): this {
+    this.#mutable('proxy')
+    const { plugin, handler } = proxyPlugin(url, opts)
+    this.engineOption(() => ({ gates: [handler.gate] }))
+    if (opts.record) this.record(opts.record === true ? {} : opts.record)
+    return this.use(plugin)
+  }
+
+  /**
+   * Records every connection's traffic as replay entries; with `file`, writes JSON Lines as each connection closes.
+   * @example
+   * await mockWs().proxy(upstreamUrl).record({ file: 'recordings/{connection}.jsonl' })
+   */
+  record(opts: RecordOptions = {}): this {
+    this.#mutable('record')
+    const { plugin, observer } = recorder(opts)
+    this.engineOption(() => ({ observers: [observer] }))
+    return this.use(plugin)
+  }
+
   /** Echoes every message (the default when nothing else is configured). */
   echo(): this {
     this.#mutable('echo')
@@ -244,8 +272,8 @@ export class MockWsBuilder implements PromiseLike<MockWs> {
     const options = this.#options
     const { script, faker } = await compileScript(this.#parts, options)
     const ctx: StartContext = { options, script, faker }
-    const plugin = this.#plugins.at(-1)
-    const handler = plugin ? await plugin.handler(ctx) : scriptHandler(ctx)
+    const plugin = this.#plugins.filter((p) => p.handler).at(-1)
+    const handler = plugin?.handler ? await plugin.handler(ctx) : scriptHandler(ctx)
     let engineOptions: Parameters<typeof startMock>[1] = { handler }
     for (const fn of this.#gatesAndDelayers) {
       const extra = fn(ctx)

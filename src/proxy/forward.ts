@@ -1,0 +1,202 @@
+import WebSocket, { type RawData } from 'ws'
+import { CLOSE_ABNORMAL, CLOSE_BAD_GATEWAY, CLOSE_TRY_AGAIN_LATER } from '../constants.js'
+import { MockWsError } from '../errors.js'
+import type { MockConnection } from '../server/connection.js'
+import {
+  PROXY_DRAIN_CHECK_MS,
+  PROXY_HIGH_WATER_BYTES,
+  PROXY_LOW_WATER_BYTES,
+  PROXY_UPSTREAM_CLOSE_TIMEOUT_MS,
+  type MessageTransform,
+  type ProxyDirection,
+} from './config.js'
+import { ProxyError, truncateReason } from './upstream.js'
+
+/** Close code of a close frame that carried no code (never sent on the wire). */
+const CLOSE_NO_STATUS = 1005
+/** Close code sent when a message transform throws. */
+const CLOSE_INTERNAL_ERROR = 1011
+/** Client pings whose upstream pong is still awaited, at most (older ones are forgotten). */
+const MAX_PENDING_PINGS = 16
+
+/** Options of `forwardConnection`. */
+export interface ForwardOptions {
+  transform: MessageTransform | undefined
+  maxBufferedBytes: number
+  /** The upstream URL, for error messages. */
+  upstreamUrl: string
+  /** Reports a problem (counted in the mock's metrics and telemetry). */
+  onError(error: Error): void
+}
+
+function toBytes(data: RawData): Buffer {
+  if (Array.isArray(data)) return Buffer.concat(data)
+  if (data instanceof ArrayBuffer) return Buffer.from(data)
+  return data
+}
+
+function isSendable(code: number): boolean {
+  return (code >= 1000 && code <= 1014 && code !== 1004 && code !== CLOSE_NO_STATUS && code !== CLOSE_ABNORMAL) || (code >= 3000 && code <= 4999)
+}
+
+/**
+ * Joins a client connection and an open (paused) upstream socket: messages, pings and close codes
+ * both ways, with backpressure. Resolves once the upstream socket is closed.
+ * @example
+ * await forwardConnection(conn, upstream, { transform: undefined, maxBufferedBytes: 1 << 26, upstreamUrl: url, onError: console.error })
+ */
+export function forwardConnection(conn: MockConnection, upstream: WebSocket, options: ForwardOptions): Promise<void> {
+  const client = conn.socket
+  let upstreamError: Error | undefined
+  let closeTimer: NodeJS.Timeout | undefined
+  const pendingPings: Buffer[] = []
+  const drainTimers = new Set<NodeJS.Timeout>()
+
+  const upstreamClosed = new Promise<void>((resolve) => {
+    upstream.once('close', (code, reasonBytes) => {
+      if (closeTimer) clearTimeout(closeTimer)
+      for (const t of drainTimers) clearTimeout(t)
+      drainTimers.clear()
+      pendingPings.length = 0
+      onUpstreamClose(code, reasonBytes.toString())
+      resolve()
+    })
+  })
+
+  const failClient = (code: number, reason: string, error: Error): void => {
+    options.onError(error)
+    closeClient(code, reason)
+  }
+
+  const closeClient = (code: number, reason: string): void => {
+    if (!conn.isOpen) return
+    // A paused socket would never read the client's answering close frame.
+    client.resume()
+    conn.close(code, truncateReason(reason))
+  }
+
+  const transform = (data: string | Uint8Array, direction: ProxyDirection): string | Uint8Array | null => {
+    if (!options.transform) return data
+    try {
+      const out = options.transform(data, direction)
+      return out === undefined ? data : out
+    } catch (error) {
+      const cause = error instanceof Error ? error : new Error(String(error))
+      failClient(
+        CLOSE_INTERNAL_ERROR,
+        'mockforge-ws proxy: message transform failed',
+        new MockWsError('WSM_PROXY', `Failed to transform a proxied message (${direction}): ${cause.message}. Fix the messageTransform function.`, { cause }),
+      )
+      return null
+    }
+  }
+
+  // Backpressure: when the side we write to holds too much, stop reading the side that feeds it
+  // until the writes drain. ws has no public drain event, so a short timer checks while paused.
+  const relieve = (target: WebSocket, source: WebSocket, towards: 'client' | 'upstream'): void => {
+    const buffered = target.bufferedAmount
+    if (buffered > options.maxBufferedBytes) {
+      const error = new MockWsError(
+        'WSM_PROXY',
+        `Failed to proxy connection #${conn.id}: more than ${options.maxBufferedBytes} bytes are waiting for the ${towards}. Read faster or raise maxBufferedBytes.`,
+      )
+      failClient(CLOSE_TRY_AGAIN_LATER, `proxy buffer limit exceeded (${towards} too slow)`, error)
+      return
+    }
+    if (buffered <= PROXY_HIGH_WATER_BYTES || source.isPaused) return
+    source.pause()
+    const check = (): void => {
+      drainTimers.delete(timer)
+      if (target.readyState !== WebSocket.OPEN || source.readyState !== WebSocket.OPEN) return
+      if (target.bufferedAmount <= PROXY_LOW_WATER_BYTES) source.resume()
+      else {
+        timer = setTimeout(check, PROXY_DRAIN_CHECK_MS)
+        drainTimers.add(timer)
+      }
+    }
+    let timer = setTimeout(check, PROXY_DRAIN_CHECK_MS)
+    drainTimers.add(timer)
+  }
+
+  conn.onMessage((message) => {
+    if (upstream.readyState !== WebSocket.OPEN) return
+    const out = transform(message.data, 'in')
+    if (out === null) return
+    upstream.send(out, { binary: typeof out !== 'string' })
+    relieve(upstream, client, 'upstream')
+  })
+
+  upstream.on('message', (raw, isBinary) => {
+    if (!conn.isOpen) return
+    const bytes = toBytes(raw)
+    const out = transform(isBinary ? bytes : bytes.toString('utf8'), 'out')
+    if (out === null) return
+    conn.send(out)
+    relieve(client, upstream, 'client')
+  })
+
+  // The mock already answered the client's ping itself (ws's auto-pong); the upstream still sees
+  // it, and its pong to that ping is swallowed so the client does not get two.
+  const onClientPing = (data: Buffer): void => {
+    if (upstream.readyState !== WebSocket.OPEN) return
+    pendingPings.push(data)
+    if (pendingPings.length > MAX_PENDING_PINGS) pendingPings.shift()
+    upstream.ping(data)
+  }
+  const onClientPong = (data: Buffer): void => {
+    if (upstream.readyState === WebSocket.OPEN) upstream.pong(data)
+  }
+  client.on('ping', onClientPing)
+  client.on('pong', onClientPong)
+  conn.onClose(() => {
+    client.off('ping', onClientPing)
+    client.off('pong', onClientPong)
+  })
+  upstream.on('ping', (data) => {
+    if (conn.isOpen) client.ping(data)
+  })
+  upstream.on('pong', (data) => {
+    const at = pendingPings.findIndex((p) => p.equals(data))
+    if (at >= 0) {
+      pendingPings.splice(at, 1)
+      return
+    }
+    if (conn.isOpen) client.pong(data)
+  })
+
+  upstream.on('error', (error) => {
+    upstreamError ??= error
+  })
+
+  function onUpstreamClose(code: number, reason: string): void {
+    if (!conn.isOpen) return
+    if (upstreamError) {
+      const proxyError = new ProxyError('error', `upstream error: ${upstreamError.message}`, options.upstreamUrl, { cause: upstreamError })
+      failClient(CLOSE_BAD_GATEWAY, proxyError.closeReason, proxyError)
+    } else if (code === CLOSE_ABNORMAL) {
+      const proxyError = new ProxyError('dropped', 'upstream closed abnormally (1006, no close frame)', options.upstreamUrl)
+      failClient(CLOSE_BAD_GATEWAY, proxyError.closeReason, proxyError)
+    } else if (code === CLOSE_NO_STATUS) {
+      closeClient(1000, '')
+    } else {
+      closeClient(code, reason)
+    }
+  }
+
+  void conn.closed.then(({ code, reason }) => {
+    if (upstream.readyState !== WebSocket.OPEN) return
+    // A paused upstream would never read the answering close frame.
+    upstream.resume()
+    if (code === CLOSE_ABNORMAL) {
+      upstream.terminate()
+      return
+    }
+    if (isSendable(code)) upstream.close(code, reason)
+    else upstream.close()
+    closeTimer = setTimeout(() => upstream.terminate(), PROXY_UPSTREAM_CLOSE_TIMEOUT_MS)
+    closeTimer.unref()
+  })
+
+  upstream.resume()
+  return upstreamClosed
+}
