@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises'
 import { MockWsError } from '../errors.js'
 import { formatFailureReport } from '../server/failure-report.js'
 import type { ScenarioFailure, TranscriptFrame } from '../server/types.js'
@@ -249,10 +250,6 @@ function findUnclaimed(mock: MockLike, matcher: MessageMatcher, connection: numb
   return undefined
 }
 
-function nextTick(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms))
-}
-
 /**
  * `toReceiveMessage` for any runner: resolves once an unclaimed client message matches (claiming it), or after `timeout`.
  * @example
@@ -273,7 +270,7 @@ export async function toReceiveMessage(
   // Poll the transcript instead of subscribing: the transcript is the single source of truth, and a
   // message that lands between two looks is still found by the next one.
   while (!found && !mock.closed && performance.now() < deadline) {
-    await nextTick(Math.min(RECEIVE_POLL_INTERVAL_MS, Math.max(0, deadline - performance.now())))
+    await sleep(Math.min(RECEIVE_POLL_INTERVAL_MS, Math.max(0, deadline - performance.now())))
     found = findUnclaimed(mock, matcher, options.connection)
   }
   // A mock that closed while waiting may still have recorded the message just before it closed.
@@ -345,7 +342,7 @@ function someFrame(ctx: MatcherContextLike, name: string, received: unknown, mat
       message: () =>
         join(
           hint(ctx, name, 'expected'),
-          `Expected: no ${who} matching ${expectedText}\nReceived: ${ctx.utils.printReceived(found.text)} (${where(found)})`,
+          `Expected: no ${who} matching ${expectedText}\n${dir === 'in' ? 'Received' : 'Sent'}: ${ctx.utils.printReceived(found.text)} (${where(found)})`,
           timeline(mock),
         ),
     }
