@@ -10,6 +10,7 @@
 //                       (a `ws` client, a page in Chromium, a routed page…: the case does not care)
 //   liveMockCount()   → optional: the core's count of mocks not yet closed, for the teardown check
 const net = require('node:net')
+const { setTimeout: pause } = require('node:timers/promises')
 
 /** How long a case waits for something the server does in reaction to a client (generous for a busy 2-core CI box). */
 const REACTION_MS = 3000
@@ -19,7 +20,7 @@ async function waitUntil(check, what, timeoutMs = REACTION_MS) {
   const deadline = Date.now() + timeoutMs
   while (!check()) {
     if (Date.now() > deadline) throw new Error(`Timed out after ${timeoutMs} ms waiting until ${what}`)
-    await new Promise((resolve) => setTimeout(resolve, 5))
+    await pause(5)
   }
 }
 
