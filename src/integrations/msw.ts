@@ -1,0 +1,349 @@
+import { ws, type WebSocketHandler, type WebSocketHandlerConnection } from 'msw'
+import { CLOSE_GOING_AWAY, DEFAULT_MAX_TRANSCRIPT, DEFAULT_NEXT_TIMEOUT_MS, DEFAULT_WAIT_TIMEOUT_MS } from '../constants.js'
+import { MockWsError } from '../errors.js'
+import { loadReplay } from '../replay/load.js'
+import { playReplay } from '../replay/player.js'
+import { toJSONL } from '../replay/serialize.js'
+import type { CompiledReplay, ReplayEntry } from '../replay/types.js'
+import type { Scenario } from '../scenario/scenario.js'
+import type { InboundMessage, WsData } from '../server/connection.js'
+import type { MockWsMetrics } from '../server/engine.js'
+import { formatFailureReport } from '../server/failure-report.js'
+import { MessageQueue } from '../server/message-queue.js'
+import type { MockWsOptions, NextOptions, ToReplayOptions } from '../server/mock-ws.js'
+import type { ScenarioFailure, TranscriptFrame } from '../server/types.js'
+import { createTemplateContext, type FakerLike } from '../template/context.js'
+import { loadFaker } from '../template/faker.js'
+import { toBase64 } from './msw-bytes.js'
+import { MswConnection, type MswConnectionSink } from './msw-connection.js'
+
+export { MswConnection } from './msw-connection.js'
+
+/** Close reason sent to clients when the mock closes. */
+const CLOSED_REASON = 'mock server closed'
+/** Close reason sent to clients that connect after the mock closed (while its handler is still installed). */
+const CLOSING_REASON = 'mock server is closing'
+
+/**
+ * Options of `toMswHandler`: the part of `mockWs()`'s options that means something without a real socket.
+ * @example
+ * await toMswHandler('wss://chat.example/ws', scenario, { seed: 42, strict: true })
+ */
+export type MswHandlerOptions = Pick<MockWsOptions, 'expandTemplates' | 'seed' | 'now' | 'strict' | 'unexpected' | 'timeoutMs' | 'speed' | 'maxTranscript'>
+
+/**
+ * What an MSW handler plays on each connection: a `Scenario`, replay entries, JSON Lines text,
+ * or (in Node) a replay file path or `file:` URL. Nothing (`undefined`) echoes every message back.
+ * @example
+ * const script: MswScript = [{ ts: 0, dir: 'out', text: 'hello' }]
+ */
+export type MswScript = Scenario | readonly ReplayEntry[] | string | URL
+
+const live = new Set<MswWsMock>()
+
+/**
+ * Turns a scenario or replay into an MSW 2.x `ws.link(url)` handler played by the same player as `mockWs()`,
+ * with a mock-like controller (transcript, failures, matchers) around it. The script is validated before
+ * the promise resolves, so a bad replay fails here, never mid-test.
+ * @example
+ * const chat = await toMswHandler('wss://chat.example/ws', new Scenario().send('{"type":"welcome"}').expect({ type: 'subscribe' }))
+ * const server = setupServer(chat.handler)
+ * server.listen()
+ */
+export async function toMswHandler(url: string | RegExp, script?: MswScript, options: MswHandlerOptions = {}): Promise<MswWsMock> {
+  if (!(url instanceof RegExp) && (typeof url !== 'string' || url === '')) {
+    throw new MockWsError(
+      'WSM_CONFIG',
+      `Failed to create the MSW handler: the URL must be a non-empty string or a RegExp, got ${url === '' ? 'an empty string' : typeof url}. Pass the URL your code opens, such as "wss://chat.example/ws".`,
+    )
+  }
+  const { replay, faker } = await compileMswScript(script, options)
+  return new MswWsMock(url, replay, faker, options)
+}
+
+/**
+ * Closes every MSW mock not yet closed; rejects with the strict-mode failures of any of them, after all are closed.
+ * @example
+ * afterEach(() => closeAllMswMocks())
+ */
+export async function closeAllMswMocks(): Promise<void> {
+  const results = await Promise.allSettled([...live].map((mock) => mock.close()))
+  const errors = results.flatMap((r) => (r.status === 'rejected' ? [r.reason as unknown] : []))
+  if (errors.length === 1) throw errors[0]
+  if (errors.length > 1) throw new AggregateError(errors, `${errors.length} MSW mocks reported failures`)
+}
+
+function isScenario(script: MswScript): script is Scenario {
+  // Duck-typed so that a Scenario from a second copy of the package works too.
+  return typeof script === 'object' && !Array.isArray(script) && !(script instanceof URL) && typeof (script as Scenario).compile === 'function'
+}
+
+async function compileMswScript(script: MswScript | undefined, options: MswHandlerOptions): Promise<{ replay: CompiledReplay | undefined; faker: FakerLike | undefined }> {
+  if (script === undefined) return { replay: undefined, faker: undefined }
+  const expandTemplates = options.expandTemplates ?? true
+  const replay = isScenario(script)
+    ? script.compile({ expandTemplates })
+    : await loadReplay(script, { expandTemplates, ...(options.seed !== undefined ? { seed: options.seed } : {}) })
+  const faker = replay.usesFaker && expandTemplates ? await loadFaker(options.seed) : undefined
+  return { replay, faker }
+}
+
+/**
+ * Derives a distinct, reproducible seed per connection, exactly as `mockWs()` does (the same seed gives the
+ * same `{{uuid}}`s through both); kept here because the core's copy lives in a module that imports Node's http.
+ */
+function connectionSeed(seed: number | undefined, id: number): number | undefined {
+  if (seed === undefined) return undefined
+  return (Math.imul(seed ^ 0x5bd1e995, 0x9e3779b1) + Math.imul(id, 0x85ebca6b)) >>> 0
+}
+
+/** The strict-mode error of an MSW mock: the same name, code and report as the core's `ScenarioFailureError`. */
+class MswScenarioFailureError extends MockWsError {
+  readonly failures: readonly ScenarioFailure[]
+  constructor(failures: readonly ScenarioFailure[], transcript: readonly TranscriptFrame[]) {
+    super('WSM_STRICT_FAILURES', formatFailureReport(failures, transcript))
+    this.name = 'ScenarioFailureError'
+    this.failures = failures
+  }
+}
+
+/**
+ * An MSW WebSocket handler with the controller of a `MockWs`: `handler` goes to `setupServer`/`setupWorker`,
+ * and the rest (transcript, failures, metrics, `nextMessage`, `close()`) reads like a real-socket mock,
+ * so the mockforge-ws matchers work on it. There is no port: only clients that use the global `WebSocket`
+ * MSW patched reach it.
+ * @example
+ * const chat = await toMswHandler('wss://chat.example/ws')
+ * const server = setupServer(chat.handler); server.listen()
+ * await expect(chat).toReceiveMessage('hello')
+ */
+export class MswWsMock {
+  /** The MSW handler: pass it to `setupServer(…)`, `setupWorker(…)` or `server.use(…)`. */
+  readonly handler: WebSocketHandler
+  /** The URL intercepted (a RegExp is shown as `/source/flags`). */
+  readonly url: string
+  /** Path of the intercepted URL (`'*'` for a RegExp or a URL that does not parse). */
+  readonly path: string
+  /** Resolves with the first connection. */
+  readonly connected: Promise<MswConnection>
+  #connections: MswConnection[] = []
+  #transcript: TranscriptFrame[] = []
+  #failures: ScenarioFailure[] = []
+  #messageQueue = new MessageQueue<InboundMessage>()
+  #connectionQueue = new MessageQueue<MswConnection>()
+  #counters: MockWsMetrics = {
+    connectionsActive: 0,
+    connectionsTotal: 0,
+    messagesIn: 0,
+    messagesOut: 0,
+    bytesIn: 0,
+    bytesOut: 0,
+    errors: 0,
+    transcriptDropped: 0,
+  }
+  #replay: CompiledReplay | undefined
+  #faker: FakerLike | undefined
+  #options: MswHandlerOptions
+  #maxTranscript: number
+  #nextId = 1
+  #shuttingDown = false
+  #closing: Promise<void> | undefined
+  #resolveFirst!: (conn: MswConnection) => void
+
+  /** @internal use `toMswHandler()` */
+  constructor(url: string | RegExp, replay: CompiledReplay | undefined, faker: FakerLike | undefined, options: MswHandlerOptions) {
+    this.url = String(url)
+    this.path = url instanceof RegExp ? '*' : pathOf(url)
+    this.#replay = replay
+    this.#faker = faker
+    this.#options = { ...options }
+    this.#maxTranscript = options.maxTranscript ?? DEFAULT_MAX_TRANSCRIPT
+    this.connected = new Promise((resolve) => (this.#resolveFirst = resolve))
+    this.handler = ws.link(url).addEventListener('connection', (connection) => this.#accept(connection))
+    live.add(this)
+  }
+
+  /** Live connections, in order of arrival. */
+  get connections(): readonly MswConnection[] {
+    return this.#connections
+  }
+
+  /** Every frame both ways, all connections. */
+  get transcript(): readonly TranscriptFrame[] {
+    return this.#transcript
+  }
+
+  /** Client → server frames. */
+  get received(): TranscriptFrame[] {
+    return this.#transcript.filter((f) => f.dir === 'in' && !f.close)
+  }
+
+  /** Server → client frames. */
+  get sent(): TranscriptFrame[] {
+    return this.#transcript.filter((f) => f.dir === 'out' && !f.close)
+  }
+
+  /** Scenario failures so far. */
+  get failures(): readonly ScenarioFailure[] {
+    return this.#failures
+  }
+
+  /** Snapshot of the counters. */
+  get metrics(): MockWsMetrics {
+    return { ...this.#counters }
+  }
+
+  /** True once `close()` was called. */
+  get closed(): boolean {
+    return this.#closing !== undefined
+  }
+
+  /** Resolves with the next connection not yet taken by an earlier call (works repeatedly). */
+  nextConnection(opts: NextOptions = {}): Promise<MswConnection> {
+    return this.#connectionQueue.take(opts.timeout ?? DEFAULT_NEXT_TIMEOUT_MS, `a connection to ${this.url}`)
+  }
+
+  /** Resolves with the next client message (any connection) not yet taken by an earlier call. */
+  async nextMessage(opts: NextOptions = {}): Promise<string | Uint8Array> {
+    const message = await this.#messageQueue.take(opts.timeout ?? DEFAULT_NEXT_TIMEOUT_MS, `a client message on ${this.url}`)
+    return message.data
+  }
+
+  /** Sends to the newest connection. */
+  send(data: WsData): void {
+    const newest = this.#connections.at(-1)
+    if (!newest) throw new MockWsError('WSM_CLOSED', `Failed to send: no client is connected to ${this.url}. Await chat.connected first.`)
+    newest.send(data)
+  }
+
+  /** Sends to every live connection. */
+  broadcast(data: WsData): void {
+    for (const conn of this.#connections) conn.send(data)
+  }
+
+  /** The recorded traffic of one connection (default: the first) as replay entries, ready to save as a fixture. */
+  toReplay(opts: ToReplayOptions = {}): ReplayEntry[] {
+    return framesToReplay(this.#transcript, opts.connection)
+  }
+
+  /** The recorded traffic of one connection as JSON Lines. */
+  toJSONL(opts: ToReplayOptions = {}): string {
+    return toJSONL(this.toReplay(opts))
+  }
+
+  /**
+   * Closes every connection (1001) and stops every timer; in strict mode rejects with a report of the
+   * scenario failures. The handler stays installed until MSW's `resetHandlers()`/`close()`: clients that
+   * connect later are closed with 1001 at once.
+   */
+  close(): Promise<void> {
+    this.#closing ??= this.#close()
+    return this.#closing
+  }
+
+  async #close(): Promise<void> {
+    this.#shuttingDown = true
+    try {
+      const open = [...this.#connections]
+      for (const conn of open) conn.close(CLOSE_GOING_AWAY, CLOSED_REASON)
+      await Promise.all(open.map((conn) => conn.closed))
+      const closedError = new MockWsError('WSM_CLOSED', 'Failed to wait: the mock was closed. Await messages before closing it.')
+      this.#messageQueue.close(closedError)
+      this.#connectionQueue.close(closedError)
+    } finally {
+      live.delete(this)
+    }
+    if (this.#options.strict && this.#failures.length > 0) throw new MswScenarioFailureError(this.#failures, this.#transcript)
+  }
+
+  #accept(connection: WebSocketHandlerConnection): void {
+    if (this.#shuttingDown) {
+      connection.client.close(CLOSE_GOING_AWAY, CLOSING_REASON)
+      return
+    }
+    const conn = new MswConnection({ id: this.#nextId++, connection, sink: this.#sink })
+    this.#connections.push(conn)
+    this.#counters.connectionsActive++
+    this.#counters.connectionsTotal++
+    if (this.#replay) this.#play(conn, this.#replay)
+    else conn.onMessage((message) => conn.send(message.data))
+    if (conn.id === 1) this.#resolveFirst(conn)
+    this.#connectionQueue.push(conn)
+  }
+
+  #play(conn: MswConnection, replay: CompiledReplay): void {
+    const options = this.#options
+    const context = createTemplateContext({
+      ...(options.seed !== undefined ? { seed: connectionSeed(options.seed, conn.id) } : {}),
+      ...(options.now ? { now: options.now } : {}),
+      ...(this.#faker ? { faker: this.#faker } : {}),
+    })
+    void playReplay(conn, replay, {
+      speed: options.speed ?? 1,
+      timeoutMs: options.timeoutMs ?? DEFAULT_WAIT_TIMEOUT_MS,
+      context,
+      unexpected: options.unexpected ?? (options.strict ? 'fail' : 'ignore'),
+      onFailure: (failure) => this.#failures.push(failure),
+      isShuttingDown: () => this.#shuttingDown,
+    })
+  }
+
+  // The bookkeeping the real-socket engine does, kept off the public surface of the mock.
+  #sink: MswConnectionSink = {
+    record: (frame) => {
+      this.#transcript.push(frame)
+      // Drop the oldest frames in batches, as the real-socket engine does, so a long run stays bounded.
+      if (this.#transcript.length > this.#maxTranscript + Math.ceil(this.#maxTranscript / 10)) {
+        const excess = this.#transcript.length - this.#maxTranscript
+        this.#transcript.splice(0, excess)
+        this.#counters.transcriptDropped += excess
+      }
+    },
+    inbound: (_conn, message, size) => {
+      this.#counters.messagesIn++
+      this.#counters.bytesIn += size
+      this.#messageQueue.push(message)
+      if (this.#messageQueue.size > this.#maxTranscript) this.#messageQueue.poll()
+    },
+    outbound: (_conn, size) => {
+      this.#counters.messagesOut++
+      this.#counters.bytesOut += size
+    },
+    error: () => {
+      this.#counters.errors++
+    },
+    closed: (conn) => {
+      const at = this.#connections.indexOf(conn)
+      if (at >= 0) this.#connections.splice(at, 1)
+      this.#counters.connectionsActive--
+    },
+  }
+}
+
+function pathOf(url: string): string {
+  try {
+    return new URL(url).pathname
+  } catch {
+    return '*'
+  }
+}
+
+/** The traffic of one connection as replay entries, with the same rules as `MockWs#toReplay()`. */
+function framesToReplay(frames: readonly TranscriptFrame[], connection?: number): ReplayEntry[] {
+  const id = connection ?? frames[0]?.connection
+  const entries: ReplayEntry[] = []
+  let lastTs = 0
+  for (const frame of frames) {
+    if (frame.connection !== id) continue
+    const ts = Math.max(lastTs, Math.round(frame.ts))
+    lastTs = ts
+    if (frame.close) {
+      // A client's close is the client's business; only the server's own close replays.
+      if (frame.dir === 'out') entries.push({ ts, dir: 'out', close: { code: frame.close.code, reason: frame.close.reason } })
+      continue
+    }
+    if (frame.binary) entries.push({ ts, dir: frame.dir, binary: toBase64(frame.binary) })
+    else entries.push({ ts, dir: frame.dir, text: frame.text ?? '' })
+  }
+  return entries
+}

@@ -1,0 +1,40 @@
+// Node setup for the MSW tests: Node 20 has no global WebSocket (without --experimental-websocket), and MSW
+// only intercepts a global one, so undici's WebSocket is installed as the global before MSW patches it.
+import { setupServer, type SetupServerApi } from 'msw/node'
+import { WebSocket as UndiciWebSocket } from 'undici'
+import { afterAll, afterEach, beforeAll } from 'vitest'
+import { closeAllMswMocks } from '../../../src/integrations/msw.js'
+
+/**
+ * Installs the global WebSocket and an MSW server for the calling test file; closes every MSW mock after each test.
+ * @example
+ * const msw = useMswServer(); msw.server.use(chat.handler)
+ */
+export function useMswServer(): { readonly server: SetupServerApi } {
+  const state: { server?: SetupServerApi } = {}
+  let original: PropertyDescriptor | undefined
+  beforeAll(() => {
+    original = Object.getOwnPropertyDescriptor(globalThis, 'WebSocket')
+    Object.defineProperty(globalThis, 'WebSocket', { value: UndiciWebSocket, configurable: true, writable: true })
+    state.server = setupServer()
+    state.server.listen({ onUnhandledRequest: 'error' })
+  })
+  afterEach(async () => {
+    try {
+      await closeAllMswMocks()
+    } finally {
+      state.server?.resetHandlers()
+    }
+  })
+  afterAll(() => {
+    state.server?.close()
+    if (original) Object.defineProperty(globalThis, 'WebSocket', original)
+    else delete (globalThis as { WebSocket?: unknown }).WebSocket
+  })
+  return {
+    get server(): SetupServerApi {
+      if (!state.server) throw new Error('useMswServer(): the server starts in beforeAll')
+      return state.server
+    },
+  }
+}
