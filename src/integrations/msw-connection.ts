@@ -21,7 +21,12 @@ export interface MswConnectionSink {
 /** The part of MSW's client socket the adapter reads: `binaryType` decides how binary frames are delivered. */
 interface ClientSocketLike {
   binaryType?: string
+  readyState?: number
+  addEventListener?(type: 'open', listener: () => void, options: { once: boolean }): void
 }
+
+/** `WebSocket.CONNECTING`. */
+const CONNECTING = 0
 
 function now(): number {
   // Read at call time so that fake clocks that replace `performance` (vi.useFakeTimers) drive the player too.
@@ -155,7 +160,16 @@ export class MswConnection implements PlayerConnection {
     this.#closeRequested = true
     if (code === CLOSE_ABNORMAL) reason = ''
     this.#sink.record({ connection: this.id, ts: this.elapsed(), dir: 'out', close: { code, reason } })
-    this.client.close(code, reason)
+    // MSW delivers a send in a later microtask (or on open, before the client has opened) and drops it if the
+    // socket is closing by then; closing after those deliveries keeps "send, then close" in order, as on a wire.
+    const doClose = (): void => queueMicrotask(() => this.client.close(code, reason))
+    const socket = this.#clientSocket()
+    if (socket?.readyState === CONNECTING && typeof socket.addEventListener === 'function') socket.addEventListener('open', doClose, { once: true })
+    else doClose()
+  }
+
+  #clientSocket(): ClientSocketLike | undefined {
+    return (this.client as unknown as { socket?: ClientSocketLike }).socket
   }
 
   /**
@@ -167,7 +181,7 @@ export class MswConnection implements PlayerConnection {
   }
 
   #deliverable(bytes: Uint8Array): ArrayBuffer | Blob {
-    const binaryType = (this.client as unknown as { socket?: ClientSocketLike }).socket?.binaryType
+    const binaryType = this.#clientSocket()?.binaryType
     const buffer = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer
     return binaryType === 'arraybuffer' || typeof Blob === 'undefined' ? buffer : new Blob([buffer])
   }

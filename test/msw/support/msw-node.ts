@@ -1,9 +1,11 @@
 // Node setup for the MSW tests: Node 20 has no global WebSocket (without --experimental-websocket), and MSW
 // only intercepts a global one, so undici's WebSocket is installed as the global before MSW patches it.
-import { setupServer, type SetupServerApi } from 'msw/node'
+import { setupServer } from 'msw/node'
 import { WebSocket as UndiciWebSocket } from 'undici'
 import { afterAll, afterEach, beforeAll } from 'vitest'
 import { closeAllMswMocks } from '../../../src/integrations/msw.js'
+
+type SetupServerApi = ReturnType<typeof setupServer>
 
 /**
  * Installs the global WebSocket and an MSW server for the calling test file; closes every MSW mock after each test.
@@ -16,8 +18,10 @@ export function useMswServer(): { readonly server: SetupServerApi } {
   beforeAll(() => {
     original = Object.getOwnPropertyDescriptor(globalThis, 'WebSocket')
     Object.defineProperty(globalThis, 'WebSocket', { value: UndiciWebSocket, configurable: true, writable: true })
-    state.server = setupServer()
-    state.server.listen({ onUnhandledRequest: 'error' })
+    const server = setupServer()
+    // 'bypass': real sockets (a real-socket mockWs() in the same test) must still reach their servers.
+    server.listen({ onUnhandledRequest: 'bypass' })
+    state.server = server
   })
   afterEach(async () => {
     try {
