@@ -8,5 +8,11 @@ export default defineConfig({
     hookTimeout: 20_000,
     pool: 'forks',
     globalSetup: ['test/support/global-setup.ts'],
+    // Type tests (expectTypeOf) of the test-runner integrations, checked by tsc as part of every run.
+    typecheck: {
+      enabled: true,
+      include: ['test/**/*.test-d.ts'],
+      tsconfig: './test/integrations/tsconfig.types.json',
+    },
   },
 })
