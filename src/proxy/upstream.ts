@@ -77,7 +77,8 @@ export function classifyUpstreamError(error: Error, url: URL): { kind: UpstreamF
   }
   const status = /^Unexpected server response: (\d{3})$/.exec(error.message)?.[1]
   if (status) return { kind: 'rejected', reason: `upstream rejected the handshake (HTTP ${status})` }
-  return { kind: 'error', reason: `upstream connection failed (${code ?? error.message})` }
+  if (code) return { kind: 'error', reason: `upstream connection failed (${code})` }
+  return { kind: 'rejected', reason: `upstream handshake failed: ${error.message}` }
 }
 
 /**
