@@ -24,7 +24,7 @@ describe('contract through toMswHandler (Node, setupServer)', () => {
   for (const c of cases) {
     test(c.name, async () => {
       // The cases are typed against the real builder; the MSW builder has the members they use.
-      const mockWs = ((options) => new MswBuilder((handler) => msw.server.use(handler), options)) as ContractContext['mockWs']
+      const mockWs = ((options) => new MswBuilder((handler) => msw.server.use(handler), options)) as unknown as ContractContext['mockWs']
       await c.run({ mockWs, expect, connect: connect as ContractContext['connect'] })
     })
   }
