@@ -5,6 +5,7 @@ import { expect } from '../../src/integrations/vitest.js'
 import { cases } from '../contract/cases.cjs'
 import type { ContractClient, ContractContext } from '../contract/cases.cjs'
 import { connectGlobal } from './support/global-client.js'
+import type { MswHandlerOptions } from '../../src/integrations/msw.js'
 import { MswBuilder } from './support/msw-builder.js'
 import { useMswServer } from './support/msw-node.js'
 
@@ -24,7 +25,7 @@ describe('contract through toMswHandler (Node, setupServer)', () => {
   for (const c of cases) {
     test(c.name, async () => {
       // The cases are typed against the real builder; the MSW builder has the members they use.
-      const mockWs = ((options) => new MswBuilder((handler) => msw.server.use(handler), options)) as unknown as ContractContext['mockWs']
+      const mockWs = ((options?: MswHandlerOptions) => new MswBuilder((handler) => msw.server.use(handler), options)) as unknown as ContractContext['mockWs']
       await c.run({ mockWs, expect, connect: connect as ContractContext['connect'] })
     })
   }
