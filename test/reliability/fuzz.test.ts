@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest'
 import { MockWsError, ReplayParseError, TemplateError } from '../../src/errors.js'
 import { compileEntries, parseReplay } from '../../src/replay/parse.js'
 import type { ReplayEntry } from '../../src/replay/types.js'
-import { jsonSubsetPattern, jsonSubsetProblem, matchesJsonSubset, type JsonSubset } from '../../src/scenario/json-subset.js'
+import { jsonSubsetPattern, jsonSubsetProblem, matchesJsonSubset, type JsonSubset, type JsonValue } from '../../src/scenario/json-subset.js'
 import { matchesMessage } from '../../src/scenario/matcher.js'
 import { compileTemplate, findTemplateIssues } from '../../src/template/compile.js'
 import { createTemplateContext } from '../../src/template/context.js'
@@ -176,7 +176,7 @@ describe('template engine under fuzzing', () => {
   })
 })
 
-const json = fc.jsonValue({ maxDepth: 3 })
+const json = fc.jsonValue({ maxDepth: 3 }) as fc.Arbitrary<JsonValue>
 const subset = fc.dictionary(fc.string({ maxLength: 6 }), json, { maxKeys: 4 }) as fc.Arbitrary<JsonSubset>
 
 describe('JSON-subset matcher under fuzzing', () => {
