@@ -72,7 +72,8 @@ export class MockConnection {
   #sink: ConnectionSink
   #inbox: MessageQueue<InboundMessage> | undefined
   #listeners: ((message: InboundMessage) => void)[] = []
-  #timers = new Set<NodeJS.Timeout>()
+  // Created on first use: most connections (echo) never set a timer, and an empty Set costs ~150 bytes each.
+  #timers: Set<NodeJS.Timeout> | undefined
   #outbound: FrameScheduler | undefined
   #inboundScheduler: FrameScheduler | undefined
   #dropOutbound: (() => boolean) | undefined
@@ -143,7 +144,9 @@ export class MockConnection {
 
   /** Calls `listener` for every client message on this connection. */
   onMessage(listener: (message: InboundMessage) => void): void {
-    this.#listeners.push(listener)
+    // A literal sizes the array for one listener (the usual case); push() on an empty array reserves 17 slots.
+    if (this.#listeners.length === 0) this.#listeners = [listener]
+    else this.#listeners.push(listener)
   }
 
   /** Runs `cleanup` once when the connection closes (timers of a handler, an upstream socket, …). */
@@ -204,17 +207,18 @@ export class MockConnection {
 
   /** A timer owned by this connection: cleared when it closes. */
   setTimer(fn: () => void, ms: number): NodeJS.Timeout {
+    const timers = (this.#timers ??= new Set())
     const timer = setTimeout(() => {
-      this.#timers.delete(timer)
+      timers.delete(timer)
       fn()
     }, ms)
-    this.#timers.add(timer)
+    timers.add(timer)
     return timer
   }
 
   clearTimer(timer: NodeJS.Timeout): void {
     clearTimeout(timer)
-    this.#timers.delete(timer)
+    this.#timers?.delete(timer)
   }
 
   #transmit(data: string | Uint8Array): void {
@@ -259,8 +263,8 @@ export class MockConnection {
     if (!this.#closeRequested) {
       this.#sink.record({ connection: this.id, ts: this.elapsed(), dir: 'in', close: { code, reason } })
     }
-    for (const timer of this.#timers) clearTimeout(timer)
-    this.#timers.clear()
+    if (this.#timers) for (const timer of this.#timers) clearTimeout(timer)
+    this.#timers?.clear()
     this.#outbound?.close()
     this.#inboundScheduler?.close()
     this.#inbox?.close(new MockWsError('WSM_CLOSED', `Connection #${this.id} closed (${code}).`))
