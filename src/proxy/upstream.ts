@@ -119,11 +119,6 @@ export function connectUpstream(options: ConnectUpstreamOptions): Promise<OpenUp
     }
     options.signal?.addEventListener('abort', onAbort, { once: true })
     if (options.signal?.aborted) onAbort()
-    socket.on('unexpected-response', (request, response) => {
-      fail('rejected', `upstream rejected the handshake (HTTP ${response.statusCode ?? '?'})`)
-      response.resume()
-      request.destroy()
-    })
     let opened = false
     socket.on('error', (error) => {
       // After the handshake, errors belong to the forwarding code, which listens too.
