@@ -1,6 +1,7 @@
 import { Command } from 'commander'
 import { processIo, type CliIo } from './io.js'
 import { registerGenerate } from './generate.js'
+import { registerRecord } from './record.js'
 import { registerServe } from './serve.js'
 import { registerValidate } from './validate.js'
 
@@ -20,5 +21,6 @@ export function createProgram(io: CliIo = processIo): Command {
   registerServe(program, io)
   registerValidate(program, io)
   registerGenerate(program, io)
+  registerRecord(program, io)
   return program
 }

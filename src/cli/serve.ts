@@ -4,6 +4,7 @@ import { builderFromSettings, resolveServeSettings, type ServeSettings } from '.
 import type { MockWs } from '../server/mock-ws.js'
 import { LatencyProfile, type LatencyPresetName } from '../latency/profile.js'
 import type { CliIo } from './io.js'
+import { cliRecordOptions } from './record.js'
 
 /** Parses a port flag value. */
 export function parsePort(value: string): number {
@@ -35,6 +36,8 @@ interface ServeFlags {
   expand?: boolean
   seed?: number
   latency?: LatencyPresetName
+  proxy?: string
+  record?: string
 }
 
 /** The CLI server's plain-HTTP routes: `/healthz` and `/metrics`. */
@@ -66,6 +69,7 @@ export async function startServe(flags: ServeFlags, io: CliIo, env: NodeJS.Proce
     ...(flags.replay !== undefined ? { replay: flags.replay } : {}),
     ...(flags.expand !== undefined ? { expandTemplates: flags.expand } : {}),
     ...(flags.seed !== undefined ? { seed: flags.seed } : {}),
+    ...(flags.proxy !== undefined ? { proxy: flags.proxy } : {}),
   }
   let mock: MockWs | undefined
   const settings = resolveServeSettings({ ...explicit, httpHandler: cliHttpHandler(() => mock) }, env)
@@ -74,8 +78,10 @@ export async function startServe(flags: ServeFlags, io: CliIo, env: NodeJS.Proce
   }
   const builder = builderFromSettings(settings)
   if (flags.latency !== undefined) builder.latency(flags.latency)
+  if (flags.record !== undefined) builder.record(cliRecordOptions(flags.record, io))
   mock = await builder.start()
-  const what = (settings.replay ? `replaying ${settings.replay}` : 'echo') + (flags.latency !== undefined ? `, latency ${flags.latency}` : '')
+  const behaviour = settings.proxy ? `proxying to ${settings.proxy}` : settings.replay ? `replaying ${settings.replay}` : 'echo'
+  const what = behaviour + (flags.latency !== undefined ? `, latency ${flags.latency}` : '') + (flags.record !== undefined ? `, recording to ${flags.record}` : '')
   io.out(`mockforge-ws listening on ${mock.url} (${what})`)
   io.out(`metrics: http://${mock.url.slice('ws://'.length).split('/')[0]}/metrics`)
   return mock
@@ -94,6 +100,8 @@ export function registerServe(program: Command, io: CliIo): void {
     .option('--no-expand', 'send template tokens verbatim')
     .option('--seed <n>', 'seed for {{uuid}}, {{randInt}}, latency', parseInteger)
     .option('--latency <name>', `delay server→client messages: ${LatencyProfile.names.join(', ')}`, parseLatencyName)
+    .option('--proxy <url>', 'forward every connection to this ws:// or wss:// upstream (default $MOCKFORGE_WS_PROXY_UPSTREAM_URL)')
+    .option('--record <file>', 'write each connection as a replay file when it closes ({connection} in the name: one file each)')
     .action(async (flags: ServeFlags) => {
       // Listen for signals before the URL is printed: a caller may signal as soon as it reads it.
       const stopped = waitForStopSignal()

@@ -6,6 +6,7 @@ import { MockWsError } from '../errors.js'
 import { LatencyInjector } from '../latency/injector.js'
 import { isLatencyInjector } from '../latency/mock-latency.js'
 import type { LatencyProfileInput } from '../latency/profile.js'
+import type { WsProxyHandler } from '../proxy/proxy-handler.js'
 import { loadReplay } from '../replay/load.js'
 import { playReplay } from '../replay/player.js'
 import type { CompiledReplay } from '../replay/types.js'
@@ -165,4 +166,26 @@ export function routerWithLatency(injector: LatencyInjector | LatencyProfileInpu
       ? injector
       : new LatencyInjector(injector, options.seed !== undefined ? { seed: options.seed } : {})
   return router({ ...options, latency })
+}
+
+/**
+ * A router that forwards connections to the handler's upstream (paths its rules mark local get the
+ * router's echo/replay); `close()` also waits for the upstream sockets to close.
+ * @example
+ * const ws = routerWithProxy(new WsProxyHandler({ upstreamUrl: 'wss://echo.example/ws', shouldProxy: true }))
+ * server.on('upgrade', ws.handleUpgrade)
+ */
+export function routerWithProxy(handler: WsProxyHandler, options: RouterOptions = {}): WsRouter {
+  const mounted = router({
+    ...options,
+    handler: handler.connectionHandler(options.handler ?? envReplayHandler(options)),
+    engine: { ...options.engine, gates: [...(options.engine?.gates ?? []), handler.gate] },
+  })
+  const closeConnections = mounted.close
+  mounted.close = async () => {
+    // Client connections first, so their close codes reach the upstreams.
+    await closeConnections()
+    await handler.close()
+  }
+  return mounted
 }

@@ -7,6 +7,10 @@ import type { MockWs, MockWsOptions } from './mock-ws.js'
 /** Settings of a standalone server, from flags and/or the environment. */
 export interface ServeSettings extends MockWsOptions {
   replay?: string
+  /** Upstream URL to proxy every connection to (`MOCKFORGE_WS_PROXY_UPSTREAM_URL`). */
+  proxy?: string
+  /** File to record each connection to (`{connection}` in the name: one file per connection). */
+  record?: string
 }
 
 /**
@@ -25,6 +29,10 @@ export function resolveServeSettings(explicit: ServeSettings = {}, env: NodeJS.P
     }
   }
   const replay = explicit.replay ?? envString(ENV.replayFile, env)
+  const proxy = explicit.proxy ?? envString(ENV.proxyUpstream, env)
+  if (proxy && replay) {
+    throw new MockWsError('WSM_CONFIG', `Failed to configure the server: both a proxy upstream (${proxy}) and a replay file (${replay}) are set. Set only one of --proxy/${ENV.proxyUpstream} and --replay/${ENV.replayFile}.`)
+  }
   return {
     ...explicit,
     port: port ?? DEFAULT_CLI_PORT,
@@ -32,14 +40,17 @@ export function resolveServeSettings(explicit: ServeSettings = {}, env: NodeJS.P
     expandTemplates: explicit.expandTemplates ?? envFlag(ENV.templateExpand, env) ?? true,
     strictPort: explicit.strictPort ?? true,
     ...(replay ? { replay } : {}),
+    ...(proxy ? { proxy } : {}),
   }
 }
 
 /** Builds (without starting) the mock a settings object describes. */
 export function builderFromSettings(settings: ServeSettings): MockWsBuilder {
-  const { replay, ...options } = settings
+  const { replay, proxy, record, ...options } = settings
   const builder = mockWs(options)
   if (replay) builder.replay(replay)
+  if (proxy) builder.proxy(proxy)
+  if (record) builder.record({ file: record })
   return builder
 }
 
