@@ -24,3 +24,5 @@ export const CLOSE_HANDSHAKE_TIMEOUT_MS = 1000
 export const FAILURE_TRANSCRIPT_FRAMES = 20
 /** Close code a client sees when the connection drops without a close frame; `close(1006)` in a script drops it. */
 export const CLOSE_ABNORMAL = 1006
+/** Connections kept for `nextConnection()` and the engine's history before the oldest are forgotten, so churn cannot grow memory without bound. */
+export const MAX_RETAINED_CONNECTIONS = 1000

@@ -1,7 +1,7 @@
 import { STATUS_CODES, type IncomingMessage } from 'node:http'
 import type { Duplex } from 'node:stream'
 import { WebSocketServer, type WebSocket } from 'ws'
-import { CLOSE_GOING_AWAY, DEFAULT_MAX_PAYLOAD, DEFAULT_MAX_TRANSCRIPT } from '../constants.js'
+import { CLOSE_GOING_AWAY, DEFAULT_MAX_PAYLOAD, DEFAULT_MAX_TRANSCRIPT, MAX_RETAINED_CONNECTIONS } from '../constants.js'
 import { MockWsError } from '../errors.js'
 import { MockConnection, type ConnectionSink, type FrameScheduler, type InboundMessage } from './connection.js'
 import { MessageQueue } from './message-queue.js'
@@ -216,6 +216,10 @@ export class WsEngine implements ConnectionSink {
     })
     this.connections.push(conn)
     this.allConnections.push(conn)
+    // Batched like the transcript: under churn every closed connection (socket, request) would stay reachable.
+    if (this.allConnections.length > MAX_RETAINED_CONNECTIONS + Math.ceil(MAX_RETAINED_CONNECTIONS / 10)) {
+      this.allConnections.splice(0, this.allConnections.length - MAX_RETAINED_CONNECTIONS)
+    }
     this.counters.connectionsActive++
     this.counters.connectionsTotal++
     for (const o of this.#observers) o.connectionOpened?.(conn)
@@ -227,6 +231,7 @@ export class WsEngine implements ConnectionSink {
     }
     if (conn.id === 1) this.#resolveFirst(conn)
     this.connectionQueue.push(conn)
+    if (this.connectionQueue.size > MAX_RETAINED_CONNECTIONS) this.connectionQueue.poll()
   }
 
   /** Records a scenario failure. */
