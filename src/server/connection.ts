@@ -63,7 +63,7 @@ export class MockConnection {
   readonly request: IncomingMessage
   /** `performance.now()` when the connection opened: time 0 of its transcript. */
   readonly openedAt: number
-  /** Messages the client sent on this connection, in order. */
+  /** Messages the client sent on this connection, in order (the newest `maxTranscript` of them). */
   readonly messages: (string | Uint8Array)[] = []
   /** Resolves with the close code and reason once the socket is closed. */
   readonly closed: Promise<TranscriptClose>
@@ -77,6 +77,7 @@ export class MockConnection {
   #outbound: FrameScheduler | undefined
   #inboundScheduler: FrameScheduler | undefined
   #dropOutbound: (() => boolean) | undefined
+  #maxMessages: number
   #closeRequested = false
   #isClosed = false
   #resolveClosed!: (close: TranscriptClose) => void
@@ -91,6 +92,8 @@ export class MockConnection {
     inbound?: FrameScheduler
     /** Fault injection: returns true for each server→client message to lose. */
     dropOutbound?: () => boolean
+    /** Length beyond which `messages` forgets its oldest entries (the engine's `maxTranscript`). */
+    maxMessages?: number
   }) {
     this.id = init.id
     this.socket = init.socket
@@ -105,6 +108,7 @@ export class MockConnection {
     this.#outbound = init.outbound
     this.#inboundScheduler = init.inbound
     this.#dropOutbound = init.dropOutbound
+    this.#maxMessages = init.maxMessages ?? Infinity
     this.closed = new Promise((resolve) => (this.#resolveClosed = resolve))
 
     const socket = init.socket
@@ -246,6 +250,10 @@ export class MockConnection {
       this.#sink.record({ connection: this.id, ts, dir: 'in', text })
     }
     this.messages.push(message.data)
+    // A long soak on one connection must stay bounded like the transcript; trimmed in batches, not per message.
+    if (this.messages.length > this.#maxMessages + Math.ceil(this.#maxMessages / 10)) {
+      this.messages.splice(0, this.messages.length - this.#maxMessages)
+    }
     this.#inbox?.push(message)
     this.#sink.inbound(this, message, bytes.byteLength)
     for (const listener of this.#listeners) {

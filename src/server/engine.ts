@@ -213,6 +213,7 @@ export class WsEngine implements ConnectionSink {
       ...(latency?.appliesTo('out') ? { outbound: latency.createScheduler() } : {}),
       ...(latency?.appliesTo('in') ? { inbound: latency.createScheduler() } : {}),
       ...(this.#options.dropper ? { dropOutbound: this.#options.dropper.createFilter() } : {}),
+      maxMessages: this.#maxTranscript,
     })
     this.connections.push(conn)
     this.allConnections.push(conn)
