@@ -146,6 +146,7 @@ export class MswWsMock {
   #options: MswHandlerOptions
   #maxTranscript: number
   #nextId = 1
+  #seen = new WeakSet<object>()
   #shuttingDown = false
   #closing: Promise<void> | undefined
   #resolveFirst!: (conn: MswConnection) => void
@@ -257,6 +258,9 @@ export class MswWsMock {
   }
 
   #accept(connection: WebSocketHandlerConnection): void {
+    // MSW can hand the same client over twice (the handler listed twice, or a second MSW server); play it once.
+    if (this.#seen.has(connection.client)) return
+    this.#seen.add(connection.client)
     if (this.#shuttingDown) {
       connection.client.close(CLOSE_GOING_AWAY, CLOSING_REASON)
       return
