@@ -1,6 +1,6 @@
 import { setFlagsFromString } from 'node:v8'
 import { runInNewContext } from 'node:vm'
-import { afterEach, describe, expect, it } from 'vitest'
+import { afterEach, describe, expect, it, vi } from 'vitest'
 import { MAX_RETAINED_CONNECTIONS } from '../../src/constants.js'
 import { closeAllMocks, liveMockCount, mockWs } from '../../src/index.js'
 import { connectClient } from '../support/client.js'
@@ -61,6 +61,22 @@ describe('connection churn', () => {
     expect(growth).toBeLessThan(MAX_HEAP_GROWTH_BYTES)
     // nextConnection() still hands out connections: the oldest one not forgotten.
     expect((await ws.nextConnection()).id).toBe(CYCLES + warmUp - MAX_RETAINED_CONNECTIONS + 1)
+    await expectServed(ws)
+    await ws.close()
+    await leaks.expectNone()
+  }, 60_000)
+
+  it(`${CYCLES} connections dropped abruptly (no close frame) in a tight loop leave nothing behind`, async () => {
+    const leaks = watchLeaks()
+    const ws = await mockWs({ maxTranscript: 100 })
+    for (let i = 0; i < CYCLES; i++) {
+      const client = await connectClient(ws.url)
+      client.socket.terminate()
+      await client.closed
+    }
+    await vi.waitFor(() => expect(ws.metrics.connectionsActive).toBe(0), { timeout: 5000 })
+    expect(ws.metrics.connectionsTotal).toBe(CYCLES)
+    expect(ws.connections).toHaveLength(0)
     await expectServed(ws)
     await ws.close()
     await leaks.expectNone()
