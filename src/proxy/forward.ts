@@ -35,6 +35,33 @@ function toBytes(data: RawData): Buffer {
   return data
 }
 
+/** The TCP socket under a `ws` WebSocket, when this `ws` version exposes it (it is not public API). */
+function tcpOf(socket: WebSocket): { cork(): void; uncork(): void } | undefined {
+  const tcp = (socket as unknown as { _socket?: { cork?: unknown; uncork?: unknown } })._socket
+  return tcp && typeof tcp.cork === 'function' && typeof tcp.uncork === 'function' ? (tcp as { cork(): void; uncork(): void }) : undefined
+}
+
+/**
+ * Coalesces the frames written to `socket` during one turn of the event loop into one write:
+ * `ws` parses every frame of a TCP chunk in one go, and without this each forwarded frame would
+ * cost a system call of its own (the proxy's main cost on small messages).
+ */
+function batchWrites(socket: WebSocket): () => void {
+  let corked = false
+  const uncork = (): void => {
+    corked = false
+    tcpOf(socket)?.uncork()
+  }
+  return () => {
+    if (corked) return
+    const tcp = tcpOf(socket)
+    if (!tcp) return
+    corked = true
+    tcp.cork()
+    process.nextTick(uncork)
+  }
+}
+
 function isSendable(code: number): boolean {
   return (code >= 1000 && code <= 1014 && code !== 1004 && code !== CLOSE_NO_STATUS && code !== CLOSE_ABNORMAL) || (code >= 3000 && code <= 4999)
 }
@@ -118,10 +145,14 @@ export function forwardConnection(conn: MockConnection, upstream: WebSocket, opt
     drainTimers.add(timer)
   }
 
+  const batchToUpstream = batchWrites(upstream)
+  const batchToClient = batchWrites(client)
+
   conn.onMessage((message) => {
     if (upstream.readyState !== WebSocket.OPEN) return
     const out = transform(message.data, 'in')
     if (out === null) return
+    batchToUpstream()
     upstream.send(out, { binary: typeof out !== 'string' })
     relieve(upstream, client, 'upstream')
   })
@@ -131,6 +162,7 @@ export function forwardConnection(conn: MockConnection, upstream: WebSocket, opt
     const bytes = toBytes(raw)
     const out = transform(isBinary ? bytes : bytes.toString('utf8'), 'out')
     if (out === null) return
+    batchToClient()
     conn.send(out)
     relieve(client, upstream, 'client')
   })
