@@ -46,9 +46,12 @@ function settle(outcome: MatcherOutcome, isNot: boolean): void {
   if (outcome.pass === isNot) throw new Error(outcome.message())
 }
 
-function assertions(received: unknown, isNot: boolean): Record<string, (...args: unknown[]) => unknown> {
+/** Every assertion the page's expect offers. */
+type Assertions = Record<'toBe' | 'toEqual' | 'toContain' | 'toBeDefined' | keyof typeof mockWsMatchers, (...args: unknown[]) => unknown>
+
+function assertions(received: unknown, isNot: boolean): Assertions {
   const all: Record<string, Matcher> = { ...basics, ...(mockWsMatchers as unknown as Record<string, Matcher>) }
-  const out: Record<string, (...args: unknown[]) => unknown> = {}
+  const out = {} as Assertions & Record<string, (...args: unknown[]) => unknown>
   for (const [name, matcher] of Object.entries(all)) {
     out[name] = (...args) => {
       const outcome = matcher.call(context(isNot), received, ...(args as never[]))
@@ -61,6 +64,6 @@ function assertions(received: unknown, isNot: boolean): Record<string, (...args:
 }
 
 /** `expect(value).matcher(…)` and `expect(value).not.matcher(…)`; async matchers return promises. */
-export function expect(received: unknown): Record<string, (...args: unknown[]) => unknown> & { not: Record<string, (...args: unknown[]) => unknown> } {
+export function expect(received: unknown): Assertions & { not: Assertions } {
   return Object.assign(assertions(received, false), { not: assertions(received, true) })
 }
