@@ -242,6 +242,22 @@ describe('toMswHandler in Node (setupServer + global WebSocket)', () => {
     expect(again).toHaveNoFailures()
   })
 
+  test('a RegExp URL matches every URL it fits; terminate() gives the client 1006', async () => {
+    const chat = await install(/^wss:\/\/rooms-\d+\.example\/ws$/)
+    expect(chat.url).toBe('/^wss:\\/\\/rooms-\\d+\\.example\\/ws$/')
+    expect(chat.path).toBe('*')
+    const a = await connectGlobal('wss://rooms-1.example/ws')
+    const b = await connectGlobal('wss://rooms-22.example/ws')
+    expect((await chat.nextConnection()).href).toBe('wss://rooms-1.example/ws')
+    const second = await chat.nextConnection()
+    expect(second.href).toBe('wss://rooms-22.example/ws')
+    second.terminate()
+    expect(await b.closed).toEqual({ code: 1006, reason: '', wasClean: true })
+    expect(chat.transcript.at(-1)).toMatchObject({ connection: 2, dir: 'out', close: { code: 1006, reason: '' } })
+    a.send('still here')
+    expect(await a.next()).toBe('still here')
+  })
+
   test('runs under fake timers: a 10 s delay plays when the clock is advanced', async () => {
     vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'performance', 'Date'] })
     try {
