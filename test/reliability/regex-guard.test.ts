@@ -1,4 +1,4 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Worker } from 'node:worker_threads'
@@ -31,6 +31,8 @@ const CATASTROPHIC = [
   '((ab)*)*c',
   '(a+){10}$',
   '^(([a-z])+.)+[A-Z]([a-z])+$',
+  // Unambiguous, but its alternatives share a first character: a documented false positive.
+  '(a|ab)*',
 ]
 
 const EVERYDAY = [
@@ -50,6 +52,8 @@ const EVERYDAY = [
   '\\cJ+',
   '(?:\\.0+)?',
   '(?:x|y|z)+!',
+  '(ab?)*',
+  '.*.*x',
 ]
 
 describe('findRegexHazard', () => {
@@ -216,6 +220,9 @@ describe('replay files with catastrophic regexes', () => {
     const error = await Promise.resolve(mockWs().replay(file)).catch((e: unknown) => e)
     expect(error).toBeInstanceOf(ReplayParseError)
     const message = (error as ReplayParseError).message.replaceAll(file, 'evil.jsonl')
+    // docs/reliability.md shows this very report.
+    const docs = await readFile(new URL('../../docs/reliability.md', import.meta.url), 'utf8')
+    expect(docs).toContain(message)
     expect(message).toMatchInlineSnapshot(`
       "Failed to load replay evil.jsonl: 2 problems found.
         evil.jsonl:2:30: "match" regex /(a+)+/ can backtrack exponentially: inside it, /a+/ and what follows can both match "a", so a long non-matching message takes exponential time. Remove the nested repetition (e.g. /(a+)+/ → /a+/) or separate the repeated parts with a character they cannot match
