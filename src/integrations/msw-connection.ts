@@ -9,7 +9,11 @@ import { toBase64, toUint8Array, utf8Length } from './msw-bytes.js'
 
 type MswClient = WebSocketHandlerConnection['client']
 
-/** What an MSW connection reports to the mock that owns it (the same bookkeeping as the real-socket engine). */
+/**
+ * What an MSW connection reports to the mock that owns it (the same bookkeeping as the real-socket engine).
+ * @example
+ * new MswConnection({ id: 1, connection, sink: { record, inbound, outbound, error, closed } })
+ */
 export interface MswConnectionSink {
   record(frame: TranscriptFrame): void
   inbound(conn: MswConnection, message: InboundMessage, size: number): void
