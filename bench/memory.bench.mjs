@@ -74,7 +74,11 @@ async function main() {
   async function measureOnce(kind, clients) {
     const server = fork(self, ['serve', kind], { execArgv: ['--expose-gc'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })
     try {
-      const [ready] = await once(server, 'message')
+      // A server that fails to start exits instead of answering: fail the bench rather than wait forever.
+      const ready = await new Promise((resolve, reject) => {
+        server.once('message', resolve)
+        server.once('exit', (code) => reject(new Error(`memory bench server (${kind}) exited with ${code} before it was ready`)))
+      })
       let nextId = 1
       const ask = () =>
         new Promise((resolve) => {
