@@ -4,6 +4,7 @@
 // mockWs().replay() against a raw `ws` server sending the same texts in a loop.
 //
 //   npx tsup && node --expose-gc bench/replay.bench.mjs
+// node-flags: --expose-gc
 //
 // Env: BENCH_REPLAY_SIZES (default "1000,100000,1000000"), BENCH_REPLAY_PLAY_ENTRIES (default 100000),
 // BENCH_REPLAY_PLAY_ROUNDS (default 5), MOCKFORGE_WS_BENCH_ENTRY.
