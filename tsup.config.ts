@@ -21,4 +21,6 @@ export default defineConfig({
   target: 'node20',
   splitting: true,
   shims: true,
+  // Optional peers: the user's own copy must be used (a bundled vitest cannot find the running suite).
+  external: ['vitest', '@playwright/test', 'playwright', 'msw', 'openai', '@faker-js/faker', 'jest', '@jest/globals'],
 })

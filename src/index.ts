@@ -87,6 +87,21 @@ export {
 export { metricsText, metricsContentType, metricsRegistry, resetMetrics } from './telemetry/metrics.js'
 export { createTelemetryObserver } from './telemetry/observer.js'
 
+// Proxy and recording
+export { WsProxyHandler } from './proxy/proxy-handler.js'
+export { routerWithProxy } from './server/router.js'
+export { resolveProxyConfig, proxyTarget, DEFAULT_FORWARD_HEADERS, PROXY_CONNECT_TIMEOUT_MS, PROXY_MAX_BUFFERED_BYTES } from './proxy/config.js'
+export type { WsProxyConfig, ProxyRule, ProxyHeaders, MessageTransform, ProxyDirection, ProxyTarget, ResolvedProxyConfig } from './proxy/config.js'
+export { ProxyError } from './proxy/upstream.js'
+export type { UpstreamFailureKind } from './proxy/upstream.js'
+export type { ProxyOptions } from './proxy/plugin.js'
+export { RECORD_CONNECTION_PLACEHOLDER } from './proxy/recorder.js'
+export type { RecordOptions, RecordedFile } from './proxy/recorder.js'
+
+// Regex safety of replay files
+export { findRegexHazard, MAX_REGEX_NESTING } from './replay/regex-guard.js'
+export type { RegexHazard } from './replay/regex-guard.js'
+
 // Errors
 export { MockWsError, ReplayParseError, TemplateError, MockWsTimeoutError } from './errors.js'
 export type { MockWsErrorCode, ReplayIssue } from './errors.js'

@@ -93,8 +93,9 @@ function kindOf(value: unknown): string {
  */
 export function isPlainObject(value: unknown): value is Record<string, unknown> {
   if (value === null || typeof value !== 'object') return false
-  const proto = Object.getPrototypeOf(value) as unknown
-  return proto === Object.prototype || proto === null
+  // Compare shapes, not identity: Jest runs tests in another vm realm with its own Object.prototype.
+  const proto = Object.getPrototypeOf(value) as object | null
+  return proto === null || Object.getPrototypeOf(proto) === null
 }
 
 /**
