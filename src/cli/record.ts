@@ -4,7 +4,8 @@ import type { MockWs } from '../server/mock-ws.js'
 import { resolveServeSettings } from '../server/serve-from-env.js'
 import { RECORD_CONNECTION_PLACEHOLDER, type RecordOptions } from '../proxy/recorder.js'
 import type { CliIo } from './io.js'
-import { cliHttpHandler, parsePort, waitForStopSignal } from './serve.js'
+import { runUntilStopped } from './run-until-stopped.js'
+import { cliHttpHandler, parsePort } from './serve.js'
 
 interface RecordFlags {
   upstream: string
@@ -63,18 +64,5 @@ export function registerRecord(program: Command, io: CliIo): void {
     .option('--host <addr>', 'bind address (default $MOCKFORGE_WS_HOST or 127.0.0.1)')
     .option('--path <path>', "WebSocket path to accept ('*' = any)", '*')
     .option('--append-path', "append the client's path to the upstream URL's path (default: the upstream path as given)")
-    .action(async (flags: RecordFlags) => {
-      // Listen for signals before the URL is printed: a caller may signal as soon as it reads it.
-      const stopped = waitForStopSignal()
-      let mock: MockWs
-      try {
-        mock = await startRecord(flags, io)
-      } catch (error) {
-        stopped.cancel()
-        throw error
-      }
-      io.out(`received ${await stopped.signal}, closing`)
-      await mock.close()
-      io.out('closed')
-    })
+    .action((flags: RecordFlags) => runUntilStopped(() => startRecord(flags, io), io))
 }

@@ -4,6 +4,7 @@ import { builderFromSettings, resolveServeSettings, type ServeSettings } from '.
 import type { MockWs } from '../server/mock-ws.js'
 import { LatencyProfile, type LatencyPresetName } from '../latency/profile.js'
 import type { CliIo } from './io.js'
+import { runUntilStopped } from './run-until-stopped.js'
 import { cliRecordOptions } from './record.js'
 
 /** Parses a port flag value. */
@@ -102,38 +103,5 @@ export function registerServe(program: Command, io: CliIo): void {
     .option('--latency <name>', `delay server→client messages: ${LatencyProfile.names.join(', ')}`, parseLatencyName)
     .option('--proxy <url>', 'forward every connection to this ws:// or wss:// upstream (default $MOCKFORGE_WS_PROXY_UPSTREAM_URL)')
     .option('--record <file>', 'write each connection as a replay file when it closes ({connection} in the name: one file each)')
-    .action(async (flags: ServeFlags) => {
-      // Listen for signals before the URL is printed: a caller may signal as soon as it reads it.
-      const stopped = waitForStopSignal()
-      let mock: MockWs
-      try {
-        mock = await startServe(flags, io)
-      } catch (error) {
-        stopped.cancel()
-        throw error
-      }
-      io.out(`received ${await stopped.signal}, closing`)
-      await mock.close()
-      io.out('closed')
-    })
-}
-
-/** Resolves with the first SIGINT/SIGTERM; `cancel()` removes the handlers. */
-export function waitForStopSignal(): { signal: Promise<string>; cancel: () => void } {
-  let cancel = (): void => {}
-  const signal = new Promise<string>((resolve) => {
-    const onInt = (): void => stop('SIGINT')
-    const onTerm = (): void => stop('SIGTERM')
-    cancel = () => {
-      process.off('SIGINT', onInt)
-      process.off('SIGTERM', onTerm)
-    }
-    const stop = (name: string): void => {
-      cancel()
-      resolve(name)
-    }
-    process.on('SIGINT', onInt)
-    process.on('SIGTERM', onTerm)
-  })
-  return { signal, cancel }
+    .action((flags: ServeFlags) => runUntilStopped(() => startServe(flags, io), io))
 }
