@@ -5,7 +5,7 @@ import type { PlayerConnection } from '../replay/player.js'
 import type { InboundMessage, WsData } from '../server/connection.js'
 import { MessageQueue } from '../server/message-queue.js'
 import type { TranscriptClose, TranscriptFrame } from '../server/types.js'
-import { toBase64, toUint8Array, utf8Length } from './msw-bytes.js'
+import { toBase64, toUint8Array, utf8Length } from '../replay/bytes.js'
 
 type MswClient = WebSocketHandlerConnection['client']
 

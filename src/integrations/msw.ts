@@ -1,4 +1,5 @@
 import { ws, type WebSocketHandler, type WebSocketHandlerConnection } from 'msw'
+import { framesToReplay } from '../replay/from-transcript.js'
 import { CLOSE_GOING_AWAY, DEFAULT_MAX_TRANSCRIPT, DEFAULT_NEXT_TIMEOUT_MS, DEFAULT_WAIT_TIMEOUT_MS } from '../constants.js'
 import { MockWsError } from '../errors.js'
 import { loadReplay } from '../replay/load.js'
@@ -14,7 +15,6 @@ import type { MockWsOptions, NextOptions, ToReplayOptions } from '../server/mock
 import type { ScenarioFailure, TranscriptFrame } from '../server/types.js'
 import { createTemplateContext, type FakerLike } from '../template/context.js'
 import { loadFaker } from '../template/faker.js'
-import { toBase64 } from './msw-bytes.js'
 import { MswConnection, type MswConnectionSink } from './msw-connection.js'
 
 export { MswConnection } from './msw-connection.js'
@@ -332,22 +332,3 @@ function pathOf(url: string): string {
   }
 }
 
-/** The traffic of one connection as replay entries, with the same rules as `MockWs#toReplay()`. */
-function framesToReplay(frames: readonly TranscriptFrame[], connection?: number): ReplayEntry[] {
-  const id = connection ?? frames[0]?.connection
-  const entries: ReplayEntry[] = []
-  let lastTs = 0
-  for (const frame of frames) {
-    if (frame.connection !== id) continue
-    const ts = Math.max(lastTs, Math.round(frame.ts))
-    lastTs = ts
-    if (frame.close) {
-      // A client's close is the client's business; only the server's own close replays.
-      if (frame.dir === 'out') entries.push({ ts, dir: 'out', close: { code: frame.close.code, reason: frame.close.reason } })
-      continue
-    }
-    if (frame.binary) entries.push({ ts, dir: frame.dir, binary: toBase64(frame.binary) })
-    else entries.push({ ts, dir: frame.dir, text: frame.text ?? '' })
-  }
-  return entries
-}

@@ -1,4 +1,5 @@
 import http from 'node:http'
+import { framesToReplay } from '../replay/from-transcript.js'
 import { DEFAULT_HOST, DEFAULT_NEXT_TIMEOUT_MS, DEFAULT_PATH, DEFAULT_WAIT_TIMEOUT_MS } from '../constants.js'
 import { MockWsError } from '../errors.js'
 import { loadReplay } from '../replay/load.js'
@@ -248,25 +249,6 @@ export class ScenarioFailureError extends MockWsError {
     this.name = 'ScenarioFailureError'
     this.failures = failures
   }
-}
-
-function framesToReplay(frames: readonly TranscriptFrame[], connection?: number): ReplayEntry[] {
-  const id = connection ?? frames[0]?.connection
-  const entries: ReplayEntry[] = []
-  let lastTs = 0
-  for (const frame of frames) {
-    if (frame.connection !== id) continue
-    const ts = Math.max(lastTs, Math.round(frame.ts))
-    lastTs = ts
-    if (frame.close) {
-      // Only a close the server initiated can be replayed; a client's close is the client's business.
-      if (frame.dir === 'out') entries.push({ ts, dir: 'out', close: { code: frame.close.code, reason: frame.close.reason } })
-      continue
-    }
-    if (frame.binary) entries.push({ ts, dir: frame.dir, binary: Buffer.from(frame.binary).toString('base64') })
-    else entries.push({ ts, dir: frame.dir, text: frame.text ?? '' })
-  }
-  return entries
 }
 
 /** One piece of a mock's script: a replay source, or steps from the builder. */

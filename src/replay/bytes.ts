@@ -1,4 +1,4 @@
-// Byte helpers for the MSW adapter without `Buffer`, so the adapter's own code runs in a browser as well as in Node.
+// Byte helpers without `Buffer`, so the code that shares them (replay export, the MSW adapter) runs in a browser as well as in Node.
 
 /** Bytes handed to `String.fromCharCode` at once; keeps the argument list far below engine limits. */
 const BASE64_CHUNK_BYTES = 0x8000
