@@ -3,7 +3,9 @@
 // Fixture factory and server
 export { mockWs, MockWsBuilder } from './server/builder.js'
 export type { StepWaitOptions } from './server/builder.js'
-export { MockWs, closeAllMocks, liveMockCount, ScenarioFailureError } from './server/mock-ws.js'
+export { MockWs, ScenarioFailureError } from './server/mock-ws.js'
+export { closeAllMocks, liveMockCount, trackMock } from './server/registry.js'
+export type { TrackedMock } from './server/registry.js'
 export type { MockWsOptions, NextOptions, ToReplayOptions } from './server/mock-ws.js'
 export { MockConnection } from './server/connection.js'
 export type { InboundMessage, WsData } from './server/connection.js'

@@ -14,6 +14,9 @@ import { createTelemetryObserver } from '../telemetry/observer.js'
 import { formatFailureReport } from './failure-report.js'
 import type { EngineObserver } from './observer.js'
 import type { ScenarioFailure, TranscriptFrame } from './types.js'
+import { trackMock } from './registry.js'
+
+export { closeAllMocks, liveMockCount } from './registry.js'
 
 /**
  * Options of `mockWs()`.
@@ -69,26 +72,6 @@ export interface ToReplayOptions {
   connection?: number
 }
 
-const live = new Set<MockWs>()
-
-/**
- * Closes every started mock (the test-runner integrations call it after each test).
- * Rejects with the strict-mode failures of any of them, after all are closed.
- * @example
- * afterEach(() => closeAllMocks())
- */
-export async function closeAllMocks(): Promise<void> {
-  const results = await Promise.allSettled([...live].map((mock) => mock.close()))
-  const errors = results.flatMap((r) => (r.status === 'rejected' ? [r.reason as unknown] : []))
-  if (errors.length === 1) throw errors[0]
-  if (errors.length > 1) throw new AggregateError(errors, `${errors.length} mocks reported failures`)
-}
-
-/** Number of mocks started and not yet closed. */
-export function liveMockCount(): number {
-  return live.size
-}
-
 function urlHost(host: string): string {
   if (host === '0.0.0.0') return '127.0.0.1'
   if (host === '::') return '[::1]'
@@ -120,6 +103,7 @@ export class MockWs {
   #strict: boolean
   #closing: Promise<void> | undefined
   #closeHooks: (() => void | Promise<void>)[] = []
+  #untrack: () => void
 
   /** @internal use `mockWs()` */
   constructor(init: { server: http.Server; engine: WsEngine; host: string; port: number; path: string; strict: boolean }) {
@@ -131,7 +115,7 @@ export class MockWs {
     this.#strict = init.strict
     this.url = `ws://${urlHost(init.host)}:${init.port}${init.path === '*' ? '/' : init.path}`
     this.connected = init.engine.firstConnection
-    live.add(this)
+    this.#untrack = trackMock(this)
   }
 
   /** Live connections, in order of arrival. */
@@ -229,7 +213,7 @@ export class MockWs {
       await new Promise<void>((resolve) => setImmediate(resolve))
       await new Promise<void>((resolve) => setImmediate(resolve))
     } finally {
-      live.delete(this)
+      this.#untrack()
     }
     if (this.#strict && this.engine.failures.length > 0) {
       throw new ScenarioFailureError(this.engine.failures, this.engine.transcript)
