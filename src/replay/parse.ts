@@ -4,6 +4,7 @@ import { ReplayParseError, TemplateError } from '../errors.js'
 import type { ReplayIssue } from '../errors.js'
 import { compileTemplate, findTemplateIssues } from '../template/compile.js'
 import type { CompiledTemplate } from '../template/compile.js'
+import { compileLiteral } from '../template/escape.js'
 import type { FakerLike } from '../template/context.js'
 import { jsonValueProblem } from '../scenario/json-subset.js'
 import type { JsonValue } from '../scenario/json-subset.js'
@@ -308,8 +309,9 @@ function checkEntry(raw: unknown, run: Run, line: number, entry: ReplayEntry | u
   }
 
   let template: CompiledTemplate | undefined
-  if (dir === 'out' && typeof text === 'string' && run.expandTemplates && text.includes(OPEN_TOKEN)) {
-    template = compileText(text, run, problem)
+  if (dir === 'out' && typeof text === 'string' && text.includes(OPEN_TOKEN)) {
+    // With templates off, `\{{` still stands for a literal `{{`, so a recording plays byte for byte either way.
+    template = run.expandTemplates ? compileText(text, run, problem) : compileLiteral(text)
   }
 
   if (problems) return problems

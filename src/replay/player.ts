@@ -36,6 +36,12 @@ export interface PlayOptions {
   onFailure: (failure: ScenarioFailure) => void
   /** True while the owner is shutting down (a close then is not the client's doing). */
   isShuttingDown?: () => boolean
+  /**
+   * Takes over once the script has played to its end on an open connection (`echo()` after steps):
+   * gets the client messages that arrived and were never consumed, in order; later messages are
+   * its business too, never `unexpected-message` failures.
+   */
+  afterScript?: (unconsumed: InboundMessage[]) => void
 }
 
 const BINARY_PREVIEW_BYTES = 16
@@ -152,6 +158,7 @@ export async function playReplay(conn: PlayerConnection, replay: CompiledReplay,
   const ctx = options.context
   const inbox = conn.inbox()
   let done = false
+  let handedOff = false
   let closed = false
   const sleepers = new Set<() => void>()
 
@@ -159,7 +166,7 @@ export async function playReplay(conn: PlayerConnection, replay: CompiledReplay,
   let waited = false
   conn.onMessage((message) => {
     if (!waited) ctx.lastMessage = message.text
-    if (done && options.unexpected === 'fail') unexpected(message, replay.steps.length + 1)
+    if (done && !handedOff && options.unexpected === 'fail') unexpected(message, replay.steps.length + 1)
   })
   conn.onClose(() => {
     closed = true
@@ -199,6 +206,8 @@ export async function playReplay(conn: PlayerConnection, replay: CompiledReplay,
     const timeout = step.timeoutMs ?? options.timeoutMs
     const deadline = conn.elapsed() + timeout
     for (;;) {
+      // A queue created after the close was never ended; what it holds is all there will be.
+      if (closed && inbox.size === 0) return { ok: false, reason: 'closed' }
       let message: InboundMessage
       try {
         message = await inbox.take(Math.max(0, deadline - conn.elapsed()))
@@ -226,13 +235,18 @@ export async function playReplay(conn: PlayerConnection, replay: CompiledReplay,
 
   let anchorTime = 0
   let anchorTs = 0
+  const closedAt = (step: PlayStep): void => {
+    if (!options.isShuttingDown?.()) fail('closed-with-steps-left', step.index + 1, describeStep(step), 'closed', step.origin)
+    done = true
+  }
   for (const step of replay.steps) {
-    if (closed || !conn.isOpen) {
-      if (!options.isShuttingDown?.()) fail('closed-with-steps-left', step.index + 1, describeStep(step), 'closed', step.origin)
-      done = true
+    const waits = step.dir === 'in' || step.waitFor !== undefined || step.waitForJson !== undefined
+    // A wait still gets the messages that arrived before the close; only then is the close reported.
+    if (!waits && (closed || !conn.isOpen)) {
+      closedAt(step)
       return
     }
-    if (step.dir === 'in' || step.waitFor || step.waitForJson !== undefined) {
+    if (waits) {
       const outcome =
         step.dir === 'in'
           ? await waitFor(step, (m) => matchIn(step, m), true)
@@ -240,10 +254,8 @@ export async function playReplay(conn: PlayerConnection, replay: CompiledReplay,
       if (!outcome.ok) {
         if (outcome.reason === 'timeout') {
           fail('wait-timeout', step.index + 1, describeStep(step), '(nothing matching)', step.origin)
-        } else if (!options.isShuttingDown?.()) {
-          fail('closed-with-steps-left', step.index + 1, describeStep(step), 'closed', step.origin)
-        }
-        done = true
+          done = true
+        } else closedAt(step)
         return
       }
       anchorTime = outcome.at
@@ -252,9 +264,8 @@ export async function playReplay(conn: PlayerConnection, replay: CompiledReplay,
     }
     const due = anchorTime + (step.ts - anchorTs) / speed
     const wait = due - conn.elapsed()
-    if (wait >= 1 && !(await sleep(wait))) {
-      if (!options.isShuttingDown?.()) fail('closed-with-steps-left', step.index + 1, describeStep(step), 'closed', step.origin)
-      done = true
+    if ((wait >= 1 && !(await sleep(wait))) || closed || !conn.isOpen) {
+      closedAt(step)
       return
     }
     if (step.binary) conn.send(step.binary)
@@ -268,5 +279,11 @@ export async function playReplay(conn: PlayerConnection, replay: CompiledReplay,
   }
   done = true
   // Messages that arrived but were never waited for.
-  for (const message of conn.closeInbox()) if (options.unexpected === 'fail') unexpected(message, replay.steps.length + 1)
+  const rest = conn.closeInbox()
+  if (options.afterScript && !closed && conn.isOpen) {
+    handedOff = true
+    options.afterScript(rest)
+    return
+  }
+  for (const message of rest) if (options.unexpected === 'fail') unexpected(message, replay.steps.length + 1)
 }
