@@ -260,7 +260,8 @@ export async function playReplay(conn: PlayerConnection, replay: CompiledReplay,
       }
       anchorTime = outcome.at
       anchorTs = step.ts
-      if (step.dir === 'in') continue
+      // An `in` step, or an `out` step that only waits, is done once its message arrived.
+      if (step.dir === 'in' || (step.text === undefined && step.binary === undefined && step.close === undefined)) continue
     }
     const due = anchorTime + (step.ts - anchorTs) / speed
     const wait = due - conn.elapsed()
