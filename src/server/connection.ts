@@ -26,6 +26,8 @@ export interface InboundMessage {
 /** Orders deferred work; the latency injector's schedulers implement it. */
 export interface FrameScheduler {
   schedule(fn: () => void): void
+  /** Runs everything still pending, now and in order. */
+  flush?(): void
   close(): void
 }
 
@@ -119,7 +121,11 @@ export class MockConnection {
       else this.#receive(raw, isBinary)
     })
     socket.on('error', (error) => this.#sink.error(this, error))
-    socket.on('close', (code, reason) => this.#onClose(code, reason.toString()))
+    socket.on('close', (code, reason) => {
+      // Client messages still held by inbound latency were sent before the close frame: they arrive first.
+      this.#inboundScheduler?.flush?.()
+      this.#onClose(code, reason.toString())
+    })
   }
 
   /** True while the socket is open. */

@@ -196,3 +196,18 @@ describe('15. recordings end with what the upstream or the client did, not the r
     ])
   })
 })
+
+describe('4. with inbound latency too', () => {
+  test('messages still delayed when the client closes are delivered before the close', async () => {
+    const ws = await mockWs({ strict: true }).latency({ distribution: 'fixed', baseMs: 300 }, { direction: 'both' }).replay('{"ts":0,"dir":"in","text":"a"}\n{"ts":0,"dir":"in","text":"b"}\n')
+    const c = await connectClient(ws.url)
+    c.send('a')
+    c.send('b')
+    c.socket.close(1000)
+    await c.closed
+    await vi.waitFor(() => expect(ws.connections).toHaveLength(0))
+    expect(ws.transcript.map((f) => f.text ?? `close ${f.close?.code}`)).toEqual(['a', 'b', 'close 1000'])
+    expect(ws.failures).toEqual([])
+    await ws.close()
+  })
+})
