@@ -153,7 +153,8 @@ header .legend span { margin-right: 14px; }
 #spacer { position: relative; }
 .row { position: absolute; left: 0; height: var(--row); display: flex; align-items: center; white-space: nowrap; cursor: pointer; }
 .row:hover .msg { outline: 1px solid #8c959f; }
-.time { width: 64px; padding-right: 8px; text-align: right; color: #57606a; flex: none; }
+.time { box-sizing: border-box; width: 72px; padding-right: 8px; text-align: right; color: #57606a; flex: none; }
+.lane { display: flex; flex: none; width: var(--lane); }
 .msg { box-sizing: border-box; width: calc(var(--lane) * 0.8); overflow: hidden; text-overflow: ellipsis; padding: 1px 6px; border-radius: 4px; }
 .in .msg { background: #ddf4ff; }
 .out .msg { background: #dafbe1; margin-left: calc(var(--lane) * 0.2); }
@@ -202,7 +203,6 @@ header .legend span { margin-right: 14px; }
     var el = document.createElement('div');
     el.className = 'row ' + (r.d === 'fail' ? 'fail' : r.d) + ' ' + r.k;
     el.style.top = i * rowHeight + 'px';
-    el.style.left = laneOf[r.c] * laneWidth + 'px';
     el.dataset.index = String(i);
     var time = document.createElement('span');
     time.className = 'time';
@@ -212,8 +212,12 @@ header .legend span { margin-right: 14px; }
     if (r.n && r.k === 'text') { var note = document.createElement('span'); note.className = 'note'; note.textContent = '[' + r.n + ']'; msg.appendChild(note); }
     msg.appendChild(document.createTextNode(label(r)));
     msg.title = r.d === 'fail' ? r.v : '';
+    var lane = document.createElement('span');
+    lane.className = 'lane';
+    lane.style.marginLeft = laneOf[r.c] * laneWidth + 'px';
+    lane.appendChild(msg);
     el.appendChild(time);
-    el.appendChild(msg);
+    el.appendChild(lane);
     el.addEventListener('click', function () {
       detail.textContent = 'connection #' + r.c + ' · ' + r.t + ' ms · ' + (r.d === 'in' ? 'client → server' : r.d === 'out' ? 'server → client' : 'failure') + (r.n ? ' · ' + r.n : '') + '\\n\\n' + pretty(r);
     });
