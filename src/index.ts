@@ -100,6 +100,12 @@ export type { ProxyOptions } from './proxy/plugin.js'
 export { RECORD_CONNECTION_PLACEHOLDER } from './proxy/recorder.js'
 export type { RecordOptions, RecordedFile } from './proxy/recorder.js'
 
+// HTML timeline (`mockforge-ws view`, Playwright failure attachments)
+export { renderTimeline, timelineRows } from './view/timeline.js'
+export type { TimelineInput, TimelineFrame, TimelineFailure, TimelineRow } from './view/timeline.js'
+export { readTimelineJsonl } from './view/read.js'
+export { transcriptToJsonl } from './view/transcript-jsonl.js'
+
 // Regex safety of replay files
 export { findRegexHazard, MAX_REGEX_NESTING } from './replay/regex-guard.js'
 export type { RegexHazard } from './replay/regex-guard.js'
