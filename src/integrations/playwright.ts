@@ -9,8 +9,9 @@ export type { MockWsMatchers, ReceiveMessageOptions } from './matchers.js'
 export type { MockWsFactory } from './fixture.js'
 export { mockWsMatchers } from './matchers.js'
 
+import { ORIGINAL_URL_HEADER } from '../constants.js'
 /** Header carrying the URL the page asked for, on the connection `routeToMock` opens to the mock. */
-export const ORIGINAL_URL_HEADER = 'x-mockforge-original-url'
+export { ORIGINAL_URL_HEADER } from '../constants.js'
 
 /** Close codes a client may send itself; anything else closes without a code. */
 function sendableCode(code: number | undefined): number | undefined {
