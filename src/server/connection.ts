@@ -1,7 +1,7 @@
 import type { IncomingHttpHeaders, IncomingMessage } from 'node:http'
 import { performance } from 'node:perf_hooks'
 import type { RawData, WebSocket } from 'ws'
-import { CLOSE_ABNORMAL, CLOSE_HANDSHAKE_TIMEOUT_MS } from '../constants.js'
+import { CLOSE_ABNORMAL, CLOSE_HANDSHAKE_TIMEOUT_MS, ORIGINAL_URL_HEADER } from '../constants.js'
 import { MockWsError } from '../errors.js'
 import { markShutdownClose } from '../replay/shutdown-close.js'
 import { MessageQueue } from './message-queue.js'
@@ -128,6 +128,15 @@ export class MockConnection {
     })
   }
 
+  /**
+   * The URL the client asked for, when `ws.intercept()` or Playwright's `routeToMock` sent it here
+   * (`wss://api.example.com/feed?x=1`); undefined for clients that connected to the mock's own URL.
+   */
+  get originalUrl(): string | undefined {
+    const value = this.headers[ORIGINAL_URL_HEADER]
+    return typeof value === 'string' ? value : undefined
+  }
+
   /** True while the socket is open. */
   get isOpen(): boolean {
     return this.socket.readyState === OPEN
@@ -217,6 +226,16 @@ export class MockConnection {
   terminate(): void {
     this.#closeRequested = true
     this.#drop()
+  }
+
+  /**
+   * Drops the connection abruptly, like a network failure: no close frame, the client sees 1006 (an alias of
+   * `terminate()`, for reconnect tests).
+   * @example
+   * (await ws.nextConnection()).drop(); await ws.nextConnection() // the client's reconnect
+   */
+  drop(): void {
+    this.terminate()
   }
 
   #drop(): void {

@@ -15,6 +15,7 @@ import { formatFailureReport } from './failure-report.js'
 import type { EngineObserver } from './observer.js'
 import type { ScenarioFailure, TranscriptFrame } from './types.js'
 import { trackMock } from './registry.js'
+import { addInterceptRoute, type InterceptPattern } from './intercept.js'
 
 export { closeAllMocks, liveMockCount } from './registry.js'
 
@@ -169,6 +170,34 @@ export class MockWs {
     const newest = this.engine.connections.at(-1)
     if (!newest) throw new MockWsError('WSM_CLOSED', `Failed to send: no client is connected to ${this.url}. Await ws.connected first.`)
     newest.send(data)
+  }
+
+  /**
+   * Drops every live connection abruptly (no close frame: clients see 1006) and keeps serving, so a
+   * client's reconnect logic can be tested; `nextConnection()` then resolves with the reconnection.
+   * @example
+   * ws.dropAll(); const again = await ws.nextConnection()
+   */
+  dropAll(): void {
+    for (const conn of [...this.engine.connections]) conn.terminate()
+  }
+
+  /**
+   * Makes Node clients (the global `WebSocket`, undici's and the `ws` client) that open a URL matching
+   * `urlPattern` connect to this mock instead, so the code under test keeps its production URL; undone at
+   * `close()` (or by calling the returned function). The requested URL is on the connection as `originalUrl`.
+   * A string pattern matches the whole URL (`*`: any run of characters; the query is ignored unless the
+   * pattern has a `?`).
+   * @example
+   * const ws = await mockWs().send('{"type":"hello"}')
+   * ws.intercept('wss://api.example.com/feed')
+   * new WebSocket('wss://api.example.com/feed') // reaches ws
+   */
+  intercept(urlPattern: InterceptPattern): () => void {
+    if (this.closed) throw new MockWsError('WSM_CLOSED', `Failed to intercept ${String(urlPattern)}: the mock at ${this.url} is closed.`)
+    const undo = addInterceptRoute(urlPattern, { host: this.host === '0.0.0.0' || this.host === '::' ? '127.0.0.1' : this.host, port: this.port, path: this.path })
+    this.onClose(undo)
+    return undo
   }
 
   /** Sends to every live connection. */
