@@ -26,3 +26,5 @@ export const FAILURE_TRANSCRIPT_FRAMES = 20
 export const CLOSE_ABNORMAL = 1006
 /** Connections kept for `nextConnection()` and the engine's history before the oldest are forgotten, so churn cannot grow memory without bound. */
 export const MAX_RETAINED_CONNECTIONS = 1000
+/** Close code sent when the mock itself fails on a connection (a message that could not be rendered). */
+export const CLOSE_INTERNAL_ERROR = 1011

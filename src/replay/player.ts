@@ -1,3 +1,4 @@
+import { CLOSE_INTERNAL_ERROR } from '../constants.js'
 import type { InboundMessage } from '../server/connection.js'
 import type { MessageQueue } from '../server/message-queue.js'
 import type { FailureKind, ScenarioFailure } from '../server/types.js'
@@ -36,6 +37,8 @@ export interface PlayOptions {
 }
 
 const BINARY_PREVIEW_BYTES = 16
+/** Close reason sent with 1011 when a step's message could not be rendered or sent (see `ws.failures`). */
+const SEND_FAILED_REASON = 'mockforge-ws: failed to render a message (see the mock failures)'
 
 /** A readable form of a step's expectation, for failure messages. */
 export function describeStep(step: PlayStep): string {
@@ -162,6 +165,23 @@ export async function playReplay(conn: PlayerConnection, replay: CompiledReplay,
     }
   }
 
+  /**
+   * Sends one step's frame; a template that throws while rendering (a faker function that fails, a
+   * clock that returns NaN) fails this connection with `send-failed` and close 1011, never the process.
+   */
+  function sendStep(step: PlayStep): boolean {
+    try {
+      if (step.binary) conn.send(step.binary)
+      else if (step.text !== undefined) conn.send(step.template ? step.template.render(ctx) : step.text)
+      return true
+    } catch (error) {
+      fail('send-failed', step.index + 1, describeStep(step), `rendering threw ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}`, step.origin)
+      conn.closeInbox()
+      conn.close(CLOSE_INTERNAL_ERROR, SEND_FAILED_REASON)
+      return false
+    }
+  }
+
   let anchorTime = 0
   let anchorTs = 0
   for (const step of replay.steps) {
@@ -195,8 +215,10 @@ export async function playReplay(conn: PlayerConnection, replay: CompiledReplay,
       done = true
       return
     }
-    if (step.binary) conn.send(step.binary)
-    else if (step.text !== undefined) conn.send(step.template ? step.template.render(ctx) : step.text)
+    if (!sendStep(step)) {
+      done = true
+      return
+    }
     if (step.close) {
       done = true
       conn.closeInbox()
