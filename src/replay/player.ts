@@ -17,7 +17,8 @@ export interface PlayerConnection {
   closeInbox(): InboundMessage[]
   onMessage(listener: (message: InboundMessage) => void): void
   onClose(cleanup: () => void): void
-  setTimer(fn: () => void, ms: number): NodeJS.Timeout
+  /** A timer cleared when the connection closes; must honour delays beyond 2^31-1 ms (see `setLongTimeout`). */
+  setTimer(fn: () => void, ms: number): { clear(): void }
 }
 
 /** Options of one playback. */

@@ -1,9 +1,10 @@
 import { MockWsError, MockWsTimeoutError } from '../errors.js'
+import { setLongTimeout, type LongTimeout } from './long-timeout.js'
 
 interface Waiter<T> {
   resolve: (item: T) => void
   reject: (error: Error) => void
-  timer: NodeJS.Timeout | undefined
+  timer: LongTimeout | undefined
 }
 
 /**
@@ -32,7 +33,7 @@ export class MessageQueue<T> {
     if (this.#closedWith) return
     const waiter = this.#waiters.shift()
     if (waiter) {
-      if (waiter.timer) clearTimeout(waiter.timer)
+      waiter.timer?.clear()
       waiter.resolve(item)
       return
     }
@@ -71,11 +72,11 @@ export class MessageQueue<T> {
     return new Promise<T>((resolve, reject) => {
       const waiter: Waiter<T> = { resolve, reject, timer: undefined }
       if (Number.isFinite(timeoutMs)) {
-        waiter.timer = setTimeout(() => {
+        waiter.timer = setLongTimeout(() => {
           const at = this.#waiters.indexOf(waiter)
           if (at >= 0) this.#waiters.splice(at, 1)
           reject(new MockWsTimeoutError(`Timed out after ${timeoutMs} ms waiting for ${describe}.`))
-        }, Math.max(0, timeoutMs))
+        }, timeoutMs)
       }
       this.#waiters.push(waiter)
     })
@@ -88,7 +89,7 @@ export class MessageQueue<T> {
     this.#items = []
     this.#head = 0
     for (const waiter of this.#waiters.splice(0)) {
-      if (waiter.timer) clearTimeout(waiter.timer)
+      waiter.timer?.clear()
       waiter.reject(reason)
     }
   }
