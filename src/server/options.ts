@@ -78,6 +78,13 @@ const CHECKS: { readonly [K in keyof MockWsOptions]-?: Check } = {
 }
 
 /**
+ * Every option of `MockWsOptions`, in documented order (each has a check and a row in docs/fixtures.md).
+ * @example
+ * OPTION_NAMES.includes('speed') // true
+ */
+export const OPTION_NAMES: readonly (keyof MockWsOptions)[] = Object.freeze(Object.keys(CHECKS) as (keyof MockWsOptions)[])
+
+/**
  * Lists what is wrong with `options`, one "NAME must … (got VALUE)" line each; empty when all is well.
  * Options left `undefined` take their defaults and are never a problem.
  * @example
@@ -88,7 +95,7 @@ export function optionProblems(options: MockWsOptions, only?: readonly (keyof Mo
     return [`options must be an object (got ${describe(options)})`]
   }
   const problems: string[] = []
-  for (const name of Object.keys(CHECKS) as (keyof MockWsOptions)[]) {
+  for (const name of OPTION_NAMES) {
     if (only && !only.includes(name)) continue
     const value = options[name]
     if (value === undefined) continue

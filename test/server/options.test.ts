@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs'
 import { afterEach, describe, expect, test } from 'vitest'
 import { MockWsError } from '../../src/errors.js'
 import { toMswHandler } from '../../src/integrations/msw.js'
@@ -5,7 +6,7 @@ import { startWithLatency } from '../../src/latency/start.js'
 import { Scenario } from '../../src/scenario/scenario.js'
 import { mockWs } from '../../src/server/builder.js'
 import { closeAllMocks, liveMockCount } from '../../src/server/registry.js'
-import { optionProblems, resolveOptions } from '../../src/server/options.js'
+import { OPTION_NAMES, optionProblems, resolveOptions } from '../../src/server/options.js'
 import { router, routerWithLatency } from '../../src/server/router.js'
 import { serveFromEnv } from '../../src/server/serve-from-env.js'
 import { leakableResources } from '../support/client.js'
@@ -125,5 +126,27 @@ describe('per-step values are checked at the call', () => {
     expect(thrown(() => mockWs().delay(Infinity)).code).toBe('WSM_SCENARIO')
     expect(thrown(() => new Scenario().expect('a', { timeoutMs: 0 })).message).toMatchInlineSnapshot(`"Failed to add expect("a") to the scenario: timeoutMs is 0; it must be a finite number > 0. Pass a duration in milliseconds, or leave it out to use the mock default."`)
     expect(thrown(() => mockWs().waitFor('a', { timeoutMs: Infinity })).code).toBe('WSM_SCENARIO')
+  })
+})
+
+describe('docs/fixtures.md', () => {
+  const doc = readFileSync(new URL('../../docs/fixtures.md', import.meta.url), 'utf8')
+
+  test('the options table lists every option, with the defaults resolveOptions sets', () => {
+    const options = doc.slice(doc.indexOf('## Options'), doc.indexOf('### Validation'))
+    const rows = [...options.matchAll(/^\| `(\w+)` \| ([^|]+) \|/gm)].map((m) => [m[1] as string, (m[2] as string).trim()] as const)
+    const table = new Map(rows.filter(([name]) => (OPTION_NAMES as readonly string[]).includes(name)))
+    expect([...table.keys()].sort()).toEqual([...OPTION_NAMES].sort())
+    const resolved = resolveOptions({}) as unknown as Record<string, unknown>
+    for (const name of ['port', 'strictPort', 'host', 'path', 'expandTemplates', 'strict', 'timeoutMs', 'speed', 'telemetry']) {
+      expect(table.get(name as never), name).toBe(`\`${typeof resolved[name] === 'string' ? resolved[name] : String(resolved[name])}\``)
+    }
+  })
+
+  test('every option has a validation rule documented, and the example message is the one thrown', () => {
+    const rules = doc.slice(doc.indexOf('### Validation'), doc.indexOf('## `MockWs`'))
+    for (const name of OPTION_NAMES) expect(rules, name).toContain(`\`${name}\``)
+    const shown = rules.split('\n').find((l) => l.startsWith('Failed to start mock:'))
+    expect(shown).toBe(thrown(() => resolveOptions({ speed: Number.NaN, timeoutMs: 0, port: -1 })).message)
   })
 })
