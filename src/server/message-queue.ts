@@ -69,6 +69,10 @@ export class MessageQueue<T> {
   take(timeoutMs: number, describe = 'an item'): Promise<T> {
     if (this.size > 0) return Promise.resolve(this.poll() as T)
     if (this.#closedWith) return Promise.reject(this.#closedWith)
+    // NaN would set no timer at all, so a wait meant to be bounded would hang forever.
+    if (Number.isNaN(timeoutMs)) {
+      return Promise.reject(new MockWsError('WSM_CONFIG', `Failed to wait for ${describe}: the timeout is NaN. Pass a number of ms, e.g. { timeout: 1000 }.`))
+    }
     return new Promise<T>((resolve, reject) => {
       const waiter: Waiter<T> = { resolve, reject, timer: undefined }
       if (Number.isFinite(timeoutMs)) {

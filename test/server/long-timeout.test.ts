@@ -55,6 +55,12 @@ describe('setLongTimeout', () => {
     queue.push('late but fine')
     await expect(taken).resolves.toBe('late but fine')
   })
+
+  test('a NaN timeout is refused instead of waiting forever', async () => {
+    const ws = await mockWs()
+    const error = await ws.nextMessage({ timeout: Number.NaN }).catch((e: unknown) => e as Error)
+    expect((error as Error).message.replace(ws.url, 'URL')).toMatchInlineSnapshot(`"Failed to wait for a client message on URL: the timeout is NaN. Pass a number of ms, e.g. { timeout: 1000 }."`)
+  })
 })
 
 describe('far-future times on a real server', () => {
