@@ -1,10 +1,10 @@
-import { performance } from 'node:perf_hooks'
 import type { ReplayEntry } from '../replay/types.js'
 import { resolveAiConfig } from './config.js'
 import type { ResolvedAiConfig } from './config.js'
 import { AiGenerationError } from './errors.js'
 import { createOpenAiSource } from './openai-source.js'
 import { abortableDelay, RateSchedule } from './pacing.js'
+import { fakeClock } from '../template/clock.js'
 import { createOfflineSource, createStaticSource } from './source.js'
 import type { EventSource } from './source.js'
 import type {
@@ -194,6 +194,7 @@ export class AiEventGenerator {
     rate: number | undefined,
     options: AiStreamOptions = {},
   ): Promise<number> {
+    const clock = options.clock ?? fakeClock
     const stop = new AbortController()
     const onStop = () => stop.abort()
     if (options.signal?.aborted) return 0
@@ -205,12 +206,12 @@ export class AiEventGenerator {
     let sent = 0
     try {
       while (!stop.signal.aborted && open()) {
-        const askedAt = performance.now()
+        const askedAt = clock.perfNow()
         const next = await items.next()
         if (next.done) break
         if (schedule) {
-          const due = schedule.dueAt(sent, askedAt, performance.now())
-          await abortableDelay(due - performance.now(), stop.signal)
+          const due = schedule.dueAt(sent, askedAt, clock.perfNow())
+          await abortableDelay(due - clock.perfNow(), stop.signal, clock)
         }
         if (stop.signal.aborted || !open()) break
         socket.send(JSON.stringify(this.#frame(next.value)))

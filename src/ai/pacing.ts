@@ -1,17 +1,19 @@
+import { fakeClock, type Clock } from '../template/clock.js'
+
 /**
- * Waits `ms` on a timer, or less when `signal` aborts; the timer never outlives the wait.
+ * Waits `ms` on a timer of `clock`, or less when `signal` aborts; the timer never outlives the wait.
  * @example
  * await abortableDelay(100, controller.signal)
  */
-export function abortableDelay(ms: number, signal: AbortSignal): Promise<void> {
+export function abortableDelay(ms: number, signal: AbortSignal, clock: Clock = fakeClock): Promise<void> {
   if (signal.aborted || ms <= 0) return Promise.resolve()
   return new Promise((resolve) => {
     const done = () => {
-      clearTimeout(timer)
+      clock.clearTimeout(timer)
       signal.removeEventListener('abort', done)
       resolve()
     }
-    const timer = setTimeout(done, ms)
+    const timer = clock.setTimeout(done, ms)
     signal.addEventListener('abort', done, { once: true })
   })
 }

@@ -20,7 +20,7 @@ export function aiPlugin(config: WebSocketAiConfig): BehaviourPlugin {
     handler: () => (conn, engine) => {
       const abort = new AbortController()
       conn.onClose(() => abort.abort())
-      runAiOnConnection(conn, config, abort.signal).catch((error: unknown) => {
+      runAiOnConnection(conn, config, abort.signal, engine.clock).catch((error: unknown) => {
         if (abort.signal.aborted) return
         const cause = error instanceof Error ? error : new MockWsError('WSM_AI', String(error))
         engine.error(conn, cause)

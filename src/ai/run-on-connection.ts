@@ -1,3 +1,4 @@
+import type { Clock } from '../template/clock.js'
 import { validateAiConfig } from './config.js'
 import { AiEventGenerator } from './generator.js'
 import type { AiEventSink, WebSocketAiConfig } from './types.js'
@@ -13,12 +14,13 @@ export async function runAiOnConnection(
   conn: AiEventSink,
   aiConfig: WebSocketAiConfig,
   signal?: AbortSignal,
+  clock?: Clock,
 ): Promise<number> {
   validateAiConfig(aiConfig)
   if (!aiConfig.enabled || !aiConfig.replay) return 0
   const generator = new AiEventGenerator(aiConfig.replay)
   const rate = aiConfig.eventRate ?? generator.config.eventRate
-  const options = signal ? { signal } : {}
+  const options = { ...(signal ? { signal } : {}), ...(clock ? { clock } : {}) }
   return rate === undefined
     ? generator.streamEvents(conn, aiConfig.maxEvents, options)
     : generator.streamEventsWithRate(conn, aiConfig.maxEvents, rate, options)

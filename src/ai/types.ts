@@ -1,3 +1,4 @@
+import type { Clock } from '../template/clock.js'
 import type { JsonSchema } from './schema.js'
 
 /** Where event data comes from: a model (`generated`), a schema skeleton filled in by a model (`augmented`), or the skeleton alone (`static`). */
@@ -97,6 +98,8 @@ export interface AiEventSink {
 export interface AiStreamOptions {
   /** Stops the stream (and any model request in flight) when aborted; the call then resolves. */
   signal?: AbortSignal
+  /** Timers and clock that pace the events (default: the globals at call time; a mock passes its `clock`). */
+  clock?: Clock
 }
 
 /**

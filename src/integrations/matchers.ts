@@ -1,9 +1,9 @@
-import { setTimeout as sleep } from 'node:timers/promises'
 import { MockWsError } from '../errors.js'
 import { formatFailureReport } from '../server/failure-report.js'
 import type { ScenarioFailure, TranscriptFrame } from '../server/types.js'
 import { isPlainObject } from '../scenario/json-subset.js'
 import { describeMatcher, matchesMessage, matcherKind, type MessageMatcher } from '../scenario/matcher.js'
+import { realClock, type Clock } from '../template/clock.js'
 
 /** Default time `toReceiveMessage` waits for a matching client message (below every runner's default test timeout). */
 export const DEFAULT_RECEIVE_TIMEOUT_MS = 1000
@@ -98,6 +98,8 @@ interface MockLike {
   readonly connections: readonly unknown[]
   readonly closed: boolean
   readonly metrics: { connectionsTotal: number }
+  /** The mock's clock (`clock` option): waits follow it; absent (protocol kits): the real clock. */
+  readonly clock?: Clock
 }
 
 // Claimed frames per mock: each client message satisfies at most one toReceiveMessage.
@@ -265,12 +267,14 @@ export async function toReceiveMessage(
   const mock = assertMock(name, received)
   assertMatcher(name, matcher)
   const timeout = options.timeout ?? this.timeout ?? DEFAULT_RECEIVE_TIMEOUT_MS
-  const deadline = performance.now() + timeout
+  const clock = mock.clock ?? realClock
+  const deadline = clock.perfNow() + timeout
   let found = findUnclaimed(mock, matcher, options.connection)
   // Poll the transcript instead of subscribing: the transcript is the single source of truth, and a
   // message that lands between two looks is still found by the next one.
-  while (!found && !mock.closed && performance.now() < deadline) {
-    await sleep(Math.min(RECEIVE_POLL_INTERVAL_MS, Math.max(0, deadline - performance.now())))
+  while (!found && !mock.closed && clock.perfNow() < deadline) {
+    const ms = Math.min(RECEIVE_POLL_INTERVAL_MS, Math.max(0, deadline - clock.perfNow()))
+    await new Promise<void>((resolve) => clock.setTimeout(resolve, ms))
     found = findUnclaimed(mock, matcher, options.connection)
   }
   // A mock that closed while waiting may still have recorded the message just before it closed.

@@ -8,6 +8,7 @@ import { MessageQueue } from '../server/message-queue.js'
 import type { TranscriptClose, TranscriptFrame } from '../server/types.js'
 import { toBase64, toUint8Array, utf8Length } from '../replay/bytes.js'
 import { markShutdownClose } from '../replay/shutdown-close.js'
+import { realClock, type Clock } from '../template/clock.js'
 
 type MswClient = WebSocketHandlerConnection['client']
 
@@ -33,11 +34,6 @@ interface ClientSocketLike {
 
 /** `WebSocket.CONNECTING`. */
 const CONNECTING = 0
-
-function now(): number {
-  // Read at call time so that fake clocks that replace `performance` (vi.useFakeTimers) drive the player too.
-  return globalThis.performance.now()
-}
 
 /**
  * One client connected through an MSW `ws.link` handler: the same members as a real-socket `MockConnection`
@@ -68,6 +64,7 @@ export class MswConnection implements PlayerConnection {
   readonly client: MswClient
 
   #sink: MswConnectionSink
+  #clock: Clock
   #inbox: MessageQueue<InboundMessage> | undefined
   #listeners: ((message: InboundMessage) => void)[] = []
   #timers = new Set<LongTimeout>()
@@ -78,8 +75,10 @@ export class MswConnection implements PlayerConnection {
   #pendingBlob: Promise<void> | undefined
   #resolveClosed!: (close: TranscriptClose) => void
 
-  constructor(init: { id: number; connection: WebSocketHandlerConnection; sink: MswConnectionSink }) {
+  constructor(init: { id: number; connection: WebSocketHandlerConnection; sink: MswConnectionSink; clock?: Clock }) {
     const { client, info } = init.connection
+    // The mock's clock (`clock` option): real unless 'fake', when the test's fake timers drive the player.
+    this.#clock = init.clock ?? realClock
     this.id = init.id
     this.client = client
     this.href = client.url.href
@@ -87,7 +86,7 @@ export class MswConnection implements PlayerConnection {
     this.url = `${client.url.pathname}${client.url.search}`
     const offered = info.protocols
     this.protocol = typeof offered === 'string' ? offered : (offered?.[0] ?? '')
-    this.openedAt = now()
+    this.openedAt = this.#clock.perfNow()
     this.#sink = init.sink
     this.closed = new Promise((resolve) => (this.#resolveClosed = resolve))
     client.addEventListener('message', (event) => this.#onData(event.data))
@@ -101,12 +100,12 @@ export class MswConnection implements PlayerConnection {
 
   /** ms since the connection opened. */
   elapsed(): number {
-    return now() - this.openedAt
+    return this.#clock.perfNow() - this.openedAt
   }
 
   /** Queue of client messages for the one player of this connection; created on first use so echo keeps nothing. */
   inbox(): MessageQueue<InboundMessage> {
-    this.#inbox ??= new MessageQueue<InboundMessage>()
+    this.#inbox ??= new MessageQueue<InboundMessage>(this.#clock)
     return this.#inbox
   }
 
@@ -130,10 +129,14 @@ export class MswConnection implements PlayerConnection {
 
   /** A timer owned by this connection: cleared when it closes; delays beyond 2^31-1 ms are honoured (chained). */
   setTimer(fn: () => void, ms: number): LongTimeout {
-    const timer = setLongTimeout(() => {
-      this.#timers.delete(timer)
-      fn()
-    }, ms)
+    const timer = setLongTimeout(
+      () => {
+        this.#timers.delete(timer)
+        fn()
+      },
+      ms,
+      this.#clock,
+    )
     this.#timers.add(timer)
     return timer
   }
@@ -179,7 +182,8 @@ export class MswConnection implements PlayerConnection {
     this.#sink.record(frame)
     // MSW delivers a send in a later microtask (or on open, before the client has opened) and drops it if the
     // socket is closing by then; closing after those deliveries keeps "send, then close" in order, as on a wire.
-    const doClose = (): void => queueMicrotask(() => this.client.close(code, reason))
+    // A real microtask whatever the clock: Jest's fake timers fake queueMicrotask too, and close() must not hang.
+    const doClose = (): void => realClock.queueMicrotask(() => this.client.close(code, reason))
     const socket = this.#clientSocket()
     if (socket?.readyState === CONNECTING && typeof socket.addEventListener === 'function') socket.addEventListener('open', doClose, { once: true })
     else doClose()

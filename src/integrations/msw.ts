@@ -14,6 +14,7 @@ import { MessageQueue } from '../server/message-queue.js'
 import type { MockWsOptions, NextOptions, ToReplayOptions } from '../server/mock-ws.js'
 import type { ScenarioFailure, TranscriptFrame } from '../server/types.js'
 import { resolveOptions, type ResolvedMockWsOptions } from '../server/options.js'
+import { clockFor, type Clock } from '../template/clock.js'
 import { createTemplateContext, type FakerLike } from '../template/context.js'
 import { loadFaker } from '../template/faker.js'
 import { MswConnection, type MswConnectionSink } from './msw-connection.js'
@@ -32,8 +33,8 @@ const CLOSING_REASON = 'mock server is closing'
  */
 export type MswHandlerOptions = Pick<MockWsOptions, MswOptionName>
 
-type MswOptionName = 'expandTemplates' | 'seed' | 'now' | 'strict' | 'unexpected' | 'timeoutMs' | 'speed' | 'maxTranscript'
-const MSW_OPTIONS: readonly MswOptionName[] = ['expandTemplates', 'seed', 'now', 'strict', 'unexpected', 'timeoutMs', 'speed', 'maxTranscript']
+type MswOptionName = 'expandTemplates' | 'seed' | 'now' | 'strict' | 'unexpected' | 'timeoutMs' | 'speed' | 'maxTranscript' | 'clock'
+const MSW_OPTIONS: readonly MswOptionName[] = ['expandTemplates', 'seed', 'now', 'strict', 'unexpected', 'timeoutMs', 'speed', 'maxTranscript', 'clock']
 /** MSW handler options, checked, with the same defaults as `mockWs()`. */
 type ResolvedMswOptions = MswHandlerOptions & Pick<ResolvedMockWsOptions, 'expandTemplates' | 'strict' | 'unexpected' | 'timeoutMs' | 'speed'>
 
@@ -138,8 +139,10 @@ export class MswWsMock {
   #connections: MswConnection[] = []
   #transcript: TranscriptFrame[] = []
   #failures: ScenarioFailure[] = []
-  #messageQueue = new MessageQueue<InboundMessage>()
-  #connectionQueue = new MessageQueue<MswConnection>()
+  /** @internal the clock of the mock's delays and waits (the `clock` option); the matchers wait with it. */
+  readonly clock: Clock
+  #messageQueue: MessageQueue<InboundMessage>
+  #connectionQueue: MessageQueue<MswConnection>
   #counters: MockWsMetrics = {
     connectionsActive: 0,
     connectionsTotal: 0,
@@ -167,6 +170,9 @@ export class MswWsMock {
     this.#replay = replay
     this.#faker = faker
     this.#options = { ...options }
+    this.clock = clockFor(options.clock)
+    this.#messageQueue = new MessageQueue<InboundMessage>(this.clock)
+    this.#connectionQueue = new MessageQueue<MswConnection>(this.clock)
     this.#maxTranscript = options.maxTranscript ?? DEFAULT_MAX_TRANSCRIPT
     this.connected = new Promise((resolve) => (this.#resolveFirst = resolve))
     this.handler = ws.link(url).addEventListener('connection', (connection) => this.#accept(connection))
@@ -274,7 +280,7 @@ export class MswWsMock {
       connection.client.close(CLOSE_GOING_AWAY, CLOSING_REASON)
       return
     }
-    const conn = new MswConnection({ id: this.#nextId++, connection, sink: this.#sink })
+    const conn = new MswConnection({ id: this.#nextId++, connection, sink: this.#sink, clock: this.clock })
     this.#connections.push(conn)
     this.#counters.connectionsActive++
     this.#counters.connectionsTotal++
@@ -288,7 +294,7 @@ export class MswWsMock {
     const options = this.#options
     const context = createTemplateContext({
       ...(options.seed !== undefined ? { seed: connectionSeed(options.seed, conn.id) } : {}),
-      ...(options.now ? { now: options.now } : {}),
+      now: options.now ?? this.clock.dateNow,
       ...(this.#faker ? { faker: this.#faker } : {}),
     })
     void playReplay(conn, replay, {

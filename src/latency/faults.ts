@@ -125,7 +125,7 @@ export function slowHandshakeGate(ms: number, options: HandshakeFaultOptions = {
     throw configError(call, `ms must be a finite number >= 0, got ${show(ms)}`, 'Pass the delay in milliseconds, e.g. slowHandshake(2000).')
   }
   let left = checkTimes(call, options)
-  return (request: IncomingMessage) => {
+  return (request: IncomingMessage, engine) => {
     if (left <= 0) return ACCEPT
     left--
     const socket = request.socket
@@ -138,7 +138,7 @@ export function slowHandshakeGate(ms: number, options: HandshakeFaultOptions = {
         socket.off('close', done)
         resolve(ACCEPT)
       }
-      const timer = setLongTimeout(done, ms)
+      const timer = setLongTimeout(done, ms, engine.clock)
       socket.once('close', done)
     })
   }

@@ -1,4 +1,5 @@
 import { MAX_TIMER_DELAY_MS } from '../constants.js'
+import { fakeClock, type Clock } from '../template/clock.js'
 
 /** Dead slots at the front of the queue tolerated before it is compacted. */
 const QUEUE_COMPACT_THRESHOLD = 1024
@@ -22,6 +23,8 @@ export interface OrderedSchedulerOptions {
    * Default: rethrow asynchronously, as an error thrown from a `setTimeout` callback would be.
    */
   onError?: (error: unknown) => void
+  /** Whose timers and `performance.now()` to use (default: the globals at call time; mocks pass theirs). */
+  clock?: Clock
 }
 
 /**
@@ -35,12 +38,13 @@ export interface OrderedSchedulerOptions {
 export class OrderedScheduler {
   readonly #nextDelay: () => number
   readonly #onError: (error: unknown) => void
+  readonly #clock: Clock
   #queue: Entry[] = []
   #head = 0
   #seq = 0
   #lastDue = 0
   #forceThrough = -1
-  #timer: NodeJS.Timeout | undefined
+  #timer: unknown
   #draining = false
   #closed = false
   #idleWaiters: Array<() => void> = []
@@ -53,6 +57,7 @@ export class OrderedScheduler {
   constructor(nextDelay: () => number, options: OrderedSchedulerOptions = {}) {
     this.#nextDelay = nextDelay
     this.#onError = options.onError ?? rethrowAsync
+    this.#clock = options.clock ?? fakeClock
   }
 
   /**
@@ -82,7 +87,7 @@ export class OrderedScheduler {
    */
   schedule(fn: () => void): number {
     if (this.#closed) return Infinity
-    const now = performance.now()
+    const now = this.#clock.perfNow()
     const drawn = this.#nextDelay()
     const delay = Number.isFinite(drawn) && drawn > 0 ? drawn : 0
     // Held behind an earlier callback: share its due time exactly rather than a float re-derivation.
@@ -139,12 +144,12 @@ export class OrderedScheduler {
     // Rounded up: a timer may fire up to a loop tick early against performance.now(), and an
     // early fire costs a second timer, whereas a late one costs under 1 ms.
     // Capped at what one timer holds: a longer wait fires at the cap, finds its entry not yet due and re-arms.
-    const wait = Math.min(Math.max(0, Math.ceil(head.due - performance.now())), MAX_TIMER_DELAY_MS)
-    this.#timer = setTimeout(this.#onTimer, wait)
+    const wait = Math.min(Math.max(0, Math.ceil(head.due - this.#clock.perfNow())), MAX_TIMER_DELAY_MS)
+    this.#timer = this.#clock.setTimeout(this.#onTimer, wait)
   }
 
   #disarm(): void {
-    if (this.#timer !== undefined) clearTimeout(this.#timer)
+    if (this.#timer !== undefined) this.#clock.clearTimeout(this.#timer)
     this.#timer = undefined
   }
 
@@ -155,13 +160,13 @@ export class OrderedScheduler {
 
   #drain(): void {
     this.#draining = true
-    let now = performance.now()
+    let now = this.#clock.perfNow()
     try {
       while (!this.#closed) {
         const entry = this.#queue[this.#head]
         if (!entry) break
         if (entry.seq > this.#forceThrough && entry.due > now) {
-          now = performance.now()
+          now = this.#clock.perfNow()
           if (entry.due > now) break
         }
         this.#take()

@@ -11,6 +11,7 @@ import {
   type ProxyDirection,
 } from './config.js'
 import { ProxyError, truncateReason } from './upstream.js'
+import { realClock } from '../template/clock.js'
 
 /** Close code of a close frame that carried no code (never sent on the wire). */
 const CLOSE_NO_STATUS = 1005
@@ -75,14 +76,14 @@ function isSendable(code: number): boolean {
 export function forwardConnection(conn: MockConnection, upstream: WebSocket, options: ForwardOptions): Promise<void> {
   const client = conn.socket
   let upstreamError: Error | undefined
-  let closeTimer: NodeJS.Timeout | undefined
+  let closeTimer: unknown
   const pendingPings: Buffer[] = []
-  const drainTimers = new Set<NodeJS.Timeout>()
+  const drainTimers = new Set<unknown>()
 
   const upstreamClosed = new Promise<void>((resolve) => {
     upstream.once('close', (code, reasonBytes) => {
-      if (closeTimer) clearTimeout(closeTimer)
-      for (const t of drainTimers) clearTimeout(t)
+      if (closeTimer) realClock.clearTimeout(closeTimer)
+      for (const t of drainTimers) realClock.clearTimeout(t)
       drainTimers.clear()
       pendingPings.length = 0
       onUpstreamClose(code, reasonBytes.toString())
@@ -137,11 +138,11 @@ export function forwardConnection(conn: MockConnection, upstream: WebSocket, opt
       if (target.readyState !== WebSocket.OPEN || source.readyState !== WebSocket.OPEN) return
       if (target.bufferedAmount <= PROXY_LOW_WATER_BYTES) source.resume()
       else {
-        timer = setTimeout(check, PROXY_DRAIN_CHECK_MS)
+        timer = realClock.setTimeout(check, PROXY_DRAIN_CHECK_MS)
         drainTimers.add(timer)
       }
     }
-    let timer = setTimeout(check, PROXY_DRAIN_CHECK_MS)
+    let timer = realClock.setTimeout(check, PROXY_DRAIN_CHECK_MS)
     drainTimers.add(timer)
   }
 
@@ -225,8 +226,9 @@ export function forwardConnection(conn: MockConnection, upstream: WebSocket, opt
     }
     if (isSendable(code)) upstream.close(code, reason)
     else upstream.close()
-    closeTimer = setTimeout(() => upstream.terminate(), PROXY_UPSTREAM_CLOSE_TIMEOUT_MS)
-    closeTimer.unref()
+    // Real timers whatever the mock's clock: a socket-level safety timer must fire under fake timers too.
+    closeTimer = realClock.setTimeout(() => upstream.terminate(), PROXY_UPSTREAM_CLOSE_TIMEOUT_MS)
+    ;(closeTimer as { unref?: () => void }).unref?.()
   })
 
   upstream.resume()

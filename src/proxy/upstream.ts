@@ -1,5 +1,6 @@
 import WebSocket from 'ws'
 import { MockWsError } from '../errors.js'
+import { realClock } from '../template/clock.js'
 
 /** Longest close reason a close frame can carry, in UTF-8 bytes (RFC 6455 §5.5: 125 minus the code). */
 export const MAX_CLOSE_REASON_BYTES = 123
@@ -109,7 +110,7 @@ export function connectUpstream(options: ConnectUpstreamOptions): Promise<OpenUp
       resolve({ ok: false, error: new ProxyError('error', `upstream connection failed (${cause.message})`, url.href, { cause }) })
       return
     }
-    const timer = setTimeout(() => {
+    const timer = realClock.setTimeout(() => {
       fail('timeout', `upstream did not complete the handshake within ${options.timeoutMs} ms`)
       socket.terminate()
     }, options.timeoutMs)
@@ -128,13 +129,13 @@ export function connectUpstream(options: ConnectUpstreamOptions): Promise<OpenUp
     })
     socket.once('open', () => {
       opened = true
-      clearTimeout(timer)
+      realClock.clearTimeout(timer)
       options.signal?.removeEventListener('abort', onAbort)
       socket.pause()
       resolve({ ok: true, socket })
     })
     socket.once('close', () => {
-      clearTimeout(timer)
+      realClock.clearTimeout(timer)
       options.signal?.removeEventListener('abort', onAbort)
       if (opened) return
       fail('dropped', 'upstream closed during the handshake')

@@ -1,9 +1,9 @@
 import type { IncomingHttpHeaders, IncomingMessage } from 'node:http'
-import { performance } from 'node:perf_hooks'
 import type { RawData, WebSocket } from 'ws'
 import { CLOSE_ABNORMAL, CLOSE_HANDSHAKE_TIMEOUT_MS, ORIGINAL_URL_HEADER } from '../constants.js'
 import { MockWsError } from '../errors.js'
 import { markShutdownClose } from '../replay/shutdown-close.js'
+import { realClock, type Clock } from '../template/clock.js'
 import { setLongTimeout, type LongTimeout } from './long-timeout.js'
 import { MessageQueue } from './message-queue.js'
 import type { TranscriptClose, TranscriptFrame } from './types.js'
@@ -65,7 +65,7 @@ export class MockConnection {
   /** Negotiated subprotocol, or ''. */
   readonly protocol: string
   readonly request: IncomingMessage
-  /** `performance.now()` when the connection opened: time 0 of its transcript. */
+  /** The clock's `performance.now()` when the connection opened: time 0 of its transcript. */
   readonly openedAt: number
   /** Messages the client sent on this connection, in order (the newest `maxTranscript` of them). */
   readonly messages: (string | Uint8Array)[] = []
@@ -74,6 +74,7 @@ export class MockConnection {
 
   /** @internal */ readonly socket: WebSocket
   #sink: ConnectionSink
+  #clock: Clock
   #inbox: MessageQueue<InboundMessage> | undefined
   #listeners: ((message: InboundMessage) => void)[] = []
   // Created on first use: most connections (echo) never set a timer, and an empty Set costs ~150 bytes each.
@@ -99,7 +100,10 @@ export class MockConnection {
     dropOutbound?: () => boolean
     /** Length beyond which `messages` forgets its oldest entries (the engine's `maxTranscript`). */
     maxMessages?: number
+    /** Times the script's timers, waits and `elapsed()` (default: the real clock). */
+    clock?: Clock
   }) {
+    this.#clock = init.clock ?? realClock
     this.id = init.id
     this.socket = init.socket
     this.request = init.request
@@ -108,7 +112,7 @@ export class MockConnection {
     this.path = q === -1 ? this.url : this.url.slice(0, q)
     this.headers = init.request.headers
     this.protocol = init.socket.protocol
-    this.openedAt = performance.now()
+    this.openedAt = this.#clock.perfNow()
     this.#sink = init.sink
     this.#outbound = init.outbound
     this.#inboundScheduler = init.inbound
@@ -145,7 +149,7 @@ export class MockConnection {
 
   /** ms since the connection opened. */
   elapsed(): number {
-    return performance.now() - this.openedAt
+    return this.#clock.perfNow() - this.openedAt
   }
 
   /**
@@ -153,7 +157,7 @@ export class MockConnection {
    * Created on first use so echo connections keep nothing.
    */
   inbox(): MessageQueue<InboundMessage> {
-    this.#inbox ??= new MessageQueue<InboundMessage>()
+    this.#inbox ??= new MessageQueue<InboundMessage>(this.#clock)
     return this.#inbox
   }
 
@@ -206,8 +210,9 @@ export class MockConnection {
       if (this.#byShutdown) markShutdownClose(frame)
       this.#sink.record(frame)
       this.socket.close(code, reason)
-      // A client that never answers the close frame must not keep the mock alive.
-      this.setTimer(() => this.socket.terminate(), CLOSE_HANDSHAKE_TIMEOUT_MS)
+      // A client that never answers the close frame must not keep the mock alive; on the real clock
+      // whatever the mock's clock, so that a close never waits for a test to advance fake timers.
+      this.#track(() => this.socket.terminate(), CLOSE_HANDSHAKE_TIMEOUT_MS, realClock)
     }
     if (this.#outbound) this.#outbound.schedule(doClose)
     else doClose()
@@ -218,6 +223,8 @@ export class MockConnection {
     if (this.#closeRequested) return
     this.#byShutdown = true
     this.close(code, reason)
+    // On a fake clock, frames held by latency would wait for the test to advance it: send them (and the close) now.
+    if (this.#clock.kind === 'fake') this.#outbound?.flush?.()
   }
 
   /**
@@ -248,11 +255,19 @@ export class MockConnection {
 
   /** A timer owned by this connection: cleared when it closes; delays beyond 2^31-1 ms are honoured (chained). */
   setTimer(fn: () => void, ms: number): LongTimeout {
+    return this.#track(fn, ms, this.#clock)
+  }
+
+  #track(fn: () => void, ms: number, clock: Clock): LongTimeout {
     const timers = (this.#timers ??= new Set())
-    const timer = setLongTimeout(() => {
-      timers.delete(timer)
-      fn()
-    }, ms)
+    const timer = setLongTimeout(
+      () => {
+        timers.delete(timer)
+        fn()
+      },
+      ms,
+      clock,
+    )
     timers.add(timer)
     return timer
   }

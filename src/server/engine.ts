@@ -3,6 +3,7 @@ import type { Duplex } from 'node:stream'
 import { WebSocketServer, type WebSocket } from 'ws'
 import { CLOSE_GOING_AWAY, DEFAULT_MAX_PAYLOAD, DEFAULT_MAX_TRANSCRIPT, MAX_RETAINED_CONNECTIONS } from '../constants.js'
 import { MockWsError } from '../errors.js'
+import { realClock, type Clock } from '../template/clock.js'
 import { MockConnection, type ConnectionSink, type FrameScheduler, type InboundMessage } from './connection.js'
 import { MessageQueue } from './message-queue.js'
 import type { EngineObserver } from './observer.js'
@@ -14,7 +15,7 @@ export type ConnectionHandler = (conn: MockConnection, engine: WsEngine) => void
 /** Something that can delay frames of a connection, in order (the latency injector). */
 export interface FrameDelayer {
   appliesTo(dir: 'in' | 'out'): boolean
-  createScheduler(): FrameScheduler
+  createScheduler(options?: { clock?: Clock }): FrameScheduler
 }
 
 /** Decides, per connection, which server→client messages are lost (fault injection): the filter returns true to drop. */
@@ -43,6 +44,8 @@ export interface EngineOptions {
   dropper?: FrameDropper
   /** Live connections beyond which upgrades are refused with HTTP 503, checked after the gates. */
   maxConnections?: number
+  /** Times script delays, waits, latency and `elapsed()` (default: the real clock; see the `clock` option). */
+  clock?: Clock
 }
 
 /**
@@ -68,8 +71,10 @@ export class WsEngine implements ConnectionSink {
   readonly connections: MockConnection[] = []
   readonly transcript: TranscriptFrame[] = []
   readonly failures: ScenarioFailure[] = []
-  readonly messageQueue = new MessageQueue<InboundMessage>()
-  readonly connectionQueue = new MessageQueue<MockConnection>()
+  /** The clock of every delay and wait of this engine's connections. */
+  readonly clock: Clock
+  readonly messageQueue: MessageQueue<InboundMessage>
+  readonly connectionQueue: MessageQueue<MockConnection>
   readonly counters: MockWsMetrics = {
     connectionsActive: 0,
     connectionsTotal: 0,
@@ -97,6 +102,9 @@ export class WsEngine implements ConnectionSink {
   constructor(options: EngineOptions) {
     this.#options = options
     this.path = options.path
+    this.clock = options.clock ?? realClock
+    this.messageQueue = new MessageQueue<InboundMessage>(this.clock)
+    this.connectionQueue = new MessageQueue<MockConnection>(this.clock)
     this.#observers = options.observers ?? []
     this.#maxTranscript = options.maxTranscript ?? DEFAULT_MAX_TRANSCRIPT
     const accepted = options.protocols
@@ -210,10 +218,11 @@ export class WsEngine implements ConnectionSink {
       socket,
       request,
       sink: this,
-      ...(latency?.appliesTo('out') ? { outbound: latency.createScheduler() } : {}),
-      ...(latency?.appliesTo('in') ? { inbound: latency.createScheduler() } : {}),
+      ...(latency?.appliesTo('out') ? { outbound: latency.createScheduler({ clock: this.clock }) } : {}),
+      ...(latency?.appliesTo('in') ? { inbound: latency.createScheduler({ clock: this.clock }) } : {}),
       ...(this.#options.dropper ? { dropOutbound: this.#options.dropper.createFilter() } : {}),
       maxMessages: this.#maxTranscript,
+      clock: this.clock,
     })
     this.connections.push(conn)
     this.allConnections.push(conn)

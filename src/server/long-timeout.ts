@@ -1,4 +1,5 @@
 import { MAX_TIMER_DELAY_MS } from '../constants.js'
+import { fakeClock, type Clock } from '../template/clock.js'
 
 /**
  * A pending `setLongTimeout`: `clear()` cancels it (idempotent); `pending` is true until it fired or was cleared.
@@ -13,20 +14,21 @@ export interface LongTimeout {
 /**
  * `setTimeout` for any finite delay: a wait beyond the 2^31-1 ms a runtime timer holds is split into
  * chained timers of at most that length, so it fires when due instead of after 1 ms. The chunks are
- * counted, not read from a clock, so fake timers (`vi.useFakeTimers()`) drive it like any timer.
+ * counted, not read from a clock, so fake timers (`vi.useFakeTimers()`) drive it like any timer. `clock` says
+ * whose timers to use (default: the globals at call time; mocks pass their own, real unless `clock: 'fake'`).
  * @example
  * const timer = setLongTimeout(() => console.log('in 30 days'), 30 * 86_400_000)
  * timer.clear()
  */
-export function setLongTimeout(fn: () => void, ms: number): LongTimeout {
+export function setLongTimeout(fn: () => void, ms: number, clock: Clock = fakeClock): LongTimeout {
   // NaN and negatives fire at once, as with setTimeout; Infinity never fires (rather than at once, as setTimeout would).
   if (ms === Infinity) return never()
   let remaining = ms > 0 ? ms : 0
-  let timer: ReturnType<typeof setTimeout> | undefined
+  let timer: unknown
   const arm = (): void => {
     const chunk = Math.min(remaining, MAX_TIMER_DELAY_MS)
     remaining -= chunk
-    timer = setTimeout(() => {
+    timer = clock.setTimeout(() => {
       if (remaining > 0) {
         arm()
         return
@@ -38,7 +40,7 @@ export function setLongTimeout(fn: () => void, ms: number): LongTimeout {
   arm()
   return {
     clear() {
-      if (timer !== undefined) clearTimeout(timer)
+      if (timer !== undefined) clock.clearTimeout(timer)
       timer = undefined
     },
     get pending() {

@@ -1,4 +1,5 @@
 import { MockWsError, MockWsTimeoutError } from '../errors.js'
+import { fakeClock, type Clock } from '../template/clock.js'
 import { setLongTimeout, type LongTimeout } from './long-timeout.js'
 
 interface Waiter<T> {
@@ -18,6 +19,12 @@ export class MessageQueue<T> {
   #head = 0
   #waiters: Waiter<T>[] = []
   #closedWith: Error | undefined
+  readonly #clock: Clock
+
+  /** `clock` times the waits of `take()` (default: the global timers at call time). */
+  constructor(clock: Clock = fakeClock) {
+    this.#clock = clock
+  }
 
   /** Number of items queued and not yet taken. */
   get size(): number {
@@ -80,7 +87,7 @@ export class MessageQueue<T> {
           const at = this.#waiters.indexOf(waiter)
           if (at >= 0) this.#waiters.splice(at, 1)
           reject(new MockWsTimeoutError(`Timed out after ${timeoutMs} ms waiting for ${describe}.`))
-        }, timeoutMs)
+        }, timeoutMs, this.#clock)
       }
       this.#waiters.push(waiter)
     })

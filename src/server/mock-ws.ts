@@ -6,6 +6,7 @@ import { loadReplay } from '../replay/load.js'
 import { playReplay } from '../replay/player.js'
 import { toJSONL } from '../replay/serialize.js'
 import type { CompiledReplay, PlayStep, ReplayEntry } from '../replay/types.js'
+import { clockFor, realClock, type Clock, type ClockKind } from '../template/clock.js'
 import { createTemplateContext, type FakerLike } from '../template/context.js'
 import { loadFaker } from '../template/faker.js'
 import type { InboundMessage, MockConnection, WsData } from './connection.js'
@@ -38,7 +39,7 @@ export interface MockWsOptions {
   expandTemplates?: boolean
   /** Makes `{{uuid}}`, `{{randInt}}`, … and latency sampling reproducible. */
   seed?: number
-  /** Clock for `{{now}}` tokens (default `Date.now`). */
+  /** Clock for `{{now}}` tokens (default `Date.now` of the mock's `clock`). */
   now?: () => number
   /** Make `close()` reject when there were scenario failures (default false). */
   strict?: boolean
@@ -60,6 +61,11 @@ export interface MockWsOptions {
   telemetry?: boolean
   /** Serves plain HTTP requests on the same port; return true when handled (the CLI's `/metrics`). */
   httpHandler?: (req: http.IncomingMessage, res: http.ServerResponse) => boolean | Promise<boolean>
+  /**
+   * Timers and clock of script delays, waits, latency and `{{now}}`: `'real'` (default) ignores the test's fake
+   * timers; `'fake'` follows them (see docs/fake-timers.md).
+   */
+  clock?: ClockKind
 }
 
 /** Options of `nextMessage()` / `nextConnection()`. */
@@ -155,6 +161,11 @@ export class MockWs {
     return this.#closing !== undefined
   }
 
+  /** @internal the clock of the mock's delays and waits (the `clock` option); the matchers wait with it. */
+  get clock(): Clock {
+    return this.engine.clock
+  }
+
   /** Resolves with the next connection not yet taken by an earlier call (works repeatedly). */
   nextConnection(opts: NextOptions = {}): Promise<MockConnection> {
     return this.engine.connectionQueue.take(opts.timeout ?? DEFAULT_NEXT_TIMEOUT_MS, `a connection to ${this.url}`)
@@ -239,9 +250,10 @@ export class MockWs {
         this.#server.closeAllConnections()
       })
       // Node releases the listening handle a loop turn after the close callback; wait so that callers
-      // (and leak checks) see nothing left once close() resolves.
-      await new Promise<void>((resolve) => setImmediate(resolve))
-      await new Promise<void>((resolve) => setImmediate(resolve))
+      // (and leak checks) see nothing left once close() resolves. Real turns whatever the clock: a test's
+      // fake setImmediate would never run them, and close() would hang.
+      await new Promise<void>((resolve) => realClock.setImmediate(resolve))
+      await new Promise<void>((resolve) => realClock.setImmediate(resolve))
     } finally {
       this.#untrack()
     }
@@ -303,7 +315,7 @@ export function scriptHandler(ctx: StartContext): ConnectionHandler {
   return (conn, engine) => {
     const context = createTemplateContext({
       ...(options.seed !== undefined ? { seed: connectionSeed(options.seed, conn.id) } : {}),
-      ...(options.now ? { now: options.now } : {}),
+      now: options.now ?? engine.clock.dateNow,
       ...(faker ? { faker } : {}),
     })
     void playReplay(conn, script, {
@@ -357,6 +369,7 @@ export async function startMock(options: ResolvedMockWsOptions, engineOptions: O
     ...(options.maxPayload !== undefined ? { maxPayload: options.maxPayload } : {}),
     ...(options.protocols ? { protocols: options.protocols } : {}),
     ...(options.maxTranscript !== undefined ? { maxTranscript: options.maxTranscript } : {}),
+    clock: clockFor(options.clock),
     ...engineOptions,
     observers: [
       ...(options.telemetry ? [createTelemetryObserver()] : []),

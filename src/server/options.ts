@@ -19,6 +19,7 @@ export interface ResolvedMockWsOptions extends MockWsOptions {
   timeoutMs: number
   speed: number
   telemetry: boolean
+  clock: 'real' | 'fake'
 }
 
 /**
@@ -75,6 +76,7 @@ const CHECKS: { readonly [K in keyof MockWsOptions]-?: Check } = {
   observers: (v) => (Array.isArray(v) && v.every((o) => typeof o === 'object' && o !== null) ? undefined : 'must be an array of observer objects'),
   telemetry: boolean,
   httpHandler: fn,
+  clock: (v) => (v === 'real' || v === 'fake' ? undefined : `must be 'real' or 'fake'`),
 }
 
 /**
@@ -134,5 +136,6 @@ export function resolveOptions(options: MockWsOptions = {}, opts: ResolveOptions
     timeoutMs: options.timeoutMs ?? DEFAULT_WAIT_TIMEOUT_MS,
     speed: options.speed ?? 1,
     telemetry: options.telemetry ?? true,
+    clock: options.clock ?? 'real',
   }
 }

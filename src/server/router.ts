@@ -10,6 +10,7 @@ import type { WsProxyHandler } from '../proxy/proxy-handler.js'
 import { loadReplay } from '../replay/load.js'
 import { playReplay } from '../replay/player.js'
 import type { CompiledReplay } from '../replay/types.js'
+import { clockFor } from '../template/clock.js'
 import { createTemplateContext, type FakerLike } from '../template/context.js'
 import { loadFaker } from '../template/faker.js'
 import { createTelemetryObserver } from '../telemetry/observer.js'
@@ -59,8 +60,8 @@ export interface WsRouter {
 }
 
 /** The `MockWsOptions` a router takes (it owns no listener, so no port, host or strictness). */
-type RouterOptionName = 'path' | 'seed' | 'now' | 'timeoutMs' | 'maxPayload' | 'protocols' | 'speed' | 'maxTranscript' | 'observers' | 'telemetry'
-const ROUTER_OPTIONS: readonly (keyof MockWsOptions)[] = ['path', 'seed', 'now', 'timeoutMs', 'maxPayload', 'protocols', 'speed', 'maxTranscript', 'observers', 'telemetry', 'expandTemplates']
+type RouterOptionName = 'path' | 'seed' | 'now' | 'timeoutMs' | 'maxPayload' | 'protocols' | 'speed' | 'maxTranscript' | 'observers' | 'telemetry' | 'clock'
+const ROUTER_OPTIONS: readonly (keyof MockWsOptions)[] = ['path', 'seed', 'now', 'timeoutMs', 'maxPayload', 'protocols', 'speed', 'maxTranscript', 'observers', 'telemetry', 'expandTemplates', 'clock']
 
 /** A router's options, checked, with defaults; `expandTemplates` stays unset when not given (it is then read per connection). */
 type ResolvedRouterOptions = Omit<RouterOptions, 'expandTemplates'> & Pick<ResolvedMockWsOptions, 'path' | 'speed' | 'timeoutMs' | 'telemetry'> & { expandTemplates?: boolean }
@@ -108,7 +109,7 @@ function envReplayHandler(options: ResolvedRouterOptions): ConnectionHandler {
           timeoutMs: options.timeoutMs,
           context: createTemplateContext({
             ...(options.seed !== undefined ? { seed: connectionSeed(options.seed, conn.id) } : {}),
-            ...(options.now ? { now: options.now } : {}),
+            now: options.now ?? engine.clock.dateNow,
             ...(faker ? { faker } : {}),
           }),
           unexpected: 'ignore',
@@ -140,6 +141,7 @@ export function router(input: RouterOptions = {}): WsRouter {
     ...(options.protocols ? { protocols: options.protocols } : {}),
     ...(options.maxTranscript !== undefined ? { maxTranscript: options.maxTranscript } : {}),
     ...(options.latency ? { latency: options.latency } : {}),
+    clock: clockFor(options.clock),
     ...options.engine,
     observers: [
       ...(options.telemetry ? [createTelemetryObserver()] : []),

@@ -1,5 +1,5 @@
 import type { IncomingMessage } from 'node:http'
-import { performance } from 'node:perf_hooks'
+import { realClock } from '../template/clock.js'
 import { SpanStatusCode } from '@opentelemetry/api'
 import type { Span } from '@opentelemetry/api'
 import type { EngineObserver, ObservedConnection } from '../server/observer.js'
@@ -63,7 +63,7 @@ export function createTelemetryObserver(): EngineObserver {
         // skip per-message span work for it entirely.
         const state: ConnectionState = {
           span: span.isRecording() ? span : undefined,
-          openedAt: performance.now(),
+          openedAt: realClock.perfNow(),
           sent: 0,
           received: 0,
           errored: false,
@@ -111,7 +111,7 @@ export function createTelemetryObserver(): EngineObserver {
         const state = connections.get(conn)
         if (!state) return
         connections.delete(conn)
-        const durationMs = performance.now() - state.openedAt
+        const durationMs = realClock.perfNow() - state.openedAt
         const status = closeStatusOf(code, state.errored)
         recordConnectionClosed(durationMs / MS_PER_SECOND, status)
         const span = state.span

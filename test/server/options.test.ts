@@ -63,9 +63,10 @@ describe('resolveOptions', () => {
       observers: {},
       telemetry: null,
       httpHandler: 'x',
+      clock: 'slow',
     } as never
     const error = thrown(() => resolveOptions(bad))
-    expect(error.message).toMatchInlineSnapshot(`"Failed to start mock: 17 invalid options: port must be an integer from 0 to 65535 (got 70000); strictPort must be true or false (got "yes"); host must be a non-empty host name or address (got ""); path must start with "/" (or be "*" for any path) (got "ws"); expandTemplates must be true or false (got 1); seed must be a finite number (got NaN); now must be a function (got 5); strict must be true or false (got "true"); unexpected must be 'fail' or 'ignore' (got "warn"); timeoutMs must be a finite number > 0 (got -5); maxPayload must be an integer > 0 (got 0); protocols must be an array of subprotocol names (letters, digits and !#$%&'*+-.^_\`|~, no spaces or commas) (got an array); speed must be a finite number > 0 (got Infinity); maxTranscript must be an integer > 0 (got 1.5); observers must be an array of observer objects (got object); telemetry must be true or false (got null); httpHandler must be a function (got "x"). Fix them, or leave them out for the defaults (docs/fixtures.md#options)."`)
+    expect(error.message).toMatchInlineSnapshot(`"Failed to start mock: 18 invalid options: port must be an integer from 0 to 65535 (got 70000); strictPort must be true or false (got "yes"); host must be a non-empty host name or address (got ""); path must start with "/" (or be "*" for any path) (got "ws"); expandTemplates must be true or false (got 1); seed must be a finite number (got NaN); now must be a function (got 5); strict must be true or false (got "true"); unexpected must be 'fail' or 'ignore' (got "warn"); timeoutMs must be a finite number > 0 (got -5); maxPayload must be an integer > 0 (got 0); protocols must be an array of subprotocol names (letters, digits and !#$%&'*+-.^_\`|~, no spaces or commas) (got an array); speed must be a finite number > 0 (got Infinity); maxTranscript must be an integer > 0 (got 1.5); observers must be an array of observer objects (got object); telemetry must be true or false (got null); httpHandler must be a function (got "x"); clock must be 'real' or 'fake' (got "slow"). Fix them, or leave them out for the defaults (docs/fixtures.md#options)."`)
   })
 
   test('sets every default in one place', () => {
@@ -81,6 +82,7 @@ describe('resolveOptions', () => {
       timeoutMs: 5000,
       speed: 1,
       telemetry: true,
+      clock: 'real',
     })
     expect(resolveOptions({ strict: true }).unexpected).toBe('fail')
     expect(resolveOptions({ strict: true, unexpected: 'ignore' }).unexpected).toBe('ignore')
@@ -141,6 +143,7 @@ describe('docs/fixtures.md', () => {
     for (const name of ['port', 'strictPort', 'host', 'path', 'expandTemplates', 'strict', 'timeoutMs', 'speed', 'telemetry']) {
       expect(table.get(name as never), name).toBe(`\`${typeof resolved[name] === 'string' ? resolved[name] : String(resolved[name])}\``)
     }
+    expect(table.get('clock')).toBe(`\`'${String(resolved.clock)}'\``)
   })
 
   test('every option has a validation rule documented, and the example message is the one thrown', () => {
