@@ -1,6 +1,6 @@
 // The `clock` option under Vitest's fake timers: 'real' (default) ignores them, 'fake' follows them, and
 // close() never hangs whichever clock a mock has and whatever the test did to the timers.
-import { afterEach, describe, vi } from 'vitest'
+import { afterEach, describe, test, vi } from 'vitest'
 import { closeAllMocks, liveMockCount, mockWs, MockWsTimeoutError } from '../../src/index.js'
 import { expect } from '../../src/integrations/vitest.js'
 import { connectClient } from '../support/client.js'
