@@ -258,11 +258,11 @@ describe('toMswHandler in Node (setupServer + global WebSocket)', () => {
     expect(await a.next()).toBe('still here')
   })
 
-  test('runs under fake timers: a 10 s delay plays when the clock is advanced', async () => {
+  test("clock: 'fake' runs under fake timers: a 10 s delay plays when the clock is advanced", async () => {
     vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'performance', 'Date'] })
     try {
       const url = nextUrl()
-      await install(url, new Scenario().send('now').delay(10_000).send('later'))
+      await install(url, new Scenario().send('now').delay(10_000).send('later'), { clock: 'fake' })
       const client = await connectGlobal(url)
       expect(await client.next()).toBe('now')
       const later = client.next()
@@ -272,6 +272,24 @@ describe('toMswHandler in Node (setupServer + global WebSocket)', () => {
       await vi.advanceTimersByTimeAsync(1)
       expect(await later).toBe('later')
       await client.close()
+    } finally {
+      vi.useRealTimers()
+    }
+  })
+
+  test("clock: 'real' (default) ignores fake timers: a delay plays on real time, {{now}} is real, close() completes", async () => {
+    const realDateNow = Date.now
+    vi.useFakeTimers()
+    vi.setSystemTime(Date.UTC(2030, 0, 1))
+    try {
+      const url = nextUrl()
+      const chat = await install(url, new Scenario().send('now').delay(100).send('{{now}}'))
+      const client = await connectGlobal(url)
+      expect(await client.next()).toBe('now')
+      const now = Date.parse(String(await client.next()))
+      expect(Math.abs(now - realDateNow())).toBeLessThan(60_000)
+      await chat.close()
+      await client.closed
     } finally {
       vi.useRealTimers()
     }
