@@ -26,3 +26,5 @@ export const FAILURE_TRANSCRIPT_FRAMES = 20
 export const CLOSE_ABNORMAL = 1006
 /** Connections kept for `nextConnection()` and the engine's history before the oldest are forgotten, so churn cannot grow memory without bound. */
 export const MAX_RETAINED_CONNECTIONS = 1000
+/** Scenario failures kept in `failures`; later ones are only counted (`metrics.failuresDropped`), so a flood of bad messages cannot grow memory. */
+export const MAX_FAILURES = 1000

@@ -1,6 +1,6 @@
 import { ws, type WebSocketHandler, type WebSocketHandlerConnection } from 'msw'
 import { framesToReplay } from '../replay/from-transcript.js'
-import { CLOSE_GOING_AWAY, DEFAULT_MAX_TRANSCRIPT, DEFAULT_NEXT_TIMEOUT_MS, DEFAULT_WAIT_TIMEOUT_MS } from '../constants.js'
+import { CLOSE_GOING_AWAY, DEFAULT_MAX_TRANSCRIPT, MAX_FAILURES, DEFAULT_NEXT_TIMEOUT_MS, DEFAULT_WAIT_TIMEOUT_MS } from '../constants.js'
 import { MockWsError } from '../errors.js'
 import { loadReplay } from '../replay/load.js'
 import { playReplay } from '../replay/player.js'
@@ -100,8 +100,8 @@ function connectionSeed(seed: number | undefined, id: number): number | undefine
 /** The strict-mode error of an MSW mock: the same name, code and report as the core's `ScenarioFailureError`. */
 class MswScenarioFailureError extends MockWsError {
   readonly failures: readonly ScenarioFailure[]
-  constructor(failures: readonly ScenarioFailure[], transcript: readonly TranscriptFrame[]) {
-    super('WSM_STRICT_FAILURES', formatFailureReport(failures, transcript))
+  constructor(failures: readonly ScenarioFailure[], transcript: readonly TranscriptFrame[], dropped = 0) {
+    super('WSM_STRICT_FAILURES', formatFailureReport(failures, transcript, { dropped }))
     this.name = 'ScenarioFailureError'
     this.failures = failures
   }
@@ -140,6 +140,7 @@ export class MswWsMock {
     bytesOut: 0,
     errors: 0,
     transcriptDropped: 0,
+    failuresDropped: 0,
   }
   #replay: CompiledReplay | undefined
   #faker: FakerLike | undefined
@@ -254,7 +255,7 @@ export class MswWsMock {
     } finally {
       live.delete(this)
     }
-    if (this.#options.strict && this.#failures.length > 0) throw new MswScenarioFailureError(this.#failures, this.#transcript)
+    if (this.#options.strict && this.#failures.length > 0) throw new MswScenarioFailureError(this.#failures, this.#transcript, this.#counters.failuresDropped)
   }
 
   #accept(connection: WebSocketHandlerConnection): void {
@@ -287,9 +288,15 @@ export class MswWsMock {
       timeoutMs: options.timeoutMs ?? DEFAULT_WAIT_TIMEOUT_MS,
       context,
       unexpected: options.unexpected ?? (options.strict ? 'fail' : 'ignore'),
-      onFailure: (failure) => this.#failures.push(failure),
+      onFailure: (failure) => this.#addFailure(failure),
       isShuttingDown: () => this.#shuttingDown,
     })
+  }
+
+  // Bounded as the real-socket engine bounds it: the first MAX_FAILURES are kept, later ones counted.
+  #addFailure(failure: ScenarioFailure): void {
+    if (this.#failures.length < MAX_FAILURES) this.#failures.push(failure)
+    else this.#counters.failuresDropped++
   }
 
   // The bookkeeping the real-socket engine does, kept off the public surface of the mock.

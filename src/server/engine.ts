@@ -1,7 +1,7 @@
 import { STATUS_CODES, type IncomingMessage } from 'node:http'
 import type { Duplex } from 'node:stream'
 import { WebSocketServer, type WebSocket } from 'ws'
-import { CLOSE_GOING_AWAY, DEFAULT_MAX_PAYLOAD, DEFAULT_MAX_TRANSCRIPT, MAX_RETAINED_CONNECTIONS } from '../constants.js'
+import { CLOSE_GOING_AWAY, DEFAULT_MAX_PAYLOAD, DEFAULT_MAX_TRANSCRIPT, MAX_FAILURES, MAX_RETAINED_CONNECTIONS } from '../constants.js'
 import { MockWsError } from '../errors.js'
 import { MockConnection, type ConnectionSink, type FrameScheduler, type InboundMessage } from './connection.js'
 import { MessageQueue } from './message-queue.js'
@@ -60,6 +60,8 @@ export interface MockWsMetrics {
   errors: number
   /** Transcript frames dropped because `maxTranscript` was exceeded. */
   transcriptDropped: number
+  /** Scenario failures not kept because `failures` already held `MAX_FAILURES` (the first ones are kept). */
+  failuresDropped: number
 }
 
 /** The WebSocket engine behind `mockWs()` and the routers: connections, transcript, failures, metrics. */
@@ -79,6 +81,7 @@ export class WsEngine implements ConnectionSink {
     bytesOut: 0,
     errors: 0,
     transcriptDropped: 0,
+    failuresDropped: 0,
   }
   /** Every connection ever accepted, by id (for transcripts after close). */
   readonly allConnections: MockConnection[] = []
@@ -235,9 +238,10 @@ export class WsEngine implements ConnectionSink {
     if (this.connectionQueue.size > MAX_RETAINED_CONNECTIONS) this.connectionQueue.poll()
   }
 
-  /** Records a scenario failure. */
+  /** Records a scenario failure: the first `MAX_FAILURES` are kept, later ones only counted. */
   addFailure(failure: ScenarioFailure): void {
-    this.failures.push(failure)
+    if (this.failures.length < MAX_FAILURES) this.failures.push(failure)
+    else this.counters.failuresDropped++
   }
 
   record(frame: TranscriptFrame): void {

@@ -19,6 +19,8 @@ const KIND_LABELS: Record<FailureKind, string> = {
 export interface FailureReportOptions {
   /** How many of the last transcript frames to show (default `FAILURE_TRANSCRIPT_FRAMES`, 0 hides them). */
   frames?: number
+  /** Failures that happened but were not kept (`metrics.failuresDropped`); the headline counts them. */
+  dropped?: number
 }
 
 // Control characters would break the one-frame-per-line timeline.
@@ -82,7 +84,10 @@ export function formatFailureReport(
 ): string {
   const limit = Math.max(0, Math.floor(opts.frames ?? FAILURE_TRANSCRIPT_FRAMES))
   const count = failures.length
-  const lines = [`mockforge-ws: ${count === 0 ? 'no' : count} scenario failure${count === 1 ? '' : 's'}`]
+  const dropped = Math.max(0, Math.floor(opts.dropped ?? 0))
+  const total = count + dropped
+  const lines = [`mockforge-ws: ${total === 0 ? 'no' : total} scenario failure${total === 1 ? '' : 's'}`]
+  if (dropped > 0) lines[0] += ` (only the first ${count} are kept; ${dropped} more were dropped)`
   failures.forEach((failure, i) => {
     lines.push('', ...formatFailure(failure, i, count))
   })

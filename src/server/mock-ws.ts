@@ -216,7 +216,7 @@ export class MockWs {
       this.#untrack()
     }
     if (this.#strict && this.engine.failures.length > 0) {
-      throw new ScenarioFailureError(this.engine.failures, this.engine.transcript)
+      throw new ScenarioFailureError(this.engine.failures, this.engine.transcript, this.engine.counters.failuresDropped)
     }
   }
 }
@@ -228,8 +228,8 @@ export class MockWs {
  */
 export class ScenarioFailureError extends MockWsError {
   readonly failures: readonly ScenarioFailure[]
-  constructor(failures: readonly ScenarioFailure[], transcript: readonly TranscriptFrame[]) {
-    super('WSM_STRICT_FAILURES', formatFailureReport(failures, transcript))
+  constructor(failures: readonly ScenarioFailure[], transcript: readonly TranscriptFrame[], dropped = 0) {
+    super('WSM_STRICT_FAILURES', formatFailureReport(failures, transcript, { dropped }))
     this.name = 'ScenarioFailureError'
     this.failures = failures
   }
