@@ -242,6 +242,7 @@ function parseToken(body: string, raw: string, index: number, opts: CompileTempl
   }
 
   const name = body.split(/\s/, 1)[0] ?? ''
+  if (name === 'json') return parseJsonToken(body.slice(name.length).trim(), raw, index, shown, opts)
   if (name === 'randInt' || name === 'randFloat') return parseRange(name, body, shown)
   if (/^now[\s+-]/.test(body)) return parseNowOffset(body, shown)
   if (body.startsWith('match.')) return parseMatch(body.slice('match.'.length), shown)
@@ -253,6 +254,33 @@ function parseToken(body: string, raw: string, index: number, opts: CompileTempl
     detail: '',
     hint: suggestion === undefined ? KNOWN_TOKENS : `Did you mean {{${suggestion}}}? ${KNOWN_TOKENS}`,
   }
+}
+
+/** Tokens `{{json X}}` accepts: the ones whose value a client (or faker) controls. */
+const JSON_OPERANDS = 'lastMessage, match.NAME or faker.MODULE.METHOD'
+
+/**
+ * `{{json X}}`: the value of token X escaped as the body of a JSON string (quotes, backslashes and
+ * control characters escaped, no surrounding quotes), so `{"echo":"{{json lastMessage}}"}` is valid
+ * JSON whatever the client sent. The raw `{{lastMessage}}` inserts the text as it is.
+ */
+function parseJsonToken(operand: string, raw: string, index: number, shown: string, opts: CompileTemplateOptions): Parsed {
+  const inner = operand === 'lastMessage' || operand.startsWith('match.') || operand.startsWith('faker.') ? parseToken(operand, raw, index, opts) : undefined
+  if (inner === undefined) {
+    return {
+      subject: shown,
+      detail: operand === '' ? 'needs a value to escape' : `cannot escape "${operand}"`,
+      hint: `Write {{json lastMessage}} or {{json match.NAME}} inside a JSON string, e.g. {"echo":"{{json lastMessage}}"}; {{json X}} takes ${JSON_OPERANDS}.`,
+    }
+  }
+  if ('subject' in inner) return inner
+  const render = inner.render
+  return { kind: inner.kind, render: (ctx) => escapeJsonStringBody(render(ctx)) }
+}
+
+/** The characters between the quotes of `JSON.stringify(text)`; lone surrogates become `\uD8xx` escapes. */
+function escapeJsonStringBody(text: string): string {
+  return JSON.stringify(text).slice(1, -1)
 }
 
 function parseNowOffset(body: string, shown: string): Parsed {
