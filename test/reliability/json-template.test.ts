@@ -37,7 +37,7 @@ describe('{{json …}} escapes client-controlled values for JSON (item 8)', () =
       fc.property(fc.string({ unit: 'binary', maxLength: 40 }), (text) => {
         const ctx = createTemplateContext()
         ctx.lastMessage = text
-        expect((JSON.parse(template.render(ctx)) as { echo: string }).echo).toBe(text.isWellFormed() ? text : text.toWellFormed())
+        expect((JSON.parse(template.render(ctx)) as { echo: string }).echo).toBe(text)
       }),
       { numRuns: 300, seed: 16 },
     )
