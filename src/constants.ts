@@ -28,3 +28,9 @@ export const CLOSE_ABNORMAL = 1006
 export const MAX_RETAINED_CONNECTIONS = 1000
 /** Scenario failures kept in `failures`; later ones are only counted (`metrics.failuresDropped`), so a flood of bad messages cannot grow memory. */
 export const MAX_FAILURES = 1000
+/**
+ * Longest client message (in UTF-16 code units) a quadratic `waitFor`/`match` regex is run against: at
+ * this length the slowest accepted pattern measured holds the event loop for about 50 ms (docs/reliability.md).
+ * Linear patterns run on any message; longer messages are not matched and give a failure saying why.
+ */
+export const DEFAULT_MAX_REGEX_INPUT = 2000

@@ -1,6 +1,6 @@
 import { ws, type WebSocketHandler, type WebSocketHandlerConnection } from 'msw'
 import { framesToReplay } from '../replay/from-transcript.js'
-import { CLOSE_GOING_AWAY, DEFAULT_MAX_TRANSCRIPT, MAX_FAILURES, DEFAULT_NEXT_TIMEOUT_MS, DEFAULT_WAIT_TIMEOUT_MS } from '../constants.js'
+import { CLOSE_GOING_AWAY, DEFAULT_MAX_REGEX_INPUT, DEFAULT_MAX_TRANSCRIPT, MAX_FAILURES, DEFAULT_NEXT_TIMEOUT_MS, DEFAULT_WAIT_TIMEOUT_MS } from '../constants.js'
 import { MockWsError } from '../errors.js'
 import { loadReplay } from '../replay/load.js'
 import { playReplay } from '../replay/player.js'
@@ -29,7 +29,7 @@ const CLOSING_REASON = 'mock server is closing'
  * @example
  * await toMswHandler('wss://chat.example/ws', scenario, { seed: 42, strict: true })
  */
-export type MswHandlerOptions = Pick<MockWsOptions, 'expandTemplates' | 'seed' | 'now' | 'strict' | 'unexpected' | 'timeoutMs' | 'speed' | 'maxTranscript'>
+export type MswHandlerOptions = Pick<MockWsOptions, 'expandTemplates' | 'seed' | 'now' | 'strict' | 'unexpected' | 'timeoutMs' | 'speed' | 'maxTranscript' | 'maxRegexInput'>
 
 /**
  * What an MSW handler plays on each connection: a `Scenario`, replay entries, JSON Lines text,
@@ -290,6 +290,7 @@ export class MswWsMock {
       unexpected: options.unexpected ?? (options.strict ? 'fail' : 'ignore'),
       onFailure: (failure) => this.#addFailure(failure),
       isShuttingDown: () => this.#shuttingDown,
+      maxRegexInput: options.maxRegexInput ?? DEFAULT_MAX_REGEX_INPUT,
     })
   }
 

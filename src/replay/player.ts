@@ -2,6 +2,7 @@ import type { InboundMessage } from '../server/connection.js'
 import type { MessageQueue } from '../server/message-queue.js'
 import type { FailureKind, ScenarioFailure } from '../server/types.js'
 import type { TemplateContext } from '../template/context.js'
+import { regexInputProblem } from './regex-input.js'
 import type { CompiledReplay, PlayStep } from './types.js'
 
 /** What the player needs from a connection; the real-socket server and the MSW adapter both provide it. */
@@ -33,6 +34,14 @@ export interface PlayOptions {
   onFailure: (failure: ScenarioFailure) => void
   /** True while the owner is shutting down (a close then is not the client's doing). */
   isShuttingDown?: () => boolean
+  /** Longest message a quadratic regex is run against (default: no limit); see `regexInputProblem`. */
+  maxRegexInput?: number
+}
+
+/** The regex a step would run on a text message, when no in-memory predicate takes precedence. */
+function stepRegex(step: PlayStep): RegExp | undefined {
+  if (step.predicate) return undefined
+  return step.dir === 'in' ? step.match : step.waitFor
 }
 
 const BINARY_PREVIEW_BYTES = 16
@@ -145,6 +154,13 @@ export async function playReplay(conn: PlayerConnection, replay: CompiledReplay,
         message = await inbox.take(Math.max(0, deadline - conn.elapsed()))
       } catch {
         return { ok: false, reason: closed || !conn.isOpen ? 'closed' : 'timeout' }
+      }
+      // A quadratic regex on an over-long message could hold the event loop: not matched, and said why.
+      const regex = options.maxRegexInput === undefined ? undefined : stepRegex(step)
+      const tooLong = regex && regexInputProblem(regex, message.text, options.maxRegexInput as number)
+      if (tooLong) {
+        fail('unexpected-message', step.index + 1, describeStep(step), tooLong, step.origin)
+        continue
       }
       let groups: Record<string, string> | undefined
       try {

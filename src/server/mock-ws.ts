@@ -1,6 +1,6 @@
 import http from 'node:http'
 import { framesToReplay } from '../replay/from-transcript.js'
-import { DEFAULT_HOST, DEFAULT_NEXT_TIMEOUT_MS, DEFAULT_PATH, DEFAULT_WAIT_TIMEOUT_MS } from '../constants.js'
+import { DEFAULT_HOST, DEFAULT_MAX_REGEX_INPUT, DEFAULT_NEXT_TIMEOUT_MS, DEFAULT_PATH, DEFAULT_WAIT_TIMEOUT_MS } from '../constants.js'
 import { MockWsError } from '../errors.js'
 import { loadReplay } from '../replay/load.js'
 import { playReplay } from '../replay/player.js'
@@ -52,6 +52,11 @@ export interface MockWsOptions {
   speed?: number
   /** Frames kept in the transcript before the oldest are dropped. */
   maxTranscript?: number
+  /**
+   * Longest client message (UTF-16 code units) a quadratic `waitFor`/`match` regex is run against (default 2000);
+   * longer messages are not matched by it and give a failure saying why. Linear patterns run on any message.
+   */
+  maxRegexInput?: number
   /** Engine observers of your own (spans, metrics, logging), in addition to the built-in telemetry. */
   observers?: EngineObserver[]
   /** Built-in OpenTelemetry spans and Prometheus metrics (default true; spans are no-ops without a tracer provider). */
@@ -282,6 +287,7 @@ export function scriptHandler(ctx: StartContext): ConnectionHandler {
       unexpected,
       onFailure: (f) => engine.addFailure(f),
       isShuttingDown: () => engine.shuttingDown,
+      maxRegexInput: options.maxRegexInput ?? DEFAULT_MAX_REGEX_INPUT,
     })
   }
 }

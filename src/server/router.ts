@@ -1,7 +1,7 @@
 import { stat } from 'node:fs/promises'
 import type { IncomingMessage } from 'node:http'
 import type { Duplex } from 'node:stream'
-import { DEFAULT_PATH, DEFAULT_WAIT_TIMEOUT_MS } from '../constants.js'
+import { DEFAULT_MAX_REGEX_INPUT, DEFAULT_PATH, DEFAULT_WAIT_TIMEOUT_MS } from '../constants.js'
 import { MockWsError } from '../errors.js'
 import { LatencyInjector } from '../latency/injector.js'
 import { isLatencyInjector } from '../latency/mock-latency.js'
@@ -25,7 +25,7 @@ import type { ScenarioFailure, TranscriptFrame } from './types.js'
  * router({ path: '/ws', expandTemplates: true })
  */
 export interface RouterOptions
-  extends Pick<MockWsOptions, 'path' | 'seed' | 'now' | 'timeoutMs' | 'maxPayload' | 'protocols' | 'speed' | 'maxTranscript' | 'observers' | 'telemetry'> {
+  extends Pick<MockWsOptions, 'path' | 'seed' | 'now' | 'timeoutMs' | 'maxPayload' | 'protocols' | 'speed' | 'maxTranscript' | 'maxRegexInput' | 'observers' | 'telemetry'> {
   /** Expand templates; unset: `MOCKFORGE_RESPONSE_TEMPLATE_EXPAND`, else false (MockForge's default). */
   expandTemplates?: boolean
   /** Replay file; unset: `MOCKFORGE_WS_REPLAY_FILE` read per connection, else echo. */
@@ -100,6 +100,7 @@ function envReplayHandler(options: RouterOptions): ConnectionHandler {
           unexpected: 'ignore',
           onFailure: (f) => engine.addFailure(f),
           isShuttingDown: () => engine.shuttingDown,
+          maxRegexInput: options.maxRegexInput ?? DEFAULT_MAX_REGEX_INPUT,
         })
       },
       (error: unknown) => {
