@@ -34,3 +34,13 @@ export const MAX_FAILURES = 1000
  * Linear patterns run on any message; longer messages are not matched and give a failure saying why.
  */
 export const DEFAULT_MAX_REGEX_INPUT = 2000
+/** Bytes waiting in a connection's send buffer above which a replay pauses until the client reads (backpressure). */
+export const SEND_HIGH_WATER_MARK = 1024 * 1024
+/** How often a paused replay looks at the send buffer again. */
+export const SEND_DRAIN_POLL_MS = 10
+/** Default bytes a connection may have waiting in its send buffer before a send closes it with 1008 (`maxBufferedBytes`). */
+export const DEFAULT_MAX_BUFFERED_BYTES = 8 * 1024 * 1024
+/** Close code for a client over a limit of the mock (policy violation). */
+export const CLOSE_POLICY_VIOLATION = 1008
+/** Client messages queued for a replay that has not waited for them yet; beyond it the oldest are dropped, with a failure. */
+export const MAX_INBOX_MESSAGES = 10_000

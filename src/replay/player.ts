@@ -2,6 +2,7 @@ import type { InboundMessage } from '../server/connection.js'
 import type { MessageQueue } from '../server/message-queue.js'
 import type { FailureKind, ScenarioFailure } from '../server/types.js'
 import type { TemplateContext } from '../template/context.js'
+import { MAX_INBOX_MESSAGES, SEND_DRAIN_POLL_MS, SEND_HIGH_WATER_MARK } from '../constants.js'
 import { regexInputProblem } from './regex-input.js'
 import type { CompiledReplay, PlayStep } from './types.js'
 
@@ -18,6 +19,8 @@ export interface PlayerConnection {
   onMessage(listener: (message: InboundMessage) => void): void
   onClose(cleanup: () => void): void
   setTimer(fn: () => void, ms: number): NodeJS.Timeout
+  /** Bytes sent but not yet taken by the transport (absent: it never buffers, as with MSW). */
+  readonly bufferedAmount?: number
 }
 
 /** Options of one playback. */
@@ -107,9 +110,17 @@ export async function playReplay(conn: PlayerConnection, replay: CompiledReplay,
   let closed = false
   const sleepers = new Set<() => void>()
 
+  let inboxDropped = 0
   conn.onMessage((message) => {
     ctx.lastMessage = message.text
     if (done && options.unexpected === 'fail') unexpected(message, replay.steps.length + 1)
+    // A client that floods a sleeping script must not grow the queue without bound: drop the oldest.
+    if (!done && inbox.size > MAX_INBOX_MESSAGES) {
+      inbox.poll()
+      if (inboxDropped++ === 0) {
+        fail('unexpected-message', 0, `at most ${MAX_INBOX_MESSAGES} client messages queued for the script`, `more arrived before the script waited for them; the oldest are dropped`)
+      }
+    }
   })
   conn.onClose(() => {
     closed = true
@@ -132,6 +143,14 @@ export async function playReplay(conn: PlayerConnection, replay: CompiledReplay,
 
   function unexpected(message: InboundMessage, step: number): void {
     fail('unexpected-message', step, 'no client message (the script has ended)', describeMessage(message))
+  }
+
+  /** Backpressure: resolves once the send buffer is below the high-water mark (true), or the connection closed (false). */
+  async function drained(): Promise<boolean> {
+    while (!closed && (conn.bufferedAmount ?? 0) > SEND_HIGH_WATER_MARK) {
+      if (!(await sleep(SEND_DRAIN_POLL_MS))) return false
+    }
+    return !closed
   }
 
   function sleep(ms: number): Promise<boolean> {
@@ -206,7 +225,8 @@ export async function playReplay(conn: PlayerConnection, replay: CompiledReplay,
     }
     const due = anchorTime + (step.ts - anchorTs) / speed
     const wait = due - conn.elapsed()
-    if (wait >= 1 && !(await sleep(wait))) {
+    // Backpressure only costs an await when the client is behind on reading.
+    if ((wait >= 1 && !(await sleep(wait))) || ((conn.bufferedAmount ?? 0) > SEND_HIGH_WATER_MARK && !(await drained()))) {
       if (!options.isShuttingDown?.()) fail('closed-with-steps-left', step.index + 1, describeStep(step), 'closed', step.origin)
       done = true
       return

@@ -1,7 +1,7 @@
 import type { IncomingHttpHeaders, IncomingMessage } from 'node:http'
 import { performance } from 'node:perf_hooks'
 import type { RawData, WebSocket } from 'ws'
-import { CLOSE_ABNORMAL, CLOSE_HANDSHAKE_TIMEOUT_MS } from '../constants.js'
+import { CLOSE_ABNORMAL, CLOSE_HANDSHAKE_TIMEOUT_MS, CLOSE_POLICY_VIOLATION } from '../constants.js'
 import { MockWsError } from '../errors.js'
 import { MessageQueue } from './message-queue.js'
 import type { TranscriptClose, TranscriptFrame } from './types.js'
@@ -35,6 +35,8 @@ export interface ConnectionSink {
   outbound(conn: MockConnection, size: number, binary: boolean): void
   error(conn: MockConnection, error: Error): void
   closed(conn: MockConnection, code: number, reason: string): void
+  /** The connection was closed with 1008 because `buffered` bytes were waiting to be sent, over `limit`. */
+  overBuffered?(conn: MockConnection, buffered: number, limit: number): void
 }
 
 const OPEN = 1
@@ -78,6 +80,7 @@ export class MockConnection {
   #inboundScheduler: FrameScheduler | undefined
   #dropOutbound: (() => boolean) | undefined
   #maxMessages: number
+  #maxBufferedBytes: number
   #closeRequested = false
   #isClosed = false
   #resolveClosed!: (close: TranscriptClose) => void
@@ -94,6 +97,8 @@ export class MockConnection {
     dropOutbound?: () => boolean
     /** Length beyond which `messages` forgets its oldest entries (the engine's `maxTranscript`). */
     maxMessages?: number
+    /** Bytes that may wait in the send buffer before a send closes the connection with 1008. */
+    maxBufferedBytes?: number
   }) {
     this.id = init.id
     this.socket = init.socket
@@ -109,6 +114,7 @@ export class MockConnection {
     this.#inboundScheduler = init.inbound
     this.#dropOutbound = init.dropOutbound
     this.#maxMessages = init.maxMessages ?? Infinity
+    this.#maxBufferedBytes = init.maxBufferedBytes ?? Infinity
     this.closed = new Promise((resolve) => (this.#resolveClosed = resolve))
 
     const socket = init.socket
@@ -123,6 +129,11 @@ export class MockConnection {
   /** True while the socket is open. */
   get isOpen(): boolean {
     return this.socket.readyState === OPEN
+  }
+
+  /** Bytes sent but not yet handed to the operating system: grows while the client does not read. */
+  get bufferedAmount(): number {
+    return this.socket.bufferedAmount
   }
 
   /** ms since the connection opened. */
@@ -227,6 +238,7 @@ export class MockConnection {
 
   #transmit(data: string | Uint8Array): void {
     if (this.socket.readyState !== OPEN) return
+    if (this.#overBuffered()) return
     const binary = typeof data !== 'string'
     this.socket.send(data, { binary })
     this.#sink.record(
@@ -235,6 +247,16 @@ export class MockConnection {
         : { connection: this.id, ts: this.elapsed(), dir: 'out', text: data },
     )
     this.#sink.outbound(this, binary ? data.byteLength : Buffer.byteLength(data), binary)
+  }
+
+  // Checked before a send, so one large message into an empty buffer is fine; a client that does not read
+  // cannot make the mock hold more than the limit plus one message.
+  #overBuffered(): boolean {
+    const buffered = this.socket.bufferedAmount
+    if (buffered <= this.#maxBufferedBytes) return false
+    this.#sink.overBuffered?.(this, buffered, this.#maxBufferedBytes)
+    this.close(CLOSE_POLICY_VIOLATION, 'send buffer over maxBufferedBytes: the client does not read')
+    return true
   }
 
   #receive(raw: RawData, isBinary: boolean): void {

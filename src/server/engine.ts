@@ -1,7 +1,7 @@
 import { STATUS_CODES, type IncomingMessage } from 'node:http'
 import type { Duplex } from 'node:stream'
 import { WebSocketServer, type WebSocket } from 'ws'
-import { CLOSE_GOING_AWAY, DEFAULT_MAX_PAYLOAD, DEFAULT_MAX_TRANSCRIPT, MAX_FAILURES, MAX_RETAINED_CONNECTIONS } from '../constants.js'
+import { CLOSE_GOING_AWAY, DEFAULT_MAX_BUFFERED_BYTES, DEFAULT_MAX_PAYLOAD, DEFAULT_MAX_TRANSCRIPT, MAX_FAILURES, MAX_RETAINED_CONNECTIONS } from '../constants.js'
 import { MockWsError } from '../errors.js'
 import { MockConnection, type ConnectionSink, type FrameScheduler, type InboundMessage } from './connection.js'
 import { MessageQueue } from './message-queue.js'
@@ -43,6 +43,8 @@ export interface EngineOptions {
   dropper?: FrameDropper
   /** Live connections beyond which upgrades are refused with HTTP 503, checked after the gates. */
   maxConnections?: number
+  /** Bytes a connection may have waiting to be sent before a send closes it with 1008 (default `DEFAULT_MAX_BUFFERED_BYTES`). */
+  maxBufferedBytes?: number
 }
 
 /**
@@ -217,6 +219,7 @@ export class WsEngine implements ConnectionSink {
       ...(latency?.appliesTo('in') ? { inbound: latency.createScheduler() } : {}),
       ...(this.#options.dropper ? { dropOutbound: this.#options.dropper.createFilter() } : {}),
       maxMessages: this.#maxTranscript,
+      maxBufferedBytes: this.#options.maxBufferedBytes ?? DEFAULT_MAX_BUFFERED_BYTES,
     })
     this.connections.push(conn)
     this.allConnections.push(conn)
@@ -252,6 +255,18 @@ export class WsEngine implements ConnectionSink {
       this.transcript.splice(0, excess)
       this.counters.transcriptDropped += excess
     }
+  }
+
+  overBuffered(conn: MockConnection, buffered: number, limit: number): void {
+    this.addFailure({
+      kind: 'send-failed',
+      connection: conn.id,
+      step: 0,
+      expected: `at most ${limit} bytes waiting to be sent (maxBufferedBytes)`,
+      actual: `${buffered} bytes waiting: the client does not read`,
+      ts: conn.elapsed(),
+      message: `connection #${conn.id}: ${buffered} bytes waiting to be sent, over maxBufferedBytes (${limit}); closed with 1008`,
+    })
   }
 
   inbound(conn: MockConnection, message: InboundMessage, size: number): void {

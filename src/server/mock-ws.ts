@@ -57,6 +57,11 @@ export interface MockWsOptions {
    * longer messages are not matched by it and give a failure saying why. Linear patterns run on any message.
    */
   maxRegexInput?: number
+  /**
+   * Bytes a connection may have waiting to be sent (the client does not read) before the next send closes it
+   * with 1008 and a `send-failed` failure (default 8 MiB). Replays pause above 1 MiB until the client reads.
+   */
+  maxBufferedBytes?: number
   /** Engine observers of your own (spans, metrics, logging), in addition to the built-in telemetry. */
   observers?: EngineObserver[]
   /** Built-in OpenTelemetry spans and Prometheus metrics (default true; spans are no-ops without a tracer provider). */
@@ -327,6 +332,7 @@ export async function startMock(options: MockWsOptions, engineOptions: Omit<Engi
     ...(options.maxPayload !== undefined ? { maxPayload: options.maxPayload } : {}),
     ...(options.protocols ? { protocols: options.protocols } : {}),
     ...(options.maxTranscript !== undefined ? { maxTranscript: options.maxTranscript } : {}),
+    ...(options.maxBufferedBytes !== undefined ? { maxBufferedBytes: options.maxBufferedBytes } : {}),
     ...engineOptions,
     observers: [
       ...(options.telemetry === false ? [] : [createTelemetryObserver()]),
