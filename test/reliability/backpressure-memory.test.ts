@@ -1,4 +1,4 @@
-import { fork, type ChildProcess } from 'node:child_process'
+import { spawn, type ChildProcess } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import { afterEach, describe, expect, it } from 'vitest'
 import { connectClient } from '../support/client.js'
@@ -45,7 +45,7 @@ function nextReport(proc: ChildProcess): Promise<Report> {
 describe('memory of a server streaming to a client that never reads (item 6)', () => {
   it(`RSS grows by less than ${MAX_RSS_GROWTH_BYTES / 1024 / 1024} MiB while a 100k-entry replay streams, and a fresh client is served`, async () => {
     const root = fileURLToPath(new URL('../../', import.meta.url))
-    const proc = fork('--input-type=module', [], { cwd: root, execArgv: ['--expose-gc', '--input-type=module', '-e', SERVER], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })
+    const proc = spawn(process.execPath, ['--expose-gc', '--input-type=module', '-e', SERVER], { cwd: root, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })
     child = proc
     const { port, url } = await nextReport(proc)
     const stalled = await rawUpgrade(port as number)
