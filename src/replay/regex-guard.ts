@@ -7,9 +7,11 @@
  * pointing at the pattern. The analysis is a heuristic over the pattern's syntax: inside any part
  * that repeats (a quantifier allowing more than one iteration), no choice may have two ways to go
  * on with the same character: an inner quantifier whose "once more" and "stop" both accept the same
- * next character, or alternatives that start with the same character. Polynomial patterns such as
- * `\d+\d+$` are accepted (their cost grows with the message length, bounded by `maxPayload`).
- * This module is the only place that knows the rules, so a library (e.g. safe-regex2) can replace it.
+ * next character, or alternatives that start with the same character. Polynomial backtracking is
+ * bounded too: chains of unbounded parts that can share one run of a character give the degree
+ * (`regexDegree`); more than `MAX_REGEX_DEGREE` is refused, and quadratic patterns are run only on
+ * messages up to `maxRegexInput` (the player's side, `regex-input.ts`). Patterns are parsed with
+ * `@eslint-community/regexpp`; this module is the only place that knows the rules.
  */
 
 import { RegExpParser, type AST } from '@eslint-community/regexpp'
