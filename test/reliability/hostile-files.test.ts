@@ -7,6 +7,7 @@ import { loadReplay } from '../../src/replay/load.js'
 import { compileEntries, parseReplay } from '../../src/replay/parse.js'
 import { previewJson } from '../../src/replay/preview.js'
 import type { ReplayEntry } from '../../src/replay/types.js'
+import { describeMatcher } from '../../src/scenario/matcher.js'
 
 /** Deep enough that anything recursing per level overflows the stack (JSON.parse itself does not). */
 const DEPTH = 200_000
@@ -57,6 +58,12 @@ describe('deeply nested values (item 1)', () => {
     const error = parseError(() => compileEntries([{ ts: 0, dir: 'out', text: deep } as unknown as ReplayEntry]))
     expect(error.issues[0]).toMatchObject({ line: 1, column: 1 })
     expect(error.message).toContain('"text" must be a string, got an array [[[[[[[[[…]]]]]]]]]')
+  })
+
+  it('a deep JSON-subset matcher is described without overflowing', () => {
+    let deep: Record<string, unknown> = {}
+    for (let i = 0; i < DEPTH; i++) deep = { a: deep }
+    expect(describeMatcher(deep as never)).toMatch(/^\{"a":\{"a":.*…/)
   })
 
   it('previewJson stops at its depth and length and never throws', () => {
