@@ -22,5 +22,5 @@ export default defineConfig({
   splitting: true,
   shims: true,
   // Optional peers: the user's own copy must be used (a bundled vitest cannot find the running suite).
-  external: ['vitest', '@playwright/test', 'playwright', 'msw', 'openai', '@faker-js/faker', 'jest', '@jest/globals'],
+  external: ['vitest', '@playwright/test', 'playwright', 'msw', 'openai', '@faker-js/faker', 'jest', '@jest/globals', '@asyncapi/parser'],
 })

@@ -100,10 +100,20 @@ export type { ProxyOptions } from './proxy/plugin.js'
 export { RECORD_CONNECTION_PLACEHOLDER } from './proxy/recorder.js'
 export type { RecordOptions, RecordedFile } from './proxy/recorder.js'
 
+// AsyncAPI (the parser, an optional peer, is loaded only when a document is read)
+export { loadAsyncApi, formatLocation } from './asyncapi/load.js'
+export { examplesToReplay } from './asyncapi/examples.js'
+export { ContractValidator } from './asyncapi/schema.js'
+export type { FrameVerdict } from './asyncapi/schema.js'
+export { appDirection } from './asyncapi/direction.js'
+export type { AppDirection } from './asyncapi/direction.js'
+export type { AsyncApiSource, AsyncApiOptions, AsyncApiValidateMode, AsyncApiContract, ContractMessage, ContractExample } from './asyncapi/types.js'
+export type { SchemaMismatch } from './server/types.js'
+
 // Regex safety of replay files
 export { findRegexHazard, MAX_REGEX_NESTING } from './replay/regex-guard.js'
 export type { RegexHazard } from './replay/regex-guard.js'
 
 // Errors
-export { MockWsError, ReplayParseError, TemplateError, MockWsTimeoutError } from './errors.js'
-export type { MockWsErrorCode, ReplayIssue } from './errors.js'
+export { MockWsError, ReplayParseError, TemplateError, MockWsTimeoutError, AsyncApiError } from './errors.js'
+export type { MockWsErrorCode, ReplayIssue, AsyncApiDiagnostic } from './errors.js'

@@ -1,4 +1,5 @@
 import { Command } from 'commander'
+import { registerAsyncApi } from './asyncapi.js'
 import { processIo, type CliIo } from './io.js'
 import { registerGenerate } from './generate.js'
 import { registerRecord } from './record.js'
@@ -22,5 +23,6 @@ export function createProgram(io: CliIo = processIo): Command {
   registerValidate(program, io)
   registerGenerate(program, io)
   registerRecord(program, io)
+  registerAsyncApi(program, io)
   return program
 }

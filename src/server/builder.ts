@@ -1,4 +1,6 @@
 import { aiPlugin } from '../ai/plugin.js'
+import { asyncApiPlugin } from '../asyncapi/plugin.js'
+import type { AsyncApiOptions, AsyncApiSource } from '../asyncapi/types.js'
 import type { WebSocketAiConfig } from '../ai/types.js'
 import { CLOSE_ABNORMAL } from '../constants.js'
 import { MockWsError } from '../errors.js'
@@ -34,6 +36,8 @@ export interface BehaviourPlugin {
   handler?(ctx: StartContext): ConnectionHandler | Promise<ConnectionHandler>
   /** Called once the mock runs (e.g. to register close hooks). */
   attach?(mock: MockWs): void
+  /** Runs first when the mock starts, before anything listens (loading a document); returns options to override. */
+  prepare?(options: Readonly<MockWsOptions>): Promise<Partial<MockWsOptions>>
 }
 
 /**
@@ -210,6 +214,22 @@ export class MockWsBuilder implements PromiseLike<MockWs> {
     return this.use(plugin)
   }
 
+  /**
+   * Mocks one channel of an AsyncAPI 2.x or 3.x document (see docs/asyncapi.md): listens at its address,
+   * sends the examples of the messages the application sends, and checks every frame both ways against
+   * the payload schemas (`schema-mismatch` failures). Needs `@asyncapi/parser` (an optional peer).
+   * @example
+   * await mockWs({ strict: true }).asyncApi('asyncapi.yaml', { channel: 'market', validate: 'fail' })
+   */
+  asyncApi(spec: AsyncApiSource, opts: AsyncApiOptions = {}): this {
+    this.#mutable('asyncApi')
+    const { plugin, part, observer } = asyncApiPlugin(spec, opts)
+    this.#steps = undefined
+    this.#parts.push(part)
+    this.engineOption(() => ({ observers: [observer] }))
+    return this.use(plugin)
+  }
+
   /** Echoes every message (the default when nothing else is configured). */
   echo(): this {
     this.#mutable('echo')
@@ -269,7 +289,8 @@ export class MockWsBuilder implements PromiseLike<MockWs> {
   }
 
   async #start(): Promise<MockWs> {
-    const options = this.#options
+    const options = { ...this.#options }
+    for (const p of this.#plugins) if (p.prepare) Object.assign(options, await p.prepare(options))
     const { script, faker } = await compileScript(this.#parts, options)
     const ctx: StartContext = { options, script, faker }
     const plugin = this.#plugins.filter((p) => p.handler).at(-1)

@@ -15,6 +15,7 @@ import { formatFailureReport } from './failure-report.js'
 import type { EngineObserver } from './observer.js'
 import type { ScenarioFailure, TranscriptFrame } from './types.js'
 import { trackMock } from './registry.js'
+import { examplePath } from './path-pattern.js'
 
 export { closeAllMocks, liveMockCount } from './registry.js'
 
@@ -113,7 +114,7 @@ export class MockWs {
     this.port = init.port
     this.path = init.path
     this.#strict = init.strict
-    this.url = `ws://${urlHost(init.host)}:${init.port}${init.path === '*' ? '/' : init.path}`
+    this.url = `ws://${urlHost(init.host)}:${init.port}${init.path === '*' ? '/' : examplePath(init.path)}`
     this.connected = init.engine.firstConnection
     this.#untrack = trackMock(this)
   }
@@ -235,10 +236,11 @@ export class ScenarioFailureError extends MockWsError {
   }
 }
 
-/** One piece of a mock's script: a replay source, or steps from the builder. */
+/** One piece of a mock's script: a replay source, steps from the builder, or entries that need loading first (AsyncAPI examples). */
 export type ScriptPart =
   | { kind: 'replay'; source: string | readonly ReplayEntry[] | URL }
   | { kind: 'compiled'; compile: (opts: { expandTemplates: boolean; faker?: FakerLike }) => CompiledReplay }
+  | { kind: 'load'; load: (opts: { expandTemplates: boolean; faker?: FakerLike }) => Promise<CompiledReplay> }
 
 /** Concatenates compiled parts; each part's times continue after the previous part's last `ts`. */
 export function concatReplays(parts: readonly CompiledReplay[]): CompiledReplay {
@@ -300,6 +302,8 @@ export async function compileScript(parts: readonly ScriptPart[], options: MockW
   for (const part of parts) {
     if (part.kind === 'replay') {
       compiled.push(await loadReplay(part.source, { expandTemplates, ...(options.seed !== undefined ? { seed: options.seed } : {}) }))
+    } else if (part.kind === 'load') {
+      compiled.push(await part.load({ expandTemplates, ...(faker ? { faker } : {}) }))
     } else {
       compiled.push(part.compile({ expandTemplates, ...(faker ? { faker } : {}) }))
     }

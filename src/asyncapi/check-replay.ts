@@ -1,0 +1,44 @@
+import type { CompiledReplay } from '../replay/types.js'
+import { createTemplateContext } from '../template/context.js'
+import { formatMismatch, type ContractValidator } from './schema.js'
+
+/** Seed of the template context used to render `out` entries before they are checked (any fixed value). */
+const CHECK_SEED = 1
+
+/**
+ * One frame of a replay file that fits no message of the document.
+ * @example
+ * const issue: ReplayContractIssue = { file: 'rec.jsonl', line: 3, message: 'out frame …' }
+ */
+export interface ReplayContractIssue {
+  file: string
+  /** 1-based line of the entry. */
+  line: number
+  message: string
+}
+
+/**
+ * Checks each text frame of a replay file or recording against a contract: `out` entries (what the
+ * server sent, template tokens rendered) against the messages the application sends, `in` entries with
+ * an exact `text` against the messages it receives. Regex (`match`) and binary entries are not checked.
+ * @example
+ * checkReplayAgainst(await loadReplay('recording.jsonl'), validator) // [] when every frame fits
+ */
+export function checkReplayAgainst(replay: CompiledReplay, validator: ContractValidator): ReplayContractIssue[] {
+  const issues: ReplayContractIssue[] = []
+  const context = createTemplateContext({ seed: CHECK_SEED })
+  for (const step of replay.steps) {
+    if (step.text === undefined || step.match || step.predicate) continue
+    const text = step.dir === 'out' && step.template ? step.template.render(context) : step.text
+    const dir = step.dir === 'out' ? 'sends' : 'receives'
+    const verdict = validator.check(dir, text)
+    if (verdict.ok) continue
+    const who = step.dir === 'out' ? 'server frame fits no message the application sends' : 'client frame fits no message the application receives'
+    issues.push({
+      file: step.origin.file,
+      line: step.origin.line,
+      message: `schema-mismatch: ${who} on channel ${JSON.stringify(validator.contract.channel)}: ${formatMismatch(verdict.mismatch)}`,
+    })
+  }
+  return issues
+}
