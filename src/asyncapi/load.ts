@@ -128,8 +128,8 @@ export async function loadAsyncApi(spec: AsyncApiSource, opts: Pick<AsyncApiOpti
   for (const op of document.operations().all()) {
     if (!op.channels().all().some((c) => c.id() === channel.id())) continue
     const dir = appDirection(version, op.action())
-    const messages = op.messages().all()
-    for (const message of messages.length > 0 ? messages : channel.messages().all()) add(dir, message)
+    // The parser already gives a 3.x operation without `messages` all of its channel's messages; `[]` means none.
+    for (const message of op.messages().all()) add(dir, message)
     const reply = op.reply()
     if (reply) for (const message of reply.messages().all()) add(replyDirection(dir), message)
   }
