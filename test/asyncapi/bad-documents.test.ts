@@ -3,6 +3,9 @@ import { describe, expect, test } from 'vitest'
 import { AsyncApiError, liveMockCount, MockWsError, mockWs } from '../../src/index.js'
 import { leakableResources } from '../support/client.js'
 
+// The first parse of a document in a process takes seconds on a loaded machine (bench/asyncapi.bench.mjs).
+const PARSE_TIMEOUT_MS = 90_000
+
 const fixture = (name: string): string => fileURLToPath(new URL(`../fixtures/asyncapi/${name}`, import.meta.url))
 
 /** Starts a mock that must fail; returns the error after checking that nothing was left listening. */
@@ -18,7 +21,7 @@ async function failToStart(build: PromiseLike<unknown>): Promise<AsyncApiError> 
   return error as AsyncApiError
 }
 
-describe('bad AsyncAPI documents fail before anything listens, with the parser diagnostics', () => {
+describe('bad AsyncAPI documents fail before anything listens, with the parser diagnostics', { timeout: PARSE_TIMEOUT_MS }, () => {
   test('invalid YAML: file:line:column of each syntax error', async () => {
     const file = fixture('bad-yaml.yaml')
     const error = await failToStart(mockWs().asyncApi(file))

@@ -8,6 +8,9 @@ import { mockWs } from '../../src/index.js'
 import { runCli } from '../support/cli.js'
 import { connectClient } from '../support/client.js'
 
+// The first parse of a document in a process takes seconds on a loaded machine (bench/asyncapi.bench.mjs).
+const PARSE_TIMEOUT_MS = 90_000
+
 const MARKET = fileURLToPath(new URL('../../examples/asyncapi-market.yaml', import.meta.url))
 const TWO_CHANNELS = fileURLToPath(new URL('../fixtures/asyncapi/two-channels.yaml', import.meta.url))
 
@@ -25,7 +28,7 @@ async function cli(args: string[]): Promise<{ code: number | string; stdout: str
   return { code, stdout: p.stdout(), stderr: p.stderr() }
 }
 
-describe('mockforge-ws asyncapi SPEC --channel NAME --out FILE.jsonl', () => {
+describe('mockforge-ws asyncapi SPEC --channel NAME --out FILE.jsonl', { timeout: PARSE_TIMEOUT_MS }, () => {
   test('writes a replay file of the examples, in document order, that validate --asyncapi accepts', async () => {
     const out = join(dir, 'market.jsonl')
     const made = await cli(['asyncapi', MARKET, '--channel', 'market', '--out', out])
@@ -50,7 +53,7 @@ describe('mockforge-ws asyncapi SPEC --channel NAME --out FILE.jsonl', () => {
   })
 })
 
-describe('mockforge-ws validate --asyncapi SPEC FILE.jsonl', () => {
+describe('mockforge-ws validate --asyncapi SPEC FILE.jsonl', { timeout: PARSE_TIMEOUT_MS }, () => {
   test('catches a recording (made through the proxy) of a real ws server that breaks the spec: exit 1, file:line and the schema error', async () => {
     // A real server that speaks almost the documented protocol: its second trade has an undocumented side.
     const upstream = new WebSocketServer({ port: 0, host: '127.0.0.1' })

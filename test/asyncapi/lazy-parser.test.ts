@@ -6,6 +6,9 @@ import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 
+// The first parse of a document in a process takes seconds on a loaded machine (bench/asyncapi.bench.mjs).
+const PARSE_TIMEOUT_MS = 90_000
+
 const run = promisify(execFile)
 const ROOT = fileURLToPath(new URL('../..', import.meta.url))
 const MARKET = join(ROOT, 'examples/asyncapi-market.yaml')
@@ -18,7 +21,7 @@ async function child(code: string, opts: { cwd: string; type: 'module' | 'common
   return JSON.parse(stdout) as unknown
 }
 
-describe('the AsyncAPI parser is loaded only when asyncApi is used', () => {
+describe('the AsyncAPI parser is loaded only when asyncApi is used', { timeout: PARSE_TIMEOUT_MS }, () => {
   // The loaded module list: every CommonJS module (the parser is one, even when imported from ESM) is in require.cache.
   const listParserModules = `Object.keys(require.cache).filter((p) => ${PARSER}.test(p)).length`
   const listAjvModules = `Object.keys(require.cache).filter((p) => ${AJV}.test(p)).length`
@@ -52,7 +55,7 @@ describe('the AsyncAPI parser is loaded only when asyncApi is used', () => {
   })
 })
 
-describe('without @asyncapi/parser installed', () => {
+describe('without @asyncapi/parser installed', { timeout: PARSE_TIMEOUT_MS }, () => {
   let project: string
   beforeAll(async () => {
     // A project of its own under the OS temp dir: the built package and only the dependencies the core declares.

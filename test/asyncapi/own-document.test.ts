@@ -4,6 +4,9 @@ import WebSocket from 'ws'
 import { mockWs, type MockWs, ScenarioFailureError } from '../../src/index.js'
 import { connectClient, type TestClient } from '../support/client.js'
 
+// The first parse of a document in a process takes seconds on a loaded machine (bench/asyncapi.bench.mjs).
+const PARSE_TIMEOUT_MS = 90_000
+
 const MARKET = fileURLToPath(new URL('../../examples/asyncapi-market.yaml', import.meta.url))
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/
 
@@ -28,7 +31,7 @@ async function connect(url: string): Promise<TestClient> {
   return client
 }
 
-describe('asyncApi() with a document of our own (required, enum, nested schemas, a channel parameter)', () => {
+describe('asyncApi() with a document of our own (required, enum, nested schemas, a channel parameter)', { timeout: PARSE_TIMEOUT_MS }, () => {
   test('listens at server pathname + channel address, the parameter as any one segment, and sends the examples in document order', async () => {
     const ws = await start(mockWs().asyncApi(MARKET))
     expect(ws.path).toBe('/v1/markets/{symbol}')

@@ -4,6 +4,9 @@ import { afterEach, describe, expect, test, vi } from 'vitest'
 import { loadAsyncApi, mockWs, type MockWs, ScenarioFailureError } from '../../src/index.js'
 import { connectClient, type TestClient } from '../support/client.js'
 
+// The first parse of a document in a process takes seconds on a loaded machine (bench/asyncapi.bench.mjs).
+const PARSE_TIMEOUT_MS = 90_000
+
 // Real public AsyncAPI documents of WebSocket APIs, read from the npm packages that ship them (devDependencies).
 const require = createRequire(import.meta.url)
 const validatorDir = dirname(require.resolve('asyncapi-validator/package.json'))
@@ -36,8 +39,8 @@ async function connect(url: string): Promise<TestClient> {
 describe.each([
   ['2.0.0', SLACK_2_0],
   ['2.4.0', SLACK_2_4],
-])('Slack Real Time Messaging API, AsyncAPI %s (publish/subscribe inversion)', (version, file) => {
-  test('listens at the server pathname + channel "/", and reads publish as what Slack receives, subscribe as what it sends', async () => {
+])('Slack Real Time Messaging API, AsyncAPI %s (publish/subscribe inversion)', { timeout: PARSE_TIMEOUT_MS }, (version, file) => {
+  test('listens at the server pathname + channel "/", and reads publish as what Slack receives, subscribe as what it sends', { timeout: PARSE_TIMEOUT_MS }, async () => {
     const contract = await loadAsyncApi(file)
     expect(contract).toMatchObject({ version, channel: '/', server: 'production', path: '/api/rtm.connect' })
     // publish = clients publish to the application: the one message Slack receives
@@ -50,7 +53,7 @@ describe.each([
     expect(contract.sends.flatMap((m) => m.examples)).toEqual([])
   })
 
-  test('a valid client message yields no failure; an invalid one (a server event sent by the client) is a schema-mismatch; strict reports it', async () => {
+  test('a valid client message yields no failure; an invalid one (a server event sent by the client) is a schema-mismatch; strict reports it', { timeout: PARSE_TIMEOUT_MS }, async () => {
     const ws = await start(mockWs({ strict: true }).asyncApi(file))
     expect(ws.url).toBe(`ws://127.0.0.1:${ws.port}/api/rtm.connect`)
     const client = await connect(ws.url)
@@ -76,7 +79,7 @@ describe.each([
   })
 })
 
-describe('Gemini Market Data WebSocket API, AsyncAPI 3.0.0 (the AsyncAPI generator fixture)', () => {
+describe('Gemini Market Data WebSocket API, AsyncAPI 3.0.0 (the AsyncAPI generator fixture)', { timeout: PARSE_TIMEOUT_MS }, () => {
   test('listens at the chosen server pathname + the channel address, {symbol} as a route pattern', async () => {
     const ws = await start(mockWs().asyncApi(GEMINI_3_0, { channel: 'marketDataV1', server: 'withPathname' }))
     expect(ws.path).toBe('/v1/marketdata/{symbol}')
