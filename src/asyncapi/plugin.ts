@@ -86,7 +86,9 @@ export function asyncApiPlugin(spec: AsyncApiSource, opts: AsyncApiOptions = {})
     const who =
       frame.dir === 'in'
         ? `Client message fits no message the application receives on channel ${JSON.stringify(contract.channel)}`
-        : `The mock sent ${example ? `the example ${example.location}${example.line ? ` (${contract.source}:${example.line})` : ''}, which fits` : 'a message that fits'} no message the application sends on channel ${JSON.stringify(contract.channel)}`
+        : example
+          ? `The mock sent the example ${example.location}${example.line ? ` (${contract.source}:${example.line})` : ''}, which fits no message the application sends on channel ${JSON.stringify(contract.channel)}`
+          : `Server message fits no message the application sends on channel ${JSON.stringify(contract.channel)}`
     report({
       kind: 'schema-mismatch',
       connection: frame.connection,

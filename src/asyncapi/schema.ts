@@ -45,7 +45,8 @@ export class ContractValidator {
     // Both are CommonJS with `exports.default`; through import() (and esbuild's CJS interop) that is `.default.default`.
     const Ajv = ajvModule.default.default
     const addFormats = formatsModule.default.default
-    const ajv = new Ajv({ strict: false, allErrors: false, validateFormats: true })
+    // allErrors: the candidate with the fewest errors is the closest fit, which needs them all.
+    const ajv = new Ajv({ strict: false, allErrors: true, validateFormats: true })
     addFormats(ajv)
     const compile = (message: ContractMessage): Compiled => {
       if (!message.checkable || message.schema === undefined) return { message, validate: undefined }
@@ -76,26 +77,30 @@ export class ContractValidator {
       }
     }
     const values = frameValues(text)
-    const failures: { message: ContractMessage; error: ErrorObject | undefined }[] = []
+    const failures: { message: ContractMessage; errors: readonly ErrorObject[] }[] = []
     for (const candidate of candidates) {
       if (!candidate.validate) return { ok: true, message: candidate.message }
-      let firstError: ErrorObject | undefined
+      let fewest: readonly ErrorObject[] | undefined
       for (const value of values) {
         if (candidate.validate(value)) return { ok: true, message: candidate.message }
-        firstError ??= candidate.validate.errors?.[0] ?? undefined
+        const errors = candidate.validate.errors ?? []
+        if (fewest === undefined || errors.length < fewest.length) fewest = errors
       }
-      failures.push({ message: candidate.message, error: firstError })
+      failures.push({ message: candidate.message, errors: fewest ?? [] })
     }
-    // Closest fit first: the candidate whose first error is deepest in the frame got furthest.
-    const depth = (e: ErrorObject | undefined): number => (e ? e.instancePath.split('/').length : 0)
-    const ranked = failures.map((f, i) => ({ ...f, i })).sort((a, b) => depth(b.error) - depth(a.error) || a.i - b.i)
+    // Closest fit first: fewest errors, then the one that got deepest into the frame; its deepest error is shown.
+    const depth = (e: ErrorObject): number => (e.instancePath === '' ? 0 : e.instancePath.split('/').length)
+    const deepest = (errors: readonly ErrorObject[]): ErrorObject | undefined => errors.reduce<ErrorObject | undefined>((a, e) => (a === undefined || depth(e) > depth(a) ? e : a), undefined)
+    const ranked = failures
+      .map((f, i) => ({ ...f, i, shown: deepest(f.errors) }))
+      .sort((a, b) => a.errors.length - b.errors.length || (b.shown ? depth(b.shown) : 0) - (a.shown ? depth(a.shown) : 0) || a.i - b.i)
     const best = ranked[0]
     return {
       ok: false,
       mismatch: {
         candidates: ranked.map((f) => ({ name: f.message.name, location: f.message.location })),
-        pointer: best?.error?.instancePath ?? '',
-        error: best?.error ? describeError(best.error) : 'does not fit',
+        pointer: best?.shown?.instancePath ?? '',
+        error: best?.shown ? describeError(best.shown) : 'does not fit',
       },
     }
   }

@@ -1,6 +1,6 @@
 import { fileURLToPath } from 'node:url'
 import { afterEach, describe, expect, test, vi } from 'vitest'
-import WebSocket from 'ws'
+import WebSocket, { WebSocketServer } from 'ws'
 import { mockWs, type MockWs, ScenarioFailureError } from '../../src/index.js'
 import { connectClient, type TestClient } from '../support/client.js'
 
@@ -177,5 +177,25 @@ describe('asyncApi() with a document of our own (required, enum, nested schemas,
     for (let i = 0; i < 3; i++) await client.next()
     expect(JSON.parse(String(await client.next()))).toMatchObject({ symbol: 'X' })
     expect(ws.failures).toEqual([])
+  })
+
+  test('with proxy(): the real server behind the mock is checked against the document (its frames and the client\'s)', async () => {
+    const upstream = new WebSocketServer({ port: 0, host: '127.0.0.1' })
+    await new Promise<void>((resolve) => upstream.once('listening', () => resolve()))
+    upstream.on('connection', (socket) => socket.send('{"type":"trade","symbol":"BTC-USD","price":0,"size":1,"side":"buy"}'))
+    try {
+      const port = (upstream.address() as { port: number }).port
+      const ws = await start(mockWs().asyncApi(MARKET).proxy(`ws://127.0.0.1:${port}/feed`))
+      const client = await connect(`ws://127.0.0.1:${ws.port}/v1/markets/BTC-USD`)
+      expect(JSON.parse(String(await client.next()))).toMatchObject({ price: 0 })
+      await vi.waitFor(() => expect(ws.failures).toHaveLength(1))
+      expect(ws.failures[0]?.schema).toMatchObject({ pointer: '/price', error: 'must be > 0' })
+      expect(ws.failures[0]?.message).toContain('Server message fits no message the application sends on channel "market": checked against trade')
+      await client.close()
+    } finally {
+      for (const m of mocks) await m.close().catch(() => undefined)
+      mocks = []
+      await new Promise<void>((resolve) => upstream.close(() => resolve()))
+    }
   })
 })
