@@ -20,7 +20,8 @@ export interface ReplayContractIssue {
 /**
  * Checks each text frame of a replay file or recording against a contract: `out` entries (what the
  * server sent, template tokens rendered) against the messages the application sends, `in` entries with
- * an exact `text` against the messages it receives. Regex (`match`) and binary entries are not checked.
+ * an exact `text` against the messages it receives (a `json` subset entry too, missing required properties
+ * allowed). Regex (`match`) and binary entries are not checked.
  * @example
  * checkReplayAgainst(await loadReplay('recording.jsonl'), validator) // [] when every frame fits
  */
@@ -28,10 +29,13 @@ export function checkReplayAgainst(replay: CompiledReplay, validator: ContractVa
   const issues: ReplayContractIssue[] = []
   const context = createTemplateContext({ seed: CHECK_SEED })
   for (const step of replay.steps) {
-    if (step.text === undefined || step.match || step.predicate) continue
-    const text = step.dir === 'out' && step.template ? step.template.render(context) : step.text
+    // `json` entries (a JSON subset the client message must contain) are checked as partial messages.
+    const json = (step.entry as { json?: unknown }).json
+    const partial = step.dir === 'in' && step.text === undefined && json !== undefined
+    if (!partial && (step.text === undefined || step.match)) continue
+    const text = partial ? JSON.stringify(json) : step.dir === 'out' && step.template ? step.template.render(context) : (step.text as string)
     const dir = step.dir === 'out' ? 'sends' : 'receives'
-    const verdict = validator.check(dir, text)
+    const verdict = validator.check(dir, text, { partial })
     if (verdict.ok) continue
     const who = step.dir === 'out' ? 'server frame fits no message the application sends' : 'client frame fits no message the application receives'
     issues.push({

@@ -63,8 +63,12 @@ export class ContractValidator {
     return new ContractValidator(contract, { sends: contract.sends.map(compile), receives: contract.receives.map(compile) })
   }
 
-  /** Checks one text frame against the messages going `dir` (`receives`: client frames, `sends`: the mock's). */
-  check(dir: AppDirection, text: string): FrameVerdict {
+  /**
+   * Checks one text frame against the messages going `dir` (`receives`: client frames, `sends`: the mock's).
+   * `partial`: the frame is a JSON subset (a replay `json` entry, volatile values left out), so missing
+   * required properties are not held against it.
+   */
+  check(dir: AppDirection, text: string, opts: { partial?: boolean } = {}): FrameVerdict {
     const candidates = this.#compiled[dir]
     if (candidates.length === 0) {
       return {
@@ -80,13 +84,16 @@ export class ContractValidator {
     const failures: { message: ContractMessage; errors: readonly ErrorObject[] }[] = []
     for (const candidate of candidates) {
       if (!candidate.validate) return { ok: true, message: candidate.message }
-      let fewest: readonly ErrorObject[] | undefined
+      // The errors shown are those of the first reading (the JSON value when the text is JSON); the
+      // text-as-a-string reading only ever makes a frame fit a `type: string` payload.
+      let shown: readonly ErrorObject[] | undefined
       for (const value of values) {
         if (candidate.validate(value)) return { ok: true, message: candidate.message }
-        const errors = candidate.validate.errors ?? []
-        if (fewest === undefined || errors.length < fewest.length) fewest = errors
+        const errors = (candidate.validate.errors ?? []).filter((e) => !opts.partial || e.keyword !== 'required')
+        if (errors.length === 0) return { ok: true, message: candidate.message }
+        shown ??= errors
       }
-      failures.push({ message: candidate.message, errors: fewest ?? [] })
+      failures.push({ message: candidate.message, errors: shown ?? [] })
     }
     // Closest fit first: fewest errors, then the one that got deepest into the frame; its deepest error is shown.
     const depth = (e: ErrorObject): number => (e.instancePath === '' ? 0 : e.instancePath.split('/').length)
