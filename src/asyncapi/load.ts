@@ -63,7 +63,9 @@ async function importParser(specifier: string): Promise<Parser> {
   if (typeof ParserClass !== 'function') {
     throw new AsyncApiError(`Failed to load ${ASYNCAPI_PARSER_MODULE}: it exports no Parser class. Install version 3 (npm i -D ${ASYNCAPI_PARSER_MODULE}@3).`)
   }
-  return new ParserClass()
+  // Only errors stop a document; the recommended rules give warnings and hints only, and skipping them
+  // saves about a fifth of the parse time (measured interleaved, 1979 vs 2510 ms for examples/asyncapi-market.yaml).
+  return new ParserClass({ ruleset: { recommended: false } })
 }
 
 async function readSource(spec: AsyncApiSource): Promise<{ source: string; input: string | Record<string, unknown>; key?: string }> {
