@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, rm } from 'node:fs/promises'
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -104,5 +104,28 @@ describe('mockforge-ws validate --asyncapi SPEC FILE.jsonl', { timeout: PARSE_TI
     expect(result.code).toBe(1)
     expect(result.stderr).toContain('This is not an AsyncAPI document.')
     expect(result.stderr).toContain('openapi.yaml:1:1:')
+  })
+
+  test('json and waitForJson entries are checked as subsets: left-out required properties are fine, wrong values are not', async () => {
+    const file = join(dir, 'subsets.jsonl')
+    await writeFile(
+      file,
+      [
+        '{"ts":0,"dir":"in","json":{"type":"subscribe"}}',
+        '{"ts":0,"dir":"out","waitForJson":{"type":"order"},"text":"{\\"type\\":\\"trade\\",\\"symbol\\":\\"X\\",\\"price\\":1,\\"size\\":1,\\"side\\":\\"buy\\"}"}',
+        '{"ts":0,"dir":"in","json":{"type":"order","order":{"side":"hold"}}}',
+        '{"ts":0,"dir":"out","waitForJson":{"type":"subscribe","channels":[{"name":"candles"}]},"text":"ok"}',
+        '',
+      ].join('\n'),
+    )
+    const result = await cli(['validate', '--asyncapi', MARKET, file])
+    expect(result.code).toBe(1)
+    expect(result.stderr.split('\n')).toEqual([
+      `${file}:3: schema-mismatch: client frame fits no message the application receives on channel "market": checked against placeOrder (components.messages.placeOrder), subscribe (components.messages.subscribe); closest: at /order/side: must be equal to one of the allowed values ("buy", "sell")`,
+      `${file}:4: schema-mismatch: awaited client frame (waitForJson) fits no message the application receives on channel "market": checked against subscribe (components.messages.subscribe), placeOrder (components.messages.placeOrder); closest: at /channels/0/name: must be equal to one of the allowed values ("trades", "book")`,
+      `${file}:4: schema-mismatch: server frame fits no message the application sends on channel "market": checked against welcome (components.messages.welcome), trade (components.messages.trade); closest: at the message: must be object`,
+      '1 of 1 file invalid',
+      '',
+    ])
   })
 })
