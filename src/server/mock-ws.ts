@@ -33,7 +33,7 @@ export interface MockWsOptions {
   strictPort?: boolean
   /** Bind address (default `127.0.0.1`). */
   host?: string
-  /** WebSocket path (default `/ws`; `'*'` accepts any path). */
+  /** WebSocket path (default `/ws`; `'*'` accepts any path; `{name}` matches any one segment, e.g. `/rooms/{room}`). */
   path?: string
   /** Expand template tokens in `out` entries (default true). */
   expandTemplates?: boolean
