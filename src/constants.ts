@@ -26,3 +26,9 @@ export const FAILURE_TRANSCRIPT_FRAMES = 20
 export const CLOSE_ABNORMAL = 1006
 /** Connections kept for `nextConnection()` and the engine's history before the oldest are forgotten, so churn cannot grow memory without bound. */
 export const MAX_RETAINED_CONNECTIONS = 1000
+/** Subprotocol of GraphQL over WebSocket spoken by `mockGraphqlWs()` (the one graphql-ws's `createClient` offers). */
+export const GRAPHQL_TRANSPORT_WS_PROTOCOL = 'graphql-transport-ws'
+/** Time a GraphQL-over-WebSocket client has to send `connection_init` before it is closed with 4408 (graphql-ws's own default). */
+export const DEFAULT_GRAPHQL_INIT_TIMEOUT_MS = 3000
+/** Default WebSocket path of `mockGraphqlWs()` (where GraphQL servers usually listen). */
+export const DEFAULT_GRAPHQL_PATH = '/graphql'
