@@ -105,7 +105,7 @@ export function graphqlProtocolHandler(config: GraphqlProtocolConfig): Connectio
     }
 
     function protocolError(step: number, code: number, reason: string, actual: string): void {
-      fail(step, 'a valid graphql-transport-ws message', actual, `message ${step}: ${reason}`)
+      fail(step, 'a valid graphql-transport-ws message', `${actual} (closed with ${code}: ${reason})`, `message ${step}: ${reason}`)
       conn.close(code, reason)
     }
 
@@ -203,7 +203,8 @@ export function graphqlProtocolHandler(config: GraphqlProtocolConfig): Connectio
       try {
         parsed = peers.parseMessage(message.text)
       } catch (error) {
-        fail(step, 'a valid graphql-transport-ws message', message.text, `message ${step} is invalid: ${error instanceof Error ? error.message : String(error)}`)
+        const cause = error instanceof Error ? error.message : String(error)
+        fail(step, 'a valid graphql-transport-ws message', `${message.text} (closed with ${GraphqlCloseCode.BadRequest}: ${cause})`, `message ${step} is invalid: ${cause}`)
         conn.close(GraphqlCloseCode.BadRequest, 'Invalid message received')
         return
       }
