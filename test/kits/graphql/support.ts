@@ -1,9 +1,12 @@
-import { createClient, type Client, type ClientOptions, type ExecutionResult } from 'graphql-ws'
+import { createClient, type Client, type ClientOptions, type FormattedExecutionResult } from 'graphql-ws'
 import WebSocket from 'ws'
+
+/** One result a client received. */
+export type Result = FormattedExecutionResult<Record<string, unknown>, unknown>
 
 /** What a subscription delivered: every `next` payload, then how it ended. */
 export interface Outcome {
-  values: ExecutionResult[]
+  values: Result[]
   error?: unknown
 }
 
@@ -13,9 +16,9 @@ export function gqlClient(url: string, options: Partial<ClientOptions> = {}): Cl
 }
 
 /** Subscribes and resolves once the operation completes or errors. */
-export function collect(client: Client, payload: { query: string; variables?: Record<string, unknown>; operationName?: string }, onNext?: (value: ExecutionResult, values: ExecutionResult[]) => void): Promise<Outcome> {
+export function collect(client: Client, payload: { query: string; variables?: Record<string, unknown>; operationName?: string }, onNext?: (value: Result, values: Result[]) => void): Promise<Outcome> {
   return new Promise((resolve) => {
-    const values: ExecutionResult[] = []
+    const values: Result[] = []
     client.subscribe(payload, {
       next: (value) => {
         values.push(value)
