@@ -10,11 +10,11 @@ test('the price ticker subscribes once and gets two prices', async ({ mockWs }) 
   // The code under test subscribes with graphql-ws.
   const client = createClient({ url: gql.url, webSocketImpl: WebSocket })
   const prices: unknown[] = []
-  await new Promise((complete, error) => client.subscribe({ query: 'subscription OnPrice { price }' }, { next: (r) => prices.push(r.data?.price), error, complete }))
+  await new Promise<void>((complete, error) => client.subscribe({ query: 'subscription OnPrice { price }' }, { next: (r) => prices.push(r.data?.price), error, complete }))
 
   expect(prices).toEqual([1, 2])
   await expect(gql).toReceiveMessage({ type: 'subscribe', payload: { query: 'subscription OnPrice { price }' } })
-  expect(gql).toHaveSentMessage({ type: 'complete', id: gql.operations[0]?.id })
+  expect(gql).toHaveSentMessage({ type: 'complete', id: gql.operations[0]?.id ?? '' })
   expect(gql).toHaveNoFailures()
   await client.dispose()
 })
