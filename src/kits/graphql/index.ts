@@ -3,6 +3,5 @@
 export { GraphqlWsBuilder, mockGraphqlWs } from './builder.js'
 export type { GraphqlWsOptions } from './builder.js'
 export { GraphqlWsMock } from './mock.js'
-export { GraphqlCloseCode } from './protocol.js'
 export { graphqlFramesToReplay } from './replay.js'
 export type { GraphqlError, GraphqlOperation, GraphqlResult, GraphqlResults, InitCheck, OnSubscribeOptions, OperationMatcher } from './types.js'

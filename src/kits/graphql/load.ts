@@ -24,6 +24,8 @@ export interface GraphqlPeers {
   stringifyMessage(message: GraphqlWsMessage): string
   /** Parses a GraphQL document (throws a GraphQL syntax error). */
   parse: GraphqlModule['parse']
+  /** The protocol's close codes (graphql-ws's `CloseCode`). */
+  CloseCode: GraphqlWsModule['CloseCode']
 }
 
 /** The npm package a specifier belongs to (`graphql-ws/client` → `graphql-ws`). */
@@ -60,5 +62,6 @@ export async function loadGraphqlPeers(specifiers: { graphqlWs?: string; graphql
     parseMessage: (text) => ws.parseMessage(text) as unknown as GraphqlWsMessage,
     stringifyMessage: (message) => ws.stringifyMessage(message as unknown as Parameters<GraphqlWsModule['stringifyMessage']>[0]),
     parse: gql.parse,
+    CloseCode: ws.CloseCode,
   }
 }

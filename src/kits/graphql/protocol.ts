@@ -6,18 +6,6 @@ import type { InboundMessage } from '../../server/connection.js'
 import type { GraphqlPeers, GraphqlWsMessage } from './load.js'
 import type { GraphqlError, GraphqlOperation, GraphqlResult, InitCheck, OperationHandler, OperationMatcher } from './types.js'
 
-/** Close codes of the GraphQL over WebSocket protocol (the values of graphql-ws's `CloseCode`). */
-export const GraphqlCloseCode = {
-  InternalServerError: 4500,
-  BadRequest: 4400,
-  Unauthorized: 4401,
-  Forbidden: 4403,
-  SubprotocolNotAcceptable: 4406,
-  ConnectionInitialisationTimeout: 4408,
-  SubscriberAlreadyExists: 4409,
-  TooManyInitialisationRequests: 4429,
-} as const
-
 /** Everything the protocol handler needs, resolved once when the mock starts. */
 export interface GraphqlProtocolConfig {
   peers: GraphqlPeers
@@ -71,6 +59,7 @@ function describeOp(op: GraphqlOperation): string {
  */
 export function graphqlProtocolHandler(config: GraphqlProtocolConfig): ConnectionHandler {
   const { peers, handlers } = config
+  const { CloseCode } = peers
   const known = handlers.map((h) => describeOperationMatcher(h.match))
 
   return (conn, engine) => {
@@ -79,7 +68,7 @@ export function graphqlProtocolHandler(config: GraphqlProtocolConfig): Connectio
       if (config.unexpected === 'fail') {
         engine.addFailure({ kind: 'unexpected-message', connection: conn.id, step: 0, expected: `a client offering the ${GRAPHQL_TRANSPORT_WS_PROTOCOL} subprotocol`, actual, ts: conn.elapsed(), message: `connection refused: ${actual}` })
       }
-      conn.close(GraphqlCloseCode.SubprotocolNotAcceptable, 'Subprotocol not acceptable')
+      conn.close(CloseCode.SubprotocolNotAcceptable, 'Subprotocol not acceptable')
       return
     }
     let initReceived = false
@@ -88,7 +77,7 @@ export function graphqlProtocolHandler(config: GraphqlProtocolConfig): Connectio
     // Live operations by id; a stream's pending timer lives here so that a client `complete` can stop it.
     const live = new Map<string, { stopped: boolean; timer?: NodeJS.Timeout }>()
     const initTimer = conn.setTimer(() => {
-      if (!initReceived) conn.close(GraphqlCloseCode.ConnectionInitialisationTimeout, 'Connection initialisation timeout')
+      if (!initReceived) conn.close(CloseCode.ConnectionInitialisationTimeout, 'Connection initialisation timeout')
     }, config.initTimeoutMs)
     conn.onClose(() => {
       for (const op of live.values()) op.stopped = true
@@ -116,12 +105,12 @@ export function graphqlProtocolHandler(config: GraphqlProtocolConfig): Connectio
       } catch (error) {
         const cause = error instanceof Error ? error.message : String(error)
         engine.addFailure({ kind: 'send-failed', connection: conn.id, step, expected: 'onInit() to decide', actual: `threw: ${cause}`, ts: conn.elapsed(), message: `onInit() threw: ${cause}` })
-        conn.close(GraphqlCloseCode.InternalServerError, 'Internal server error')
+        conn.close(CloseCode.InternalServerError, 'Internal server error')
         return
       }
       if (!conn.isOpen) return
       if (verdict === false) {
-        conn.close(GraphqlCloseCode.Forbidden, 'Forbidden')
+        conn.close(CloseCode.Forbidden, 'Forbidden')
         return
       }
       acknowledged = true
@@ -168,8 +157,8 @@ export function graphqlProtocolHandler(config: GraphqlProtocolConfig): Connectio
     }
 
     function onSubscribe(id: string, payload: { query: string; operationName?: string | null; variables?: Record<string, unknown> | null }, raw: string, step: number): void {
-      if (!acknowledged) return protocolError(step, GraphqlCloseCode.Unauthorized, 'Unauthorized', raw)
-      if (live.has(id)) return protocolError(step, GraphqlCloseCode.SubscriberAlreadyExists, `Subscriber for ${id} already exists`, raw)
+      if (!acknowledged) return protocolError(step, CloseCode.Unauthorized, 'Unauthorized', raw)
+      if (live.has(id)) return protocolError(step, CloseCode.SubscriberAlreadyExists, `Subscriber for ${id} already exists`, raw)
       const parsed = payload.operationName ? { name: payload.operationName } : operationNameOf(peers, payload.query)
       const op: GraphqlOperation = { connection: conn.id, id, operationName: parsed.name, query: payload.query, variables: payload.variables ?? {} }
       config.operations.push(op)
@@ -198,19 +187,19 @@ export function graphqlProtocolHandler(config: GraphqlProtocolConfig): Connectio
 
     function onMessage(message: InboundMessage): void {
       const step = ++messageCount
-      if (message.isBinary) return protocolError(step, GraphqlCloseCode.BadRequest, 'Invalid message received', message.text)
+      if (message.isBinary) return protocolError(step, CloseCode.BadRequest, 'Invalid message received', message.text)
       let parsed: GraphqlWsMessage
       try {
         parsed = peers.parseMessage(message.text)
       } catch (error) {
         const cause = error instanceof Error ? error.message : String(error)
-        fail(step, 'a valid graphql-transport-ws message', `${message.text} (closed with ${GraphqlCloseCode.BadRequest}: ${cause})`, `message ${step} is invalid: ${cause}`)
-        conn.close(GraphqlCloseCode.BadRequest, 'Invalid message received')
+        fail(step, 'a valid graphql-transport-ws message', `${message.text} (closed with ${CloseCode.BadRequest}: ${cause})`, `message ${step} is invalid: ${cause}`)
+        conn.close(CloseCode.BadRequest, 'Invalid message received')
         return
       }
       switch (parsed.type) {
         case 'connection_init':
-          if (initReceived) return protocolError(step, GraphqlCloseCode.TooManyInitialisationRequests, 'Too many initialisation requests', message.text)
+          if (initReceived) return protocolError(step, CloseCode.TooManyInitialisationRequests, 'Too many initialisation requests', message.text)
           initReceived = true
           conn.clearTimer(initTimer)
           void onInit(parsed.payload ?? {}, step)
@@ -226,7 +215,7 @@ export function graphqlProtocolHandler(config: GraphqlProtocolConfig): Connectio
           return onComplete(parsed.id)
         default:
           // connection_ack, next and error only ever travel server → client.
-          return protocolError(step, GraphqlCloseCode.BadRequest, `Unexpected message type "${parsed.type}" from the client`, message.text)
+          return protocolError(step, CloseCode.BadRequest, `Unexpected message type "${parsed.type}" from the client`, message.text)
       }
     }
 

@@ -191,6 +191,22 @@ describe('mockGraphqlWs with graphql-ws createClient', () => {
     expect(outcome.error).toMatchObject({ code: 4403, reason: 'Forbidden' })
     await bad.dispose()
   })
+
+  test('an onInit that throws closes that connection with 4500 and is a send-failed failure; the mock keeps serving', async () => {
+    let calls = 0
+    const gql = await mockGraphqlWs()
+      .onInit(async () => {
+        if (++calls === 1) throw new Error('auth service down')
+      })
+      .onQuery('Me', { data: { me: { id: '1' } } })
+    const first = gqlClient(gql.url, { retryAttempts: 0 })
+    expect((await collect(first, { query: 'query Me { me { id } }' })).error).toMatchObject({ code: 4500, reason: 'Internal server error' })
+    await first.dispose()
+    expect(gql.failures.map((f) => [f.kind, f.message])).toEqual([['send-failed', 'onInit() threw: auth service down']])
+    const second = gqlClient(gql.url)
+    expect((await collect(second, { query: 'query Me { me { id } }' })).values).toEqual([{ data: { me: { id: '1' } } }])
+    await second.dispose()
+  })
 })
 
 describe('protocol errors close with graphql-transport-ws close codes', () => {
