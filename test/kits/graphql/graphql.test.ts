@@ -1,5 +1,6 @@
 // mockforge-ws/graphql against graphql-ws's own createClient (default options: random ids, lazy, retries),
 // on the `ws` package, over real sockets.
+import fc from 'fast-check'
 import { afterEach, describe, expect, test, vi } from 'vitest'
 import { closeAllMocks, liveMockCount, mockWs, ScenarioFailureError } from '../../../src/index.js'
 import { mockGraphqlWs, type GraphqlWsMock } from '../../../src/kits/graphql/index.js'
@@ -102,6 +103,12 @@ describe('mockGraphqlWs with graphql-ws createClient', () => {
       ]
     `)
     expect(gql.operations.map((o) => o.operationName)).toEqual(['OnWeather'])
+    // A query that does not parse: the GraphQL syntax error comes along.
+    const broken = await collect(client, { query: 'subscription {' })
+    expect((broken.error as { message: string }[]).map((e) => e.message)).toEqual([
+      'mockforge-ws: no mock for operation (anonymous) "subscription {". Known operations: "OnPrice", /query\\s+Me/. Add .onSubscribe(/pattern/, results) to the mock.',
+      'Syntax Error: Expected Name, found <EOF>.',
+    ])
     expect(gql.failures).toEqual([])
     await client.dispose()
   })
@@ -247,6 +254,38 @@ describe('protocol errors close with graphql-transport-ws close codes', () => {
     expect((await collect(fresh, { query: 'subscription OnPrice { price }' }, (_v, values) => values.length === 2 && fresh.dispose())).values.length).toBeGreaterThanOrEqual(1)
     await fresh.dispose()
     expect(gql.failures).toEqual([])
+  })
+
+  test('fuzz: whatever a client sends, the mock answers or closes with a protocol code, and keeps serving', async () => {
+    const gql = await mockGraphqlWs().onSubscribe('OnPrice', [{ data: { price: 1 } }, { data: { price: 2 } }]).onQuery(/query/, (v) => ({ data: { v } }))
+    const types = fc.constantFrom('connection_init', 'connection_ack', 'ping', 'pong', 'subscribe', 'next', 'error', 'complete', 'nope', '')
+    const message = fc.oneof(
+      fc.string(),
+      fc.json(),
+      fc.record({ type: types, id: fc.oneof(fc.string(), fc.integer(), fc.constant(undefined)), payload: fc.oneof(fc.anything(), fc.record({ query: fc.oneof(fc.string(), fc.constant('query Q { a }')), variables: fc.anything() })) }).map((m) => JSON.stringify(m)),
+    )
+    await fc.assert(
+      fc.asyncProperty(fc.array(message, { minLength: 1, maxLength: 4 }), async (messages) => {
+        const raw = await connectClient(gql.url, 'graphql-transport-ws')
+        raw.send('{"type":"connection_init"}')
+        expect(await raw.next()).toBe('{"type":"connection_ack"}')
+        for (const m of messages) raw.send(m)
+        // A ping after the messages: either its pong comes back (the connection survived them) or the connection closed.
+        raw.send('{"type":"ping","payload":{"probe":true}}')
+        const outcome = await Promise.race([
+          (async () => {
+            for (;;) if ((await raw.next()) === '{"type":"pong","payload":{"probe":true}}') return 'alive'
+          })().catch(() => 'closed'),
+          raw.closed.then((c) => c.code),
+        ])
+        if (outcome !== 'alive') expect([4400, 4409, 4429]).toContain((await raw.closed).code)
+        await raw.close()
+      }),
+      { numRuns: 40 },
+    )
+    const client = gqlClient(gql.url)
+    expect((await collect(client, { query: PRICE })).values).toHaveLength(2)
+    await client.dispose()
   })
 
   test('4408 when connection_init does not come in time; strict records protocol errors as failures', async () => {
