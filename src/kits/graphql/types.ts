@@ -15,7 +15,11 @@ export interface GraphqlOperation {
   variables: Record<string, unknown>
 }
 
-/** A GraphQL error as sent to clients. */
+/**
+ * A GraphQL error as sent to clients (in a result's `errors`, or as the payload of an `error` message).
+ * @example
+ * const result: GraphqlResult = { data: null, errors: [{ message: 'Not found', path: ['user'] }] }
+ */
 export interface GraphqlError {
   message: string
   locations?: readonly { line: number; column: number }[]
@@ -52,7 +56,11 @@ export type GraphqlResults =
  */
 export type OperationMatcher = string | RegExp
 
-/** Options of `onSubscribe()`. */
+/**
+ * Options of `onSubscribe()`.
+ * @example
+ * mockGraphqlWs().onSubscribe('OnPrice', [{ data: { price: 1 } }, { data: { price: 2 } }], { intervalMs: 100 })
+ */
 export interface OnSubscribeOptions {
   /** ms between two results of a list (default 0: all at once); the first is sent at once. */
   intervalMs?: number
