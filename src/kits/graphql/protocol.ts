@@ -88,6 +88,14 @@ export function graphqlProtocolHandler(config: GraphqlProtocolConfig): Connectio
       if (conn.isOpen) conn.send(peers.stringifyMessage(message))
     }
 
+    // Whatever a user callback does, it must never become an unhandled rejection that takes the process down.
+    const guard = (work: Promise<void>): void => {
+      work.catch((error: unknown) => {
+        engine.error(conn, error instanceof Error ? error : new Error(String(error)))
+        conn.close(CloseCode.InternalServerError, 'Internal server error')
+      })
+    }
+
     function fail(step: number, expected: string, actual: string, message: string): void {
       if (config.unexpected !== 'fail') return
       engine.addFailure({ kind: 'unexpected-message', connection: conn.id, step, expected, actual, ts: conn.elapsed(), message })
@@ -114,7 +122,7 @@ export function graphqlProtocolHandler(config: GraphqlProtocolConfig): Connectio
         return
       }
       acknowledged = true
-      send(verdict !== null && typeof verdict === 'object' ? { type: 'connection_ack', payload: verdict } : { type: 'connection_ack' })
+      send(verdict !== null && typeof verdict === 'object' && !Array.isArray(verdict) ? { type: 'connection_ack', payload: verdict } : { type: 'connection_ack' })
     }
 
     async function run(op: GraphqlOperation, handler: OperationHandler, state: { stopped: boolean; timer?: NodeJS.Timeout }, step: number): Promise<void> {
@@ -174,7 +182,7 @@ export function graphqlProtocolHandler(config: GraphqlProtocolConfig): Connectio
       }
       const state: { stopped: boolean; timer?: NodeJS.Timeout } = { stopped: false }
       live.set(id, state)
-      void run(op, handler, state, step)
+      guard(run(op, handler, state, step))
     }
 
     function onComplete(id: string): void {
@@ -202,7 +210,7 @@ export function graphqlProtocolHandler(config: GraphqlProtocolConfig): Connectio
           if (initReceived) return protocolError(step, CloseCode.TooManyInitialisationRequests, 'Too many initialisation requests', message.text)
           initReceived = true
           conn.clearTimer(initTimer)
-          void onInit(parsed.payload ?? {}, step)
+          guard(onInit(parsed.payload ?? {}, step))
           return
         case 'ping':
           send(parsed.payload ? { type: 'pong', payload: parsed.payload } : { type: 'pong' })

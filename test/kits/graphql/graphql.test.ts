@@ -199,6 +199,14 @@ describe('mockGraphqlWs with graphql-ws createClient', () => {
     await bad.dispose()
   })
 
+  test('an onInit answering an array acknowledges without a payload (graphql-ws allows only an object there)', async () => {
+    const gql = await mockGraphqlWs().onInit(() => [1, 2] as never).onQuery('Me', { data: { me: { id: '1' } } })
+    const raw = await connectClient(gql.url, 'graphql-transport-ws')
+    raw.send('{"type":"connection_init"}')
+    expect(await raw.next()).toBe('{"type":"connection_ack"}')
+    await raw.close()
+  })
+
   test('an onInit that throws closes that connection with 4500 and is a send-failed failure; the mock keeps serving', async () => {
     let calls = 0
     const gql = await mockGraphqlWs()
