@@ -124,7 +124,7 @@ describe('mockGraphqlWs with graphql-ws createClient', () => {
     await vi.waitFor(() => expect(gql.connections).toHaveLength(0))
     const error = await gql.close().catch((e: unknown) => e)
     expect(error).toBeInstanceOf(ScenarioFailureError)
-    const report = (error as Error).message.replace(/\+\d+ms/g, '+Nms').replace(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/g, 'ID')
+    const report = (error as Error).message.replace(/ +\+\d+ms/g, ' +Nms').replace(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/g, 'ID')
     expect(report).toMatchInlineSnapshot(`
       "mockforge-ws: 1 scenario failure
 
@@ -133,11 +133,11 @@ describe('mockGraphqlWs with graphql-ws createClient', () => {
          actual:   {"id":"ID","type":"subscribe","payload":{"query":"{ anonymous }"}}
 
       transcript (5 frames; → server to client, ← client to server):
-        #1  +Nms  ←  {"type":"connection_init"}
-        #1  +Nms  →  {"type":"connection_ack"}
-        #1  +Nms  ←  {"id":"ID","type":"subscribe","payload":{"query":"{ anonymous }"}}
-        #1  +Nms  →  {"id":"ID","type":"error","payload":[{"message":"mockforge-ws: no mock for operation …
-        #1  +Nms  ←  close 1000 "Normal Closure""
+        #1 +Nms  ←  {"type":"connection_init"}
+        #1 +Nms  →  {"type":"connection_ack"}
+        #1 +Nms  ←  {"id":"ID","type":"subscribe","payload":{"query":"{ anonymous }"}}
+        #1 +Nms  →  {"id":"ID","type":"error","payload":[{"message":"mockforge-ws: no mock for operation …
+        #1 +Nms  ←  close 1000 "Normal Closure""
     `)
   })
 
