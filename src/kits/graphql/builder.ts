@@ -1,4 +1,4 @@
-import { DEFAULT_GRAPHQL_INIT_TIMEOUT_MS, DEFAULT_GRAPHQL_PATH, GRAPHQL_TRANSPORT_WS_PROTOCOL } from '../../constants.js'
+import { DEFAULT_GRAPHQL_INIT_TIMEOUT_MS, DEFAULT_GRAPHQL_PATH, DEFAULT_MAX_TRANSCRIPT, GRAPHQL_TRANSPORT_WS_PROTOCOL } from '../../constants.js'
 import { MockWsError } from '../../errors.js'
 import type { DropMessagesOptions, HandshakeFaultOptions } from '../../latency/faults.js'
 import type { LatencyInjector, LatencyInjectorOptions } from '../../latency/injector.js'
@@ -59,6 +59,7 @@ export class GraphqlWsBuilder implements PromiseLike<GraphqlWsMock> {
           initTimeoutMs: Math.min(connectionInitWaitTimeoutMs, 2 ** 31 - 1),
           unexpected,
           operations: this.#operations,
+          maxOperations: wsOptions.maxTranscript ?? DEFAULT_MAX_TRANSCRIPT,
         }),
     })
   }

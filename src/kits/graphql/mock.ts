@@ -17,7 +17,7 @@ import type { GraphqlOperation } from './types.js'
 export class GraphqlWsMock {
   /** The underlying mock (transcript, connections, faults). */
   readonly mock: MockWs
-  /** Every `subscribe` clients sent, in order of arrival (queries and mutations included). */
+  /** Every `subscribe` clients sent, in order of arrival (queries and mutations included; the newest `maxTranscript` of them). */
   readonly operations: readonly GraphqlOperation[]
 
   /** @internal use `mockGraphqlWs()` */

@@ -16,6 +16,8 @@ export interface GraphqlProtocolConfig {
   unexpected: 'fail' | 'ignore'
   /** Every subscribe, in order of arrival (the kit's `operations`). */
   operations: GraphqlOperation[]
+  /** Operations kept before the oldest are forgotten (the mock's `maxTranscript`), so a soak stays bounded. */
+  maxOperations: number
 }
 
 /**
@@ -170,6 +172,9 @@ export function graphqlProtocolHandler(config: GraphqlProtocolConfig): Connectio
       const parsed = payload.operationName ? { name: payload.operationName } : operationNameOf(peers, payload.query)
       const op: GraphqlOperation = { connection: conn.id, id, operationName: parsed.name, query: payload.query, variables: payload.variables ?? {} }
       config.operations.push(op)
+      // Trimmed in batches like the transcript, not with a shift per operation.
+      const max = config.maxOperations
+      if (config.operations.length > max + Math.ceil(max / 10)) config.operations.splice(0, config.operations.length - max)
       const handler = handlers.find((h) => matches(h, op))
       if (!handler) {
         const list = known.length > 0 ? `Known operations: ${known.join(', ')}.` : 'The mock knows no operations yet.'

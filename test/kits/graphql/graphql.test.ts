@@ -350,6 +350,15 @@ describe('results, latency, teardown, replay', () => {
     await client.dispose()
   })
 
+  test('operations stay bounded by maxTranscript, keeping the newest', async () => {
+    const gql = await mockGraphqlWs({ maxTranscript: 10 }).onQuery(/query/, (variables) => ({ data: { n: variables['n'] } }))
+    const client = gqlClient(gql.url)
+    for (let n = 1; n <= 30; n++) await collect(client, { query: 'query N($n: Int) { n }', variables: { n } })
+    expect(gql.operations.length).toBeLessThanOrEqual(11)
+    expect(gql.operations.at(-1)?.variables).toEqual({ n: 30 })
+    await client.dispose()
+  })
+
   test('bad configuration is reported at once, every problem together', () => {
     expect(() => mockGraphqlWs().onSubscribe('', 'nope' as never, { intervalMs: -1 })).toThrowErrorMatchingInlineSnapshot(
       `[MockWsError: Failed to configure onSubscribe(): match must be an operation name or a RegExp, got ""; results must be a result object, a list of them or a function, got string; intervalMs must be a number of ms from 0 to 2147483647, got -1. Example: .onSubscribe('OnPrice', [{ data: { price: 1 } }], { intervalMs: 10 })]`,
