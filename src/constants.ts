@@ -26,6 +26,8 @@ export const FAILURE_TRANSCRIPT_FRAMES = 20
 export const CLOSE_ABNORMAL = 1006
 /** Connections kept for `nextConnection()` and the engine's history before the oldest are forgotten, so churn cannot grow memory without bound. */
 export const MAX_RETAINED_CONNECTIONS = 1000
+/** Header carrying the URL the client asked for, on connections that `routeToMock` or `intercept()` sent to a mock. */
+export const ORIGINAL_URL_HEADER = 'x-mockforge-original-url'
 /** Subprotocol of GraphQL over WebSocket spoken by `mockGraphqlWs()` (the one graphql-ws's `createClient` offers). */
 export const GRAPHQL_TRANSPORT_WS_PROTOCOL = 'graphql-transport-ws'
 /** Time a GraphQL-over-WebSocket client has to send `connection_init` before it is closed with 4408 (graphql-ws's own default). */
