@@ -1,11 +1,7 @@
+import { isShutdownClose } from '../../replay/shutdown-close.js'
 import type { ReplayEntry } from '../../replay/types.js'
 import type { TranscriptFrame } from '../../server/types.js'
-
-const REGEX_SPECIALS = /[.*+?^${}()|[\]\\/]/g
-
-function escapeRegex(text: string): string {
-  return text.replace(REGEX_SPECIALS, '\\$&')
-}
+import { escapeTemplateText } from '../../template/escape.js'
 
 function parseObject(text: string | undefined): Record<string, unknown> | undefined {
   if (text === undefined) return undefined
@@ -17,15 +13,12 @@ function parseObject(text: string | undefined): Record<string, unknown> | undefi
   }
 }
 
-// The content of a JSON string literal (escapes included), so that a captured id goes back between quotes as it came.
-const JSON_STRING_BODY = '(?:[^"\\\\]|\\\\.)*'
-
 /**
  * One connection's graphql-transport-ws traffic (default: the first connection's) as replay entries that
- * a plain `mockWs()` replays to a fresh client: the client's ids are captured from its `subscribe`
- * messages (`capture` names `id1`, `id2`, … in order) and used as `{{match.idN}}` in the server's
- * messages for that operation; `connection_init` matches whatever its payload; keep-alive pings and
- * pongs are left out (a plain replay does not answer pings; the kit does).
+ * a plain `mockWs()` replays to a fresh client: each `subscribe` becomes a `json` entry (type and query)
+ * whose `capture` takes the client's id (`id1`, `id2`, … in order), used as `{{match.idN}}` in the
+ * server's messages for that operation; `connection_init` matches whatever its payload; keep-alive
+ * pings and pongs are left out (a plain replay does not answer pings; the kit does).
  * @example
  * const entries = graphqlFramesToReplay(gql.transcript, 1)
  */
@@ -40,8 +33,8 @@ export function graphqlFramesToReplay(frames: readonly TranscriptFrame[], connec
     const ts = Math.max(lastTs, Math.round(frame.ts))
     lastTs = ts
     if (frame.close) {
-      // Only a close the server initiated can be replayed; a client's close is the client's business.
-      if (frame.dir === 'out') entries.push({ ts, dir: 'out', close: { code: frame.close.code, reason: frame.close.reason } })
+      // Only a close the server initiated can be replayed (not the client's, nor the mock's own shutdown).
+      if (frame.dir === 'out' && !isShutdownClose(frame)) entries.push({ ts, dir: 'out', close: { code: frame.close.code, reason: frame.close.reason } })
       continue
     }
     if (frame.binary) continue // the protocol is text only; a binary frame was refused with 4400, which the close entry replays
@@ -51,25 +44,26 @@ export function graphqlFramesToReplay(frames: readonly TranscriptFrame[], connec
     const id = typeof message?.['id'] === 'string' ? message['id'] : undefined
     if (type === 'ping' || type === 'pong') continue
     if (frame.dir === 'in') {
-      if (type === 'connection_init') {
-        entries.push({ ts, dir: 'in', match: '"type":"connection_init"' })
+      if (type === 'connection_init' || (type === 'complete' && id !== undefined)) {
+        // Whatever the init payload (tokens) and whichever id the new client completes.
+        entries.push({ ts, dir: 'in', json: { type } })
       } else if (type === 'subscribe' && id !== undefined) {
         const name = `id${captures.size + 1}`
         captures.set(id, name)
-        const payload = message?.['payload'] as { query?: unknown } | undefined
-        const query = typeof payload?.query === 'string' ? `(?=.*"query":${escapeRegex(JSON.stringify(payload.query))})` : ''
-        entries.push({ ts, dir: 'in', match: `^(?=.*"type":"subscribe")${query}.*?"id":"(?<${name}>${JSON_STRING_BODY})"` })
-      } else if (type === 'complete' && id !== undefined) {
-        entries.push({ ts, dir: 'in', match: '"type":"complete"' })
+        const payload = message?.['payload'] as { query?: unknown; operationName?: unknown } | undefined
+        const match: Record<string, string> = {}
+        if (typeof payload?.query === 'string') match['query'] = payload.query
+        if (typeof payload?.operationName === 'string') match['operationName'] = payload.operationName
+        entries.push({ ts, dir: 'in', json: { type: 'subscribe', payload: match }, capture: { [name]: '$.id' } })
       } else {
         entries.push({ ts, dir: 'in', text })
       }
       continue
     }
-    // Server text is literal: escape template braces, then put the client's id back as a capture.
-    let out = text.replaceAll('{{', '\\{{')
+    // Server text is literal: template braces escaped, then the client's id put back as a capture.
+    let out = escapeTemplateText(text)
     const name = id !== undefined ? captures.get(id) : undefined
-    if (id !== undefined && name) out = out.replace(`"id":${JSON.stringify(id).replaceAll('{{', '\\{{')}`, `"id":"{{match.${name}}}"`)
+    if (id !== undefined && name) out = out.replace(`"id":${escapeTemplateText(JSON.stringify(id))}`, `"id":"{{match.${name}}}"`)
     entries.push({ ts, dir: 'out', text: out })
   }
   return entries
