@@ -14,7 +14,7 @@ import { createTelemetryObserver } from '../telemetry/observer.js'
 import { formatFailureReport } from './failure-report.js'
 import type { EngineObserver } from './observer.js'
 import type { ScenarioFailure, TranscriptFrame } from './types.js'
-import { trackMock } from './registry.js'
+import { assertMockCanStart, trackMock } from './registry.js'
 
 export { closeAllMocks, liveMockCount } from './registry.js'
 
@@ -311,6 +311,7 @@ export async function compileScript(parts: readonly ScriptPart[], options: MockW
 
 /** Starts an HTTP server with the engine on it; resolves once listening. */
 export async function startMock(options: MockWsOptions, engineOptions: Omit<EngineOptions, 'path'>): Promise<MockWs> {
+  assertMockCanStart()
   const host = options.host ?? DEFAULT_HOST
   const path = options.path ?? DEFAULT_PATH
   if (path !== '*' && !path.startsWith('/')) {
