@@ -90,7 +90,10 @@ describe('type declarations', () => {
       const esmOnly = target.require.default.startsWith('./esm-only/')
       expected[subpath.slice(2)] = [esmOnly ? target.import.types : target.require.types]
     }
-    expect(manifest.typesVersions['*']).toEqual(expected)
+    expect(
+      manifest.typesVersions['*'],
+      'each subpath in package.json "exports" needs one typesVersions["*"] line, e.g. "socket.io": ["./dist/kits/socket-io/index.d.cts"] (its require types; the import types for ESM-only entries)',
+    ).toEqual(expected)
   })
 })
 
