@@ -26,3 +26,9 @@ export const FAILURE_TRANSCRIPT_FRAMES = 20
 export const CLOSE_ABNORMAL = 1006
 /** Connections kept for `nextConnection()` and the engine's history before the oldest are forgotten, so churn cannot grow memory without bound. */
 export const MAX_RETAINED_CONNECTIONS = 1000
+/** Header carrying the URL the client asked for, on connections that `routeToMock` or `intercept()` sent to a mock. */
+export const ORIGINAL_URL_HEADER = 'x-mockforge-original-url'
+/** Close code sent when the mock itself fails on a connection (a message that could not be rendered). */
+export const CLOSE_INTERNAL_ERROR = 1011
+/** Longest delay one runtime timer can hold (2^31-1 ms, ~24.8 days); Node fires longer ones after 1 ms, so they are chained. */
+export const MAX_TIMER_DELAY_MS = 2 ** 31 - 1

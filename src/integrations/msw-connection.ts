@@ -3,9 +3,11 @@ import { CLOSE_ABNORMAL } from '../constants.js'
 import { MockWsError } from '../errors.js'
 import type { PlayerConnection } from '../replay/player.js'
 import type { InboundMessage, WsData } from '../server/connection.js'
+import { setLongTimeout, type LongTimeout } from '../server/long-timeout.js'
 import { MessageQueue } from '../server/message-queue.js'
 import type { TranscriptClose, TranscriptFrame } from '../server/types.js'
 import { toBase64, toUint8Array, utf8Length } from '../replay/bytes.js'
+import { markShutdownClose } from '../replay/shutdown-close.js'
 
 type MswClient = WebSocketHandlerConnection['client']
 
@@ -68,7 +70,7 @@ export class MswConnection implements PlayerConnection {
   #sink: MswConnectionSink
   #inbox: MessageQueue<InboundMessage> | undefined
   #listeners: ((message: InboundMessage) => void)[] = []
-  #timers = new Set<ReturnType<typeof setTimeout>>()
+  #timers = new Set<LongTimeout>()
   #cleanups: (() => void)[] = []
   #closeRequested = false
   #isClosed = false
@@ -126,14 +128,14 @@ export class MswConnection implements PlayerConnection {
     else this.#cleanups.push(cleanup)
   }
 
-  /** A timer owned by this connection: cleared when it closes. */
-  setTimer(fn: () => void, ms: number): NodeJS.Timeout {
-    const timer = setTimeout(() => {
+  /** A timer owned by this connection: cleared when it closes; delays beyond 2^31-1 ms are honoured (chained). */
+  setTimer(fn: () => void, ms: number): LongTimeout {
+    const timer = setLongTimeout(() => {
       this.#timers.delete(timer)
       fn()
     }, ms)
     this.#timers.add(timer)
-    return timer as NodeJS.Timeout
+    return timer
   }
 
   /**
@@ -160,10 +162,21 @@ export class MswConnection implements PlayerConnection {
    * Code 1006 drops it instead, like `terminate()`.
    */
   close(code = 1000, reason = ''): void {
+    this.#close(code, reason, false)
+  }
+
+  /** @internal closes because the mock is shutting down: the close is left out of recordings. */
+  closeForShutdown(code: number, reason: string): void {
+    this.#close(code, reason, true)
+  }
+
+  #close(code: number, reason: string, byShutdown: boolean): void {
     if (!this.isOpen) return
     this.#closeRequested = true
     if (code === CLOSE_ABNORMAL) reason = ''
-    this.#sink.record({ connection: this.id, ts: this.elapsed(), dir: 'out', close: { code, reason } })
+    const frame: TranscriptFrame = { connection: this.id, ts: this.elapsed(), dir: 'out', close: { code, reason } }
+    if (byShutdown) markShutdownClose(frame)
+    this.#sink.record(frame)
     // MSW delivers a send in a later microtask (or on open, before the client has opened) and drops it if the
     // socket is closing by then; closing after those deliveries keeps "send, then close" in order, as on a wire.
     const doClose = (): void => queueMicrotask(() => this.client.close(code, reason))
@@ -236,9 +249,10 @@ export class MswConnection implements PlayerConnection {
     if (this.#isClosed) return
     if (!this.#closeRequested) this.#sink.record({ connection: this.id, ts: this.elapsed(), dir: 'in', close: { code, reason } })
     this.#isClosed = true
-    for (const timer of this.#timers) clearTimeout(timer)
+    for (const timer of this.#timers) timer.clear()
     this.#timers.clear()
-    this.#inbox?.close(new MockWsError('WSM_CLOSED', `Connection #${this.id} closed (${code}).`))
+    // Messages that arrived before the close stay takeable: a script still matches them first.
+    this.#inbox?.end(new MockWsError('WSM_CLOSED', `Connection #${this.id} closed (${code}).`))
     for (const cleanup of this.#cleanups.splice(0)) {
       try {
         cleanup()

@@ -1,8 +1,10 @@
 import type { IncomingHttpHeaders, IncomingMessage } from 'node:http'
 import { performance } from 'node:perf_hooks'
 import type { WsRawData as RawData, WsSocket } from './ws-socket.js'
-import { CLOSE_ABNORMAL, CLOSE_HANDSHAKE_TIMEOUT_MS } from '../constants.js'
+import { CLOSE_ABNORMAL, CLOSE_HANDSHAKE_TIMEOUT_MS, ORIGINAL_URL_HEADER } from '../constants.js'
 import { MockWsError } from '../errors.js'
+import { markShutdownClose } from '../replay/shutdown-close.js'
+import { setLongTimeout, type LongTimeout } from './long-timeout.js'
 import { MessageQueue } from './message-queue.js'
 import type { TranscriptClose, TranscriptFrame } from './types.js'
 
@@ -25,6 +27,8 @@ export interface InboundMessage {
 /** Orders deferred work; the latency injector's schedulers implement it. */
 export interface FrameScheduler {
   schedule(fn: () => void): void
+  /** Runs everything still pending, now and in order. */
+  flush?(): void
   close(): void
 }
 
@@ -74,12 +78,13 @@ export class MockConnection {
   #inbox: MessageQueue<InboundMessage> | undefined
   #listeners: ((message: InboundMessage) => void)[] = []
   // Created on first use: most connections (echo) never set a timer, and an empty Set costs ~150 bytes each.
-  #timers: Set<NodeJS.Timeout> | undefined
+  #timers: Set<LongTimeout> | undefined
   #outbound: FrameScheduler | undefined
   #inboundScheduler: FrameScheduler | undefined
   #dropOutbound: (() => boolean) | undefined
   #maxMessages: number
   #closeRequested = false
+  #byShutdown = false
   #isClosed = false
   #resolveClosed!: (close: TranscriptClose) => void
   #cleanups: (() => void)[] = []
@@ -118,7 +123,20 @@ export class MockConnection {
       else this.#receive(raw, isBinary)
     })
     socket.on('error', (error) => this.#sink.error(this, error))
-    socket.on('close', (code, reason) => this.#onClose(code, reason.toString()))
+    socket.on('close', (code, reason) => {
+      // Client messages still held by inbound latency were sent before the close frame: they arrive first.
+      this.#inboundScheduler?.flush?.()
+      this.#onClose(code, reason.toString())
+    })
+  }
+
+  /**
+   * The URL the client asked for, when `ws.intercept()` or Playwright's `routeToMock` sent it here
+   * (`wss://api.example.com/feed?x=1`); undefined for clients that connected to the mock's own URL.
+   */
+  get originalUrl(): string | undefined {
+    const value = this.headers[ORIGINAL_URL_HEADER]
+    return typeof value === 'string' ? value : undefined
   }
 
   /** True while the socket is open. */
@@ -185,13 +203,22 @@ export class MockConnection {
         this.#drop()
         return
       }
-      this.#sink.record({ connection: this.id, ts: this.elapsed(), dir: 'out', close: { code, reason } })
+      const frame: TranscriptFrame = { connection: this.id, ts: this.elapsed(), dir: 'out', close: { code, reason } }
+      if (this.#byShutdown) markShutdownClose(frame)
+      this.#sink.record(frame)
       this.socket.close(code, reason)
       // A client that never answers the close frame must not keep the mock alive.
       this.setTimer(() => this.socket.terminate(), CLOSE_HANDSHAKE_TIMEOUT_MS)
     }
     if (this.#outbound) this.#outbound.schedule(doClose)
     else doClose()
+  }
+
+  /** @internal closes because the mock is shutting down: the close is left out of recordings. */
+  closeForShutdown(code: number, reason: string): void {
+    if (this.#closeRequested) return
+    this.#byShutdown = true
+    this.close(code, reason)
   }
 
   /**
@@ -203,6 +230,16 @@ export class MockConnection {
     this.#drop()
   }
 
+  /**
+   * Drops the connection abruptly, like a network failure: no close frame, the client sees 1006 (an alias of
+   * `terminate()`, for reconnect tests).
+   * @example
+   * (await ws.nextConnection()).drop(); await ws.nextConnection() // the client's reconnect
+   */
+  drop(): void {
+    this.terminate()
+  }
+
   #drop(): void {
     if (this.socket.readyState === OPEN) {
       this.#sink.record({ connection: this.id, ts: this.elapsed(), dir: 'out', close: { code: CLOSE_ABNORMAL, reason: '' } })
@@ -210,10 +247,10 @@ export class MockConnection {
     this.socket.terminate()
   }
 
-  /** A timer owned by this connection: cleared when it closes. */
-  setTimer(fn: () => void, ms: number): NodeJS.Timeout {
+  /** A timer owned by this connection: cleared when it closes; delays beyond 2^31-1 ms are honoured (chained). */
+  setTimer(fn: () => void, ms: number): LongTimeout {
     const timers = (this.#timers ??= new Set())
-    const timer = setTimeout(() => {
+    const timer = setLongTimeout(() => {
       timers.delete(timer)
       fn()
     }, ms)
@@ -221,8 +258,8 @@ export class MockConnection {
     return timer
   }
 
-  clearTimer(timer: NodeJS.Timeout): void {
-    clearTimeout(timer)
+  clearTimer(timer: LongTimeout): void {
+    timer.clear()
     this.#timers?.delete(timer)
   }
 
@@ -272,11 +309,12 @@ export class MockConnection {
     if (!this.#closeRequested) {
       this.#sink.record({ connection: this.id, ts: this.elapsed(), dir: 'in', close: { code, reason } })
     }
-    if (this.#timers) for (const timer of this.#timers) clearTimeout(timer)
+    if (this.#timers) for (const timer of this.#timers) timer.clear()
     this.#timers?.clear()
     this.#outbound?.close()
     this.#inboundScheduler?.close()
-    this.#inbox?.close(new MockWsError('WSM_CLOSED', `Connection #${this.id} closed (${code}).`))
+    // Messages that arrived before the close frame stay takeable: a script still matches them first.
+    this.#inbox?.end(new MockWsError('WSM_CLOSED', `Connection #${this.id} closed (${code}).`))
     for (const cleanup of this.#cleanups.splice(0)) {
       try {
         cleanup()
