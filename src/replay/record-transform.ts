@@ -572,3 +572,21 @@ export function recordingToReplay(
   })
   return entries
 }
+
+/**
+ * One connection's frames of a transcript (default: the first connection's) as replay entries with the record options applied.
+ * @example
+ * transcriptToReplay(ws.transcript, { connection: 2, inbound: 'any' })
+ */
+export function transcriptToReplay(
+  frames: readonly (RecordedFrame & { connection: number })[],
+  options: RecordTransformOptions & { connection?: number } = {},
+  context: RecordingContext = {},
+): VcrEntry[] {
+  const id = options.connection ?? frames[0]?.connection
+  return recordingToReplay(
+    frames.filter((f) => f.connection === id),
+    resolveRecordTransform(pickRecordTransform(options)),
+    context,
+  )
+}
