@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
+import { parse as parseJsonc, printParseErrorCode, type ParseError } from 'jsonc-parser'
 import { MockWsError, ReplayParseError } from '../errors.js'
 import { recordingToReplay, resolveRecordTransform, type RecordedFrame, type RecordTransformOptions, type VcrEntry } from './record-transform.js'
 
@@ -45,13 +46,16 @@ function parseHarText(text: string, file: string): unknown {
   try {
     return JSON.parse(text)
   } catch (error) {
-    const message = (error as Error).message
-    const position = /position (\d+)/.exec(message)
-    const offset = position ? Number(position[1]) : 0
+    // V8's message has no position on every Node version; jsonc-parser finds the offset.
+    const errors: ParseError[] = []
+    parseJsonc(text, errors, { disallowComments: true, allowTrailingComma: false })
+    const first = errors[0]
+    const offset = first?.offset ?? 0
     const before = text.slice(0, offset)
     const line = before.split('\n').length
     const column = offset - before.lastIndexOf('\n')
-    throw new ReplayParseError([{ file, line, column, message: `not valid JSON: ${message}` }])
+    const why = first ? printParseErrorCode(first.error) : (error as Error).message
+    throw new ReplayParseError([{ file, line, column, message: `not valid JSON (${why})` }])
   }
 }
 
