@@ -7,9 +7,8 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Aedes } from 'aedes'
-import { GraphQLObjectType, GraphQLSchema, GraphQLString } from 'graphql'
+import { createRequire } from 'node:module'
 import { createClient } from 'graphql-ws'
-import { useServer } from 'graphql-ws/use/ws'
 import mqtt from 'mqtt'
 import { Client as StompClient, Versions } from '@stomp/stompjs'
 import { Server as SocketIoServer } from 'socket.io'
@@ -20,6 +19,11 @@ import { mockWs } from '../../src/server/builder.js'
 import type { MockWs } from '../../src/server/mock-ws.js'
 import { leakableResources } from '../support/client.js'
 import { settledResources } from './support.js'
+
+// graphql and graphql-ws/use/ws from one module system: graphql refuses a schema built by another copy of itself.
+const require = createRequire(import.meta.url)
+const { GraphQLObjectType, GraphQLSchema, GraphQLString } = require('graphql') as typeof import('graphql')
+const { useServer } = require('graphql-ws/use/ws') as typeof import('graphql-ws/use/ws')
 
 let dir: string
 let baseline: ReturnType<typeof leakableResources>
@@ -38,7 +42,7 @@ afterEach(async () => {
 })
 
 /** A `ws` server on a free port; `stop()` ends it (the upstream is gone for the replay). */
-async function wsServer(path: string, onStart: (wss: WebSocketServer) => void | (() => Promise<void>)): Promise<{ url: string; stop(): Promise<void> }> {
+async function wsServer(path: string, onStart: (wss: WebSocketServer) => void | (() => void | Promise<void>)): Promise<{ url: string; stop(): Promise<void> }> {
   const wss = new WebSocketServer({ host: '127.0.0.1', port: 0, path })
   await new Promise<void>((resolve) => wss.once('listening', () => resolve()))
   const dispose = onStart(wss)
@@ -186,24 +190,36 @@ describe('VCR with real protocol stacks', () => {
     expect(result).toEqual(live)
   })
 
-  it("mqtt.js against aedes, QoS 1 with random packet ids: inbound 'any' replays the broker's messages", async () => {
+  it("mqtt.js against aedes, QoS 1 with random packet ids: inbound 'any' replays what the broker delivers", async () => {
     const broker = await Aedes.createBroker()
+    // A retained price, so that the broker delivers on its own once the client subscribes.
+    await new Promise<void>((resolve) => broker.publish({ cmd: 'publish', topic: 'prices/acme', payload: Buffer.from('101.5'), qos: 1, retain: true, dup: false }, () => resolve()))
     const upstream = await wsServer('/mqtt', (wss) => {
       wss.on('connection', (socket) => broker.handle(createWebSocketStream(socket) as never))
       return () => new Promise<void>((resolve) => broker.close(() => resolve()))
     })
     const session = async (url: string): Promise<unknown> => {
       const client = mqtt.connect(url)
-      const message = new Promise<unknown>((resolve) => client.on('message', (topic, payload, packet) => resolve({ topic, payload: payload.toString(), qos: packet.qos })))
+      const got: unknown[] = []
+      const messages = new Promise<unknown[]>((resolve) =>
+        client.on('message', (topic, payload, packet) => {
+          got.push({ topic, payload: payload.toString(), qos: packet.qos, retain: packet.retain })
+          // Publishing from the message handler: on replay the SUBACK carries the recorded packet id, which mqtt.js ignores.
+          if (got.length === 1) client.publish('prices/acme', '102', { qos: 1 })
+          if (got.length === 2) resolve(got)
+        }),
+      )
       client.subscribe('prices/acme', { qos: 1 })
-      client.publish('prices/acme', '101.5', { qos: 1 })
-      const result = await message
+      const result = await messages
       await client.endAsync(true)
       return result
     }
     const file = join(dir, 'mqtt.jsonl')
     const live = await record(upstream, file, session, { inbound: 'any' })
-    expect(live).toEqual({ topic: 'prices/acme', payload: '101.5', qos: 1 })
+    expect(live).toEqual([
+      { topic: 'prices/acme', payload: '101.5', qos: 1, retain: true },
+      { topic: 'prices/acme', payload: '102', qos: 1, retain: false },
+    ])
     const { result } = await replay(file, session)
     expect(result).toEqual(live)
   })
