@@ -155,3 +155,50 @@ describe('volatile values and ignore (a client sending { at: Date.now(), nonce: 
     expect(await replays(await recordWith({ volatile: 'none', ignore: ['$.at', '$.nonce'] }))).toBe(true)
   })
 })
+
+describe('literal server text next to correlated ids', () => {
+  /** Answers a subscribe with text full of template syntax of its own, and the subscription id. */
+  const literal = (id: string): string => `{"id":"${id}","tpl":"{{user}} {{uuid}} \\\\{{x}} {{match.id}}"}`
+
+  async function recordLiteral(opts: object): Promise<string> {
+    const up = await startUpstream({
+      onConnection: (u) =>
+        u.socket.on('message', (raw) => {
+          const m = JSON.parse(raw.toString()) as { id: string }
+          u.socket.send(literal(m.id))
+        }),
+    })
+    const file = join(dir, `literal-${Math.random().toString(36).slice(2)}.jsonl`)
+    const proxy = await mockWs().proxy(up.url, { record: { file, ...opts } })
+    const c = await connectClient(proxy.url)
+    const id = crypto.randomUUID()
+    c.send(JSON.stringify({ type: 'subscribe', id }))
+    expect(await c.next()).toBe(literal(id))
+    await c.close()
+    await proxy.close()
+    await up.close()
+    return file
+  }
+
+  it('replays the server {{ byte for byte beside the {{match.id}} it inserts, and with templates off when not correlated', async () => {
+    const correlated = await recordLiteral({})
+    expect(await readFile(correlated, 'utf8')).toContain('{{match.id}}')
+    const on = await mockWs({ strict: true }).replay(correlated)
+    const c = await connectClient(on.url)
+    const fresh = crypto.randomUUID()
+    c.send(JSON.stringify({ type: 'subscribe', id: fresh }))
+    expect(await c.next()).toBe(literal(fresh))
+    await c.close()
+    await on.close()
+
+    const plain = await recordLiteral({ correlate: false })
+    const recordedId = /\\"id\\":\\"([0-9a-f-]{36})/.exec(await readFile(plain, 'utf8'))?.[1] ?? ''
+    expect(recordedId).not.toBe('')
+    const off = await mockWs({ strict: true, expandTemplates: false }).replay(plain)
+    const d = await connectClient(off.url)
+    d.send(JSON.stringify({ type: 'subscribe', id: crypto.randomUUID() }))
+    expect(await d.next()).toBe(literal(recordedId))
+    await d.close()
+    await off.close()
+  })
+})
