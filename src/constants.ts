@@ -34,3 +34,5 @@ export const CORRELATE_MIN_ID_LENGTH = 8
 export const CORRELATE_MIN_WORDLESS_LENGTH = 16
 /** Smallest absolute integer a recording correlates (six digits); smaller numbers are counters and sizes that recur by chance. */
 export const CORRELATE_MIN_NUMBER = 100_000
+/** Values of one client message a recording looks for in the server's frames; the rest of a huge message is matched, not correlated. */
+export const CORRELATE_MAX_VALUES_PER_MESSAGE = 256

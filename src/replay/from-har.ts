@@ -37,6 +37,8 @@ interface HarEntryLike {
   _webSocketMessages?: HarWebSocketMessage[]
 }
 
+/** Bad messages named in one error; the rest are counted out. */
+const MAX_REPORTED = 5
 /** Messages converted between two progress reports. */
 const PROGRESS_EVERY = 1000
 /** Below this a message time is epoch seconds (DevTools), above it epoch ms (Playwright). */
@@ -140,8 +142,13 @@ export function fromHar(har: string | object, options: FromHarOptions = {}): Vcr
   const firstTimed = messages.find((m) => typeof m.time === 'number' && m.time >= 0)
   const origin = Number.isFinite(started) ? started : firstTimed ? epochMs(firstTimed.time) : 0
   const frames: RecordedFrame[] = []
+  const bad: string[] = []
   for (const [i, m] of messages.entries()) {
     if (i % PROGRESS_EVERY === 0) onProgress?.(i, messages.length)
+    if (m === null || typeof m !== 'object' || (m.type !== 'send' && m.type !== 'receive') || typeof m.data !== 'string') {
+      if (bad.length < MAX_REPORTED) bad.push(`_webSocketMessages[${i}] is not {type: "send"|"receive", opcode, data: string}`)
+      continue
+    }
     if (m.opcode !== 1 && m.opcode !== 2) continue // close and control frames are not data
     // A frame can be stamped a little before the entry's start; the transform keeps times non-decreasing.
     const ts = typeof m.time === 'number' && m.time >= 0 ? Math.max(0, epochMs(m.time) - origin) : 0
@@ -150,5 +157,8 @@ export function fromHar(har: string | object, options: FromHarOptions = {}): Vcr
     else frames.push({ ts, dir, text: m.data })
   }
   onProgress?.(messages.length, messages.length)
+  if (bad.length > 0) {
+    throw new MockWsError('WSM_CONFIG', `Failed to import HAR ${file}: ${bad.join('; ')}. Export the HAR again from DevTools or Playwright; hand-edited messages need these fields.`)
+  }
   return recordingToReplay(frames, transform, { recordedAt: Number.isFinite(origin) && origin > 0 ? origin : Date.now() })
 }

@@ -3,6 +3,7 @@
 // applied, shared by `toReplay()`, `record()`, `vcr()`, `fromHar()`, `routeFromReplay()` and the CLI.
 // Free of Node-only APIs so that the MSW adapter can use it in a browser.
 import {
+  CORRELATE_MAX_VALUES_PER_MESSAGE,
   CORRELATE_MIN_ID_LENGTH,
   CORRELATE_MIN_NUMBER,
   CORRELATE_MIN_WORDLESS_LENGTH,
@@ -451,9 +452,17 @@ export function recordingToReplay(
   const names = new CaptureNames()
   const correlating = opts.correlate && opts.inbound !== 'exact' && opts.inbound !== 'any'
 
+  // Each search scans the server text once; a bound per message keeps a huge client message from costing minutes.
+  let searchesLeft = 0
+  let searchesFrame = -1
   /** The capture name of a client value that the server echoes later (marking the echoes), or undefined. */
   const correlate = (value: string | number, frame: number, base: string): { name: string; fresh: boolean } | undefined => {
     if (!correlating || !isCorrelatable(value)) return undefined
+    if (searchesFrame !== frame) {
+      searchesFrame = frame
+      searchesLeft = CORRELATE_MAX_VALUES_PER_MESSAGE
+    }
+    if (searchesLeft-- <= 0) return undefined
     const needle = String(value)
     const numeric = typeof value === 'number' || /^\d+$/.test(needle)
     const known = names.existing(needle)

@@ -64,6 +64,10 @@ describe('fromHar: a Chromium DevTools HAR (fixed fixture)', () => {
     expect(error).toBeInstanceOf(ReplayParseError)
     expect((error as ReplayParseError).issues[0]).toMatchObject({ file: bad, line: 3, column: 17 })
     expect(() => fromHar({ log: {} })).toThrow(/Failed to import HAR <HAR object>: it has no log.entries array/)
+    const broken = { log: { entries: [{ _resourceType: 'websocket', request: { url: 'ws://x/' }, _webSocketMessages: [{ type: 'send', opcode: 1, time: 1 }, null] }] } }
+    expect(() => fromHar(broken)).toThrowErrorMatchingInlineSnapshot(
+      `[MockWsError: Failed to import HAR <HAR object>: _webSocketMessages[0] is not {type: "send"|"receive", opcode, data: string}; _webSocketMessages[1] is not {type: "send"|"receive", opcode, data: string}. Export the HAR again from DevTools or Playwright; hand-edited messages need these fields.]`,
+    )
   })
 })
 

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest'
+import { CORRELATE_MAX_VALUES_PER_MESSAGE } from '../../src/constants.js'
 import {
   isCorrelatable,
   isVolatileValue,
@@ -160,6 +161,17 @@ describe('recordingToReplay: text protocols, literal server text, other modes', 
       { ts: 0, dir: 'in', text: 'a' },
       { ts: 4, dir: 'out', close: { code: 4000, reason: 'bye' } },
     ])
+  })
+})
+
+describe('recordingToReplay: bounds', () => {
+  it('correlates at most CORRELATE_MAX_VALUES_PER_MESSAGE values of one message, and still matches the message', () => {
+    const ids = Array.from({ length: 300 }, (_, i) => `id-${100000 + i}`)
+    const keyed = Object.fromEntries(ids.map((id, i) => [`k${i}`, id]))
+    const entries = recordingToReplay([inn(0, JSON.stringify(keyed)), out(1, ids.join(','))], {}, { recordedAt: AT })
+    expect(Object.keys(entries[0]?.capture ?? {})).toHaveLength(CORRELATE_MAX_VALUES_PER_MESSAGE)
+    expect(Object.keys(entries[0]?.json ?? {})).toHaveLength(300 - CORRELATE_MAX_VALUES_PER_MESSAGE)
+    expect((entries[1]?.text ?? '').split(',').filter((t) => t.startsWith('{{match.'))).toHaveLength(CORRELATE_MAX_VALUES_PER_MESSAGE)
   })
 })
 
