@@ -8,7 +8,11 @@ import type { CliIo } from './io.js'
 import { runUntilStopped } from './run-until-stopped.js'
 import { cliHttpHandler, parsePort } from './serve.js'
 
-/** The record-option flags shared by `record`, `serve --record` and `import-har`. */
+/**
+ * The record-option flags shared by `record`, `serve --record` and `import-har`.
+ * @example
+ * const flags: RecordTransformFlags = { inbound: 'any', ignore: ['$.ts'] }
+ */
 export interface RecordTransformFlags {
   inbound?: InboundMatching
   correlate?: boolean
@@ -50,7 +54,11 @@ export function withRecordTransformFlags(command: Command): Command {
     .option('--volatile <mode>', 'auto (default): leave out UUIDs, timestamps, epoch ms; none: keep them', choice<VolatileMode>(['auto', 'none']))
 }
 
-/** The record options given by the flags, validated (a bad `--ignore` path fails before anything starts). */
+/**
+ * The record options given by the flags, validated (a bad `--ignore` path fails before anything starts).
+ * @example
+ * recordTransformFromFlags({ correlate: false }, 'record') // { correlate: false }
+ */
 export function recordTransformFromFlags(flags: RecordTransformFlags, what: string): RecordTransformOptions {
   const options: RecordTransformOptions = {
     ...(flags.inbound !== undefined ? { inbound: flags.inbound } : {}),

@@ -36,7 +36,11 @@ export interface VcrOptions extends RecordTransformOptions {
 /** What `vcr()` does on this run. */
 export type VcrMode = 'replay' | 'record'
 
-/** The file of connection `id` (the file itself when it has no `{connection}`). */
+/**
+ * The file of connection `id` (the file itself when it has no `{connection}`).
+ * @example
+ * connectionFile('rec/session-{connection}.jsonl', 2) // 'rec/session-2.jsonl'
+ */
 export function connectionFile(file: string, id: number): string {
   return file.replaceAll(RECORD_CONNECTION_PLACEHOLDER, String(id))
 }
@@ -52,7 +56,11 @@ export function vcrMode(file: string, opts: { update?: boolean } = {}, env: Node
   return existsSync(connectionFile(file, 1)) ? 'replay' : 'record'
 }
 
-/** Problems with `vcr()`'s arguments, all at once. */
+/**
+ * Throws one error naming every problem with `vcr()`'s arguments (file, upstream, update, record options).
+ * @example
+ * checkVcrOptions('feed.jsonl', { upstream: 'ws://127.0.0.1:8080/feed' })
+ */
 export function checkVcrOptions(file: unknown, opts: VcrOptions | undefined, what = 'vcr()'): void {
   const problems: string[] = []
   if (typeof file !== 'string' || file === '') problems.push(`file must be a path, got ${JSON.stringify(file)}`)
@@ -65,6 +73,8 @@ export function checkVcrOptions(file: unknown, opts: VcrOptions | undefined, wha
 /**
  * Removes the per-connection files of an earlier recording, so that re-recording fewer connections
  * leaves none of the old ones behind to be replayed.
+ * @example
+ * removeOldRecordings('rec/session-{connection}.jsonl')
  */
 export function removeOldRecordings(file: string): void {
   if (!file.includes(RECORD_CONNECTION_PLACEHOLDER)) return
