@@ -11,7 +11,10 @@ import {
 } from '../constants.js'
 import { MockWsError } from '../errors.js'
 import { escapeRegExp, type JsonValue } from '../scenario/json-subset.js'
+import type { TranscriptFrame } from '../server/types.js'
+import { escapeTemplateText } from '../template/escape.js'
 import { toBase64 } from './bytes.js'
+import { isShutdownClose } from './shutdown-close.js'
 import type { ReplayEntry } from './types.js'
 
 /** How recorded client messages are matched on replay. */
@@ -48,16 +51,11 @@ export interface ResolvedRecordTransform {
 }
 
 /**
- * A replay entry with the `json` matcher and `capture` fields of the VCR format.
+ * A replay entry as the record transform writes it (with `json` and `capture` where it correlates).
  * @example
  * const entry: VcrEntry = { ts: 0, dir: 'in', json: { type: 'subscribe' }, capture: { id: '$.id' } }
  */
-export interface VcrEntry extends ReplayEntry {
-  /** On `in` entries: a JSON value the client message must contain. */
-  json?: JsonValue
-  /** On `in` entries: values taken from the satisfying JSON message into `{{match.NAME}}`. */
-  capture?: Record<string, string>
-}
+export type VcrEntry = ReplayEntry
 
 /** One recorded frame, as in a transcript (`ts` ms since the connection opened). */
 export interface RecordedFrame {
@@ -168,15 +166,6 @@ function isResolved(options: RecordTransformOptions | ResolvedRecordTransform): 
     Array.isArray(options.ignore) &&
     options.ignore.every((p) => Array.isArray(p))
   )
-}
-
-/**
- * Escapes recorded server text so that it replays literally whatever `expandTemplates` is.
- * @example
- * escapeRecordedText('{{not a token}}') // '\\{{not a token}}'
- */
-export function escapeRecordedText(text: string): string {
-  return text.replaceAll('{{', '\\{{')
 }
 
 /**
@@ -414,10 +403,10 @@ function escapeTemplateSegments(out: OutText): string {
   let text = ''
   let at = 0
   for (const span of spans) {
-    text += escapeRecordedText(out.text.slice(at, span.start)) + `{{match.${span.name}}}`
+    text += escapeTemplateText(out.text.slice(at, span.start)) + `{{match.${span.name}}}`
     at = span.end
   }
-  return text + escapeRecordedText(out.text.slice(at))
+  return text + escapeTemplateText(out.text.slice(at))
 }
 
 /** Parses text that is a JSON object or array; anything else (plain text, scalars) is `undefined`. */
@@ -594,7 +583,8 @@ export function transcriptToReplay(
 ): VcrEntry[] {
   const id = options.connection ?? frames[0]?.connection
   return recordingToReplay(
-    frames.filter((f) => f.connection === id),
+    // The mock's own shutdown close (its close() ending every connection) is no part of the recording.
+    frames.filter((f) => f.connection === id && !(f.close && isShutdownClose(f as TranscriptFrame))),
     resolveRecordTransform(pickRecordTransform(options)),
     context,
   )

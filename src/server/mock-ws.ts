@@ -8,7 +8,7 @@ import { toJSONL } from '../replay/serialize.js'
 import type { CompiledReplay, PlayStep, ReplayEntry } from '../replay/types.js'
 import { createTemplateContext, type FakerLike } from '../template/context.js'
 import { loadFaker } from '../template/faker.js'
-import type { MockConnection, WsData } from './connection.js'
+import type { InboundMessage, MockConnection, WsData } from './connection.js'
 import { WsEngine, type ConnectionHandler, type EngineOptions, type MockWsMetrics } from './engine.js'
 import { createTelemetryObserver } from '../telemetry/observer.js'
 import { formatFailureReport } from './failure-report.js'
@@ -261,6 +261,8 @@ export interface StartContext {
   options: MockWsOptions
   script: CompiledReplay | undefined
   faker: FakerLike | undefined
+  /** `echo()` was called with steps: each connection plays the script, then echoes. */
+  echoAfterScript?: boolean
 }
 
 /** Builds the per-connection handler that plays `script` (or echoes when there is none). */
@@ -282,8 +284,15 @@ export function scriptHandler(ctx: StartContext): ConnectionHandler {
       unexpected,
       onFailure: (f) => engine.addFailure(f),
       isShuttingDown: () => engine.shuttingDown,
+      ...(ctx.echoAfterScript ? { afterScript: (rest: InboundMessage[]) => echoAfterScript(conn, rest) } : {}),
     })
   }
+}
+
+/** Echoes what the script left unconsumed, in order, then every later message. */
+function echoAfterScript(conn: MockConnection, unconsumed: readonly InboundMessage[]): void {
+  for (const message of unconsumed) conn.send(message.data)
+  conn.onMessage((message) => conn.send(message.data))
 }
 
 /** Echoes every message back unchanged (text as text, binary as binary). */
