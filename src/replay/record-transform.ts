@@ -215,6 +215,8 @@ class ServerText {
   #joined = ''
   #starts: number[] = []
   #frameOrder: number[] = []
+  /** Offsets of every token (maximal run of id characters) in the joined text, built on the first search. */
+  #index: Map<string, number[]> | undefined
 
   add(frame: number, text: string): void {
     if (this.#joined.length > 0) this.#joined += '\u0000'
@@ -226,25 +228,28 @@ class ServerText {
 
   /** Offset in the joined text of the first server frame after recorded frame `frame`. */
   offsetAfter(frame: number): number {
-    const i = this.#frameOrder.findIndex((f) => f > frame)
-    return i === -1 ? this.#joined.length : (this.#starts[i] ?? this.#joined.length)
+    const i = firstAbove(this.#frameOrder, frame)
+    return i === this.#frameOrder.length ? this.#joined.length : (this.#starts[i] ?? this.#joined.length)
   }
 
-  /** Every bounded occurrence of `needle` from `from` (or before `until`). */
+  /** Every bounded occurrence of `needle` in [from, until). */
   find(needle: string, numeric: boolean, from: number, until = Number.POSITIVE_INFINITY): number[] {
+    // Values start with an id character; the index finds where their first token stands, then the rest is compared.
+    const head = /^[A-Za-z0-9_-]+/.exec(needle)?.[0]
+    if (head === undefined) return []
+    const offsets = this.#tokens().get(head) ?? []
     const found: number[] = []
-    let at = this.#joined.indexOf(needle, from)
-    while (at !== -1 && at < until) {
-      if (bounded(this.#joined, at, at + needle.length, numeric)) found.push(at)
-      at = this.#joined.indexOf(needle, at + 1)
+    for (let i = firstAbove(offsets, from - 1); i < offsets.length; i++) {
+      const at = offsets[i] as number
+      if (at >= until) break
+      if (this.#joined.startsWith(needle, at) && bounded(this.#joined, at, at + needle.length, numeric)) found.push(at)
     }
     return found
   }
 
   /** Marks the occurrence at joined offset `at` as a `{{match.name}}` span; false when it overlaps one already taken. */
   mark(at: number, length: number, name: string): boolean {
-    let i = this.#starts.length - 1
-    while (i > 0 && (this.#starts[i] ?? 0) > at) i--
+    const i = firstAbove(this.#starts, at) - 1
     const out = this.outs[i]
     if (!out) return false
     const start = at - (this.#starts[i] ?? 0)
@@ -253,6 +258,30 @@ class ServerText {
     out.spans.push({ start, end, name })
     return true
   }
+
+  #tokens(): Map<string, number[]> {
+    if (this.#index) return this.#index
+    const index = new Map<string, number[]>()
+    for (const m of this.#joined.matchAll(/[A-Za-z0-9_-]+/g)) {
+      const list = index.get(m[0])
+      if (list) list.push(m.index)
+      else index.set(m[0], [m.index])
+    }
+    this.#index = index
+    return index
+  }
+}
+
+/** Index of the first element of an ascending array greater than `value` (the array's length when none is). */
+function firstAbove(sorted: readonly number[], value: number): number {
+  let lo = 0
+  let hi = sorted.length
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1
+    if ((sorted[mid] as number) > value) hi = mid
+    else lo = mid + 1
+  }
+  return lo
 }
 
 /** An occurrence counts only as a whole token: not glued to other id characters, nor to template braces. */
@@ -267,6 +296,8 @@ function bounded(text: string, start: number, end: number, numeric: boolean): bo
 class CaptureNames {
   #byValue = new Map<string, string>()
   #used = new Set<string>()
+  /** Next suffix to try per base name, so that thousands of ids under one key cost no rescans. */
+  #next = new Map<string, number>()
 
   existing(value: string): string | undefined {
     return this.#byValue.get(value)
@@ -275,7 +306,13 @@ class CaptureNames {
   claim(value: string, base: string): string {
     const clean = identifier(base)
     let name = clean
-    for (let n = 2; this.#used.has(name); n++) name = `${clean}${n}`
+    let n = this.#next.get(clean) ?? 2
+    if (this.#used.has(name)) {
+      while (this.#used.has(`${clean}${n}`)) n++
+      name = `${clean}${n}`
+      n++
+    }
+    this.#next.set(clean, n)
     this.#used.add(name)
     this.#byValue.set(value, name)
     return name
