@@ -5,6 +5,7 @@ import { registerImportHar } from './import-har.js'
 import { registerRecord } from './record.js'
 import { registerServe } from './serve.js'
 import { registerValidate } from './validate.js'
+import { registerView } from './view.js'
 
 /** Package version, kept in step with package.json by the release. */
 export const VERSION = '0.1.0'
@@ -24,5 +25,6 @@ export function createProgram(io: CliIo = processIo): Command {
   registerGenerate(program, io)
   registerRecord(program, io)
   registerImportHar(program, io)
+  registerView(program, io)
   return program
 }

@@ -27,7 +27,7 @@ function testedBlocks(doc: string): { file: string; code: string }[] {
   return [...read(doc).matchAll(/<!-- tested: (\S+) -->\n```\w*\n([\s\S]*?)^```$/gm)].map((m) => ({ file: m[1] ?? '', code: m[2] ?? '' }))
 }
 
-describe.each(['docs/vitest.md', 'docs/jest.md', 'docs/playwright.md'])('%s', (doc) => {
+describe.each(['docs/vitest.md', 'docs/jest.md', 'docs/playwright.md', 'docs/intercept.md', 'docs/reconnect.md'])('%s', (doc) => {
   it('shows tested examples only as they are in the test files that run them', () => {
     const blocks = testedBlocks(doc)
     expect(blocks.length).toBeGreaterThan(0)
@@ -58,7 +58,7 @@ describe('configuration snippets', () => {
     installJest({ expect: { extend: (m) => extended.push(...Object.keys(m)) }, afterEach: (fn) => hooks.push(fn) })
     expect(extended).toEqual(['toReceiveMessage', 'toHaveReceivedMessage', 'toHaveReceivedMessages', 'toHaveSentMessage', 'toHaveConnections', 'toHaveNoFailures'])
     expect(hooks).toHaveLength(1)
-    expect(() => installJest({})).toThrowErrorMatchingInlineSnapshot(`[MockWsError: Failed to set up mockforge-ws/jest: Jest globals \`expect\` and \`afterEach\` are missing. List it in setupFilesAfterEnv (not setupFiles), or call installJest({ expect, afterEach }) with the ones from @jest/globals.]`)
+    expect(() => installJest({})).toThrowErrorMatchingInlineSnapshot(`[MockWsError: Failed to set up mockforge-ws/jest: Jest globals \`expect\` and \`afterEach\` are missing. List it in setupFilesAfterEnv (not setupFiles), or call installJest({ expect, afterEach, afterAll }) with the ones from '@jest/globals'.]`)
   })
 })
 
