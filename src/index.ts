@@ -102,6 +102,13 @@ export type { ProxyOptions } from './proxy/plugin.js'
 export { RECORD_CONNECTION_PLACEHOLDER } from './proxy/recorder.js'
 export type { RecordOptions, RecordedFile } from './proxy/recorder.js'
 
+// Recordings that replay against real clients (VCR)
+export { vcrMode, VCR_UPDATE_ENV } from './proxy/vcr.js'
+export type { VcrOptions, VcrMode } from './proxy/vcr.js'
+export { fromHar } from './replay/from-har.js'
+export type { FromHarOptions, HarWebSocketMessage } from './replay/from-har.js'
+export { recordingToReplay, resolveRecordTransform, isVolatileValue, isCorrelatable, MATCH_ANY_FRAME } from './replay/record-transform.js'
+export type { RecordTransformOptions, InboundMatching, VolatileMode, RecordedFrame, VcrEntry } from './replay/record-transform.js'
 // HTML timeline (`mockforge-ws view`, Playwright failure attachments)
 export { renderTimeline, timelineRows } from './view/timeline.js'
 export type { TimelineInput, TimelineFrame, TimelineFailure, TimelineRow } from './view/timeline.js'

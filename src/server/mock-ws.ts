@@ -1,5 +1,5 @@
 import http from 'node:http'
-import { framesToReplay } from '../replay/from-transcript.js'
+import { transcriptToReplay, type RecordTransformOptions } from '../replay/record-transform.js'
 import { DEFAULT_NEXT_TIMEOUT_MS } from '../constants.js'
 import { MockWsError } from '../errors.js'
 import { loadReplay } from '../replay/load.js'
@@ -68,8 +68,8 @@ export interface NextOptions {
   timeout?: number
 }
 
-/** Options of `toReplay()` / `toJSONL()`. */
-export interface ToReplayOptions {
+/** Options of `toReplay()` / `toJSONL()`: which connection, and how client messages are matched on replay (see docs/proxy-and-record.md). */
+export interface ToReplayOptions extends RecordTransformOptions {
   /** Connection id whose traffic to export (default: the first connection). */
   connection?: number
 }
@@ -208,7 +208,7 @@ export class MockWs {
 
   /** The recorded traffic of one connection as replay entries, ready to save as a fixture. */
   toReplay(opts: ToReplayOptions = {}): ReplayEntry[] {
-    return framesToReplay(this.engine.transcript, opts.connection)
+    return transcriptToReplay(this.engine.transcript, opts)
   }
 
   /** The recorded traffic of one connection as JSON Lines. */
