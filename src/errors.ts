@@ -10,6 +10,7 @@ export type MockWsErrorCode =
   | 'WSM_PROXY'
   | 'WSM_AI'
   | 'WSM_CONFIG'
+  | 'WSM_GRAPHQL'
   | 'WSM_ASYNCAPI'
 
 /**

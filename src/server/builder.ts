@@ -9,7 +9,9 @@ import type { LatencyInjector, LatencyInjectorOptions } from '../latency/injecto
 import { latencyFactory } from '../latency/mock-latency.js'
 import type { LatencyProfileInput } from '../latency/profile.js'
 import { proxyPlugin, type ProxyOptions } from '../proxy/plugin.js'
-import { recorder, type RecordOptions } from '../proxy/recorder.js'
+import { RECORD_CONNECTION_PLACEHOLDER, recorder, type RecordOptions } from '../proxy/recorder.js'
+import { checkVcrOptions, perConnectionReplay, removeOldRecordings, vcrMode, type VcrOptions } from '../proxy/vcr.js'
+import { pickRecordTransform } from '../replay/record-transform.js'
 import type { MessageMatcher } from '../scenario/matcher.js'
 import { Scenario } from '../scenario/scenario.js'
 import type { ReplayEntry } from '../replay/types.js'
@@ -230,6 +232,23 @@ export class MockWsBuilder implements PromiseLike<MockWs> {
     this.#parts.push(part)
     this.engineOption(() => ({ observers: [observer] }))
     return this.use(plugin)
+  }
+
+  /**
+   * Record once, replay ever after: replays `file` when it exists; otherwise (or with `update: true` or
+   * `MOCKFORGE_WS_UPDATE=1`) proxies to `upstream` and records each connection into it (see docs/proxy-and-record.md).
+   * @example
+   * const ws = await mockWs({ strict: true }).vcr('test/fixtures/feed-{connection}.jsonl', { upstream: 'ws://127.0.0.1:8080/feed' })
+   */
+  vcr(file: string, opts: VcrOptions): this {
+    this.#mutable('vcr')
+    checkVcrOptions(file, opts)
+    if (vcrMode(file, opts) === 'replay') {
+      return file.includes(RECORD_CONNECTION_PLACEHOLDER) ? this.use(perConnectionReplay(file)) : this.replay(file)
+    }
+    const { onWrite, onError } = opts
+    this.proxy(opts.upstream, { ...opts.proxy, record: { file, ...pickRecordTransform(opts), ...(onWrite ? { onWrite } : {}), ...(onError ? { onError } : {}) } })
+    return this.use({ attach: () => removeOldRecordings(file) })
   }
 
   /**

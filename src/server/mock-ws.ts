@@ -1,5 +1,5 @@
 import http from 'node:http'
-import { framesToReplay } from '../replay/from-transcript.js'
+import { transcriptToReplay, type RecordTransformOptions } from '../replay/record-transform.js'
 import { DEFAULT_NEXT_TIMEOUT_MS } from '../constants.js'
 import { MockWsError } from '../errors.js'
 import { loadReplay } from '../replay/load.js'
@@ -14,7 +14,7 @@ import { createTelemetryObserver } from '../telemetry/observer.js'
 import { formatFailureReport } from './failure-report.js'
 import type { EngineObserver } from './observer.js'
 import type { ScenarioFailure, TranscriptFrame } from './types.js'
-import { trackMock } from './registry.js'
+import { assertMockCanStart, trackMock } from './registry.js'
 import { examplePath } from './path-pattern.js'
 import { addInterceptRoute, type InterceptPattern } from './intercept.js'
 import type { ResolvedMockWsOptions } from './options.js'
@@ -69,8 +69,8 @@ export interface NextOptions {
   timeout?: number
 }
 
-/** Options of `toReplay()` / `toJSONL()`. */
-export interface ToReplayOptions {
+/** Options of `toReplay()` / `toJSONL()`: which connection, and how client messages are matched on replay (see docs/proxy-and-record.md). */
+export interface ToReplayOptions extends RecordTransformOptions {
   /** Connection id whose traffic to export (default: the first connection). */
   connection?: number
 }
@@ -209,7 +209,7 @@ export class MockWs {
 
   /** The recorded traffic of one connection as replay entries, ready to save as a fixture. */
   toReplay(opts: ToReplayOptions = {}): ReplayEntry[] {
-    return framesToReplay(this.engine.transcript, opts.connection)
+    return transcriptToReplay(this.engine.transcript, opts)
   }
 
   /** The recorded traffic of one connection as JSON Lines. */
@@ -362,6 +362,7 @@ export async function compileScript(parts: readonly ScriptPart[], options: Resol
 
 /** Starts an HTTP server with the engine on it; resolves once listening. */
 export async function startMock(options: ResolvedMockWsOptions, engineOptions: Omit<EngineOptions, 'path'>): Promise<MockWs> {
+  assertMockCanStart()
   const { host, path } = options
   const engine = new WsEngine({
     path,
