@@ -21,6 +21,15 @@ export function trackMock(mock: TrackedMock): () => void {
 }
 
 /**
+ * The mocks started and not yet closed, oldest first (a copy): what a runner's teardown may close.
+ * @example
+ * const before = new Set(liveMocks()); await runTest(); for (const m of liveMocks()) if (!before.has(m)) await m.close()
+ */
+export function liveMocks(): TrackedMock[] {
+  return [...live]
+}
+
+/**
  * Closes every started mock (the test-runner integrations call it after each test).
  * Rejects with the strict-mode failures of any of them, after all are closed.
  * @example

@@ -23,17 +23,19 @@ afterEach(async () => {
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/
 
-describe.each([
+const CLIENT_OPTIONS: [string, { transports: ['websocket'] } | undefined][] = [
   ['default options (polling, then websocket upgrade)', undefined],
   ["transports: ['websocket']", { transports: ['websocket'] }],
-] as const)('socket.io-client with %s', (_label, options) => {
+]
+
+describe.each(CLIENT_OPTIONS)('socket.io-client with %s', (_label, options) => {
   test('the client emits, the script answers with templated events and acks', async () => {
     const io = await mockSocketIo({ strict: true })
       .expectEmit('join', { room: 'lobby' })
       .emit('welcome', { user: '{{uuid}}', n: '{{seq}}' })
       .expectEmit('chat', { text: 'hi' }, { ack: ['ok', { id: 1 }] })
       .emit('bye')
-    const c = client(io.url, options ? { ...options } : undefined)
+    const c = client(io.url, options)
     await c.connected
     c.socket.emit('join', { room: 'lobby', extra: true })
     const [welcome] = await c.next('welcome')

@@ -11,6 +11,8 @@ import { frameText, parseFrame, type SocketIoFrame } from './dialect.js'
 
 /** Reason a Socket.IO client reports when the server disconnects it (`socket.disconnect()`). */
 export const SERVER_DISCONNECT_REASON = 'io server disconnect'
+/** Reason socket.io gives its sockets when the server closes (`io.close()`). */
+const SERVER_SHUTDOWN_REASON = 'server shutting down'
 /** Close code written to the transcript for a Socket.IO disconnect (it has no code of its own). */
 const DISCONNECT_CODE = 1000
 
@@ -301,7 +303,9 @@ export class SocketIoConnection implements PlayerConnection {
   #onClose(reason: string): void {
     if (this.#isClosed) return
     this.#isClosed = true
-    if (!this.#closeRequested) this.#sink.record({ connection: this.id, ts: this.elapsed(), dir: 'in', close: { code: DISCONNECT_CODE, reason } })
+    // `io.close()` disconnects every socket with this reason: the server's doing, not the client's.
+    const byServer = reason === SERVER_SHUTDOWN_REASON
+    if (!this.#closeRequested) this.#sink.record({ connection: this.id, ts: this.elapsed(), dir: byServer ? 'out' : 'in', close: { code: DISCONNECT_CODE, reason } })
     for (const timer of this.#timers) clearTimeout(timer)
     this.#timers.clear()
     this.#outbound?.close()
