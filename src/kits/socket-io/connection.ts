@@ -7,7 +7,7 @@ import { MessageQueue } from '../../server/message-queue.js'
 import type { TranscriptClose, TranscriptFrame } from '../../server/types.js'
 import type { PlayerConnection } from '../../replay/player.js'
 import type { PlayStep } from '../../replay/types.js'
-import { frameText, parseFrame, type SocketIoFrame } from './dialect.js'
+import { BINARY_KEY, frameText, parseFrame, type SocketIoFrame } from './dialect.js'
 
 /** Reason a Socket.IO client reports when the server disconnects it (`socket.disconnect()`). */
 export const SERVER_DISCONNECT_REASON = 'io server disconnect'
@@ -163,13 +163,16 @@ export class SocketIoConnection implements PlayerConnection {
     const text = typeof data === 'string' ? data : Buffer.from(data).toString('utf8')
     const step = this.#stepOf(text)
     let frame: SocketIoFrame
+    // Texts without tokens or bytes need no walk over their arguments.
+    const str = text.includes('{{') ? this.#render : undefined
     try {
-      frame = parseFrame(text, this.#render)
+      frame = parseFrame(text, { decode: str !== undefined || text.includes(`"${BINARY_KEY}"`), str })
     } catch (error) {
       this.#sink.sendFailed(this, text, error instanceof Error ? error.message : String(error), step)
       return
     }
-    this.#sendFrame(frame, text, step)
+    // Without tokens the text as written is what goes out; no need to write it again.
+    this.#sendFrame(frame, str === undefined ? text : undefined, step)
   }
 
   /** The script step that sends `text` (the player sends texts as written, in order). */
@@ -184,13 +187,13 @@ export class SocketIoConnection implements PlayerConnection {
     return undefined
   }
 
-  #sendFrame(frame: SocketIoFrame, scriptText: string | undefined, step?: PlayStep): void {
+  #sendFrame(frame: SocketIoFrame, sentText: string | undefined, step?: PlayStep): void {
     if (frame.kind === 'ack') {
       const last = this.#inbox.last
       const pending = last ? this.#acks.get(last) : undefined
       if (!pending || pending.record.event !== frame.to) {
         const got = last ? `the latest client message waited for is ${last.text}` : 'no client message was waited for yet'
-        this.#sink.sendFailed(this, scriptText ?? frameText(frame), `no ack of "${frame.to}" to answer: ${got}`, step)
+        this.#sink.sendFailed(this, sentText ?? frameText(frame), `no ack of "${frame.to}" to answer: ${got}`, step)
         return
       }
       this.#acks.delete(last as InboundMessage)
@@ -198,7 +201,7 @@ export class SocketIoConnection implements PlayerConnection {
         if (!this.isOpen) return
         pending.record.ack = frame.args
         pending.fn(...frame.args)
-        this.#sink.record({ connection: this.id, ts: this.elapsed(), dir: 'out', text: frameText(frame) })
+        this.#sink.record({ connection: this.id, ts: this.elapsed(), dir: 'out', text: sentText ?? frameText(frame) })
       })
       return
     }
@@ -211,7 +214,7 @@ export class SocketIoConnection implements PlayerConnection {
       } else {
         this.socket.emit(frame.event, ...frame.args)
       }
-      this.#sink.record({ connection: this.id, ts: record.ts, dir: 'out', text: frameText(frame) })
+      this.#sink.record({ connection: this.id, ts: record.ts, dir: 'out', text: sentText ?? frameText(frame) })
       this.#sink.event(record)
     })
   }
@@ -264,9 +267,8 @@ export class SocketIoConnection implements PlayerConnection {
     return timer
   }
 
-  #receiveEvent(event: string, raw: unknown[]): void {
+  #receiveEvent(event: string, args: unknown[]): void {
     if (this.#isClosed) return
-    const args = [...raw]
     const ack = isAckFunction(args.at(-1)) ? (args.pop() as (...a: unknown[]) => void) : undefined
     const ts = this.elapsed()
     const record: SocketIoEvent = { connection: this.id, namespace: this.namespace, dir: 'in', event, args, wantsAck: ack !== undefined, ts }

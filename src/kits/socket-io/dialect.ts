@@ -26,17 +26,32 @@ function dialectError(cause: string, text: string): MockWsError {
   )
 }
 
-/** Replaces bytes with `{"$binary": base64}` so a value can be written as JSON. */
+/** Replaces bytes with `{"$binary": base64}` so a value can be written as JSON; a value without bytes is returned as it is. */
 export function encodeValue(value: unknown): unknown {
+  if (value === null || typeof value !== 'object') return value
   if (value instanceof ArrayBuffer) return { [BINARY_KEY]: Buffer.from(value).toString('base64') }
   if (ArrayBuffer.isView(value)) return { [BINARY_KEY]: Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString('base64') }
-  if (Array.isArray(value)) return value.map(encodeValue)
-  if (value !== null && typeof value === 'object') {
-    const out: Record<string, unknown> = {}
-    for (const [key, child] of Object.entries(value)) out[key] = encodeValue(child)
-    return out
+  // Copy only from the first part that changes: most traffic has no bytes and is written as it is.
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) {
+      const encoded = encodeValue(value[i])
+      if (encoded !== value[i]) {
+        const copy = value.slice(0, i)
+        copy.push(encoded)
+        for (let j = i + 1; j < value.length; j++) copy.push(encodeValue(value[j]))
+        return copy
+      }
+    }
+    return value
   }
-  return value
+  let copy: Record<string, unknown> | undefined
+  for (const key of Object.keys(value)) {
+    const child = (value as Record<string, unknown>)[key]
+    const encoded = encodeValue(child)
+    if (encoded !== child && !copy) copy = { ...(value as Record<string, unknown>) }
+    if (copy) copy[key] = encoded
+  }
+  return copy ?? value
 }
 
 /** Turns `{"$binary": base64}` back into Buffers and runs `str` over every other string. */
@@ -53,31 +68,49 @@ export function decodeValue(value: unknown, str: (s: string) => string = (s) => 
   return value
 }
 
+// The text a connection just wrote is usually parsed again at once by the player's matcher: remember the last one.
+let lastWritten: { text: string; frame: SocketIoFrame } | undefined
+
 /**
  * Writes one frame as dialect text.
  * @example
  * frameText({ kind: 'event', event: 'chat', args: [{ text: 'hi' }], ack: false }) // '["chat",{"text":"hi"}]'
  */
 export function frameText(frame: SocketIoFrame): string {
-  if (frame.kind === 'ack') return JSON.stringify({ ack: encodeValue(frame.args), to: frame.to })
-  const list = [frame.event, ...(encodeValue(frame.args) as unknown[])]
-  return frame.ack ? JSON.stringify({ event: list, ack: true }) : JSON.stringify(list)
+  const args = encodeValue(frame.args) as unknown[]
+  let text: string
+  if (frame.kind === 'ack') {
+    text = JSON.stringify({ ack: args, to: frame.to })
+    lastWritten = { text, frame: { kind: 'ack', to: frame.to, args } }
+  } else {
+    const list = [frame.event, ...args]
+    text = frame.ack ? JSON.stringify({ event: list, ack: true }) : JSON.stringify(list)
+    lastWritten = { text, frame: { kind: 'event', event: frame.event, args, ack: frame.ack } }
+  }
+  return text
+}
+
+/** Options of `parseFrame`. */
+export interface ParseFrameOptions {
+  /** Turn `{"$binary"}` objects into Buffers (default false: the written form, as matchers compare it). */
+  decode?: boolean
+  /** Runs over every string of the arguments when decoding (template expansion). */
+  str?: ((text: string) => string) | undefined
 }
 
 /**
- * Reads dialect text back into a frame (bytes still as `{"$binary"}` objects unless `decode` is set);
- * throws a `MockWsError` naming what is wrong.
+ * Reads dialect text back into a frame; throws a `MockWsError` naming what is wrong.
  * @example
  * parseFrame('{"ack":["ok"],"to":"chat"}') // { kind: 'ack', to: 'chat', args: ['ok'] }
  */
-export function parseFrame(text: string, str?: (s: string) => string): SocketIoFrame {
+export function parseFrame(text: string, opts: ParseFrameOptions = {}): SocketIoFrame {
   let parsed: unknown
   try {
     parsed = JSON.parse(text)
   } catch (error) {
     throw dialectError(`it is not JSON (${(error as Error).message})`, text)
   }
-  const decode = (v: unknown): unknown[] => (str ? (decodeValue(v, str) as unknown[]) : (v as unknown[]))
+  const decode = (v: unknown): unknown[] => (opts.decode ? (decodeValue(v, opts.str) as unknown[]) : (v as unknown[]))
   if (Array.isArray(parsed)) return eventFrame(parsed, false, text, decode)
   if (isPlainObject(parsed)) {
     if (Array.isArray(parsed.event)) {
@@ -100,6 +133,7 @@ function eventFrame(list: unknown[], ack: boolean, text: string, decode: (v: unk
 
 /** Parses dialect text, or `undefined` when it is not a frame (a matcher then simply does not match). */
 export function tryParseFrame(text: string): SocketIoFrame | undefined {
+  if (lastWritten !== undefined && lastWritten.text === text) return lastWritten.frame
   try {
     return parseFrame(text)
   } catch {
@@ -134,7 +168,8 @@ export function ioEvent(event: string, args?: ArgsMatcher, opts: { ack?: boolean
     const frame = tryParseFrame(text)
     if (!frame || frame.kind !== 'event' || frame.event !== event) return false
     if (opts.ack && !frame.ack) return false
-    return argsMatch(args, encodeValue(frame.args) as unknown[])
+    // Parsed from the text, the arguments are already in the written form (bytes as {"$binary"}).
+    return argsMatch(args, frame.args)
   }
   Object.defineProperty(test, 'name', { value: `ioEvent(${JSON.stringify(event)}${args === undefined ? '' : `, ${JSON.stringify(args)}`})` })
   return test

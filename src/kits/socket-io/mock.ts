@@ -8,7 +8,7 @@ import { trackMock } from '../../server/registry.js'
 import type { ScenarioFailure, TranscriptFrame } from '../../server/types.js'
 import { toJSONL } from '../../replay/serialize.js'
 import type { ReplayEntry } from '../../replay/types.js'
-import { decodeValue, encodeValue, parseFrame, frameText } from './dialect.js'
+import { parseFrame, frameText } from './dialect.js'
 import { SocketIoConnection, type SocketIoEvent, type SocketIoSink } from './connection.js'
 
 /** Counters of a Socket.IO mock (the shape the shared matchers read). */
@@ -220,7 +220,8 @@ export class MockSocketIo {
         continue
       }
       const parsed = parseFrame(text)
-      const args = encodeValue(literalStrings(decodeValue(parsed.args))) as unknown[]
+      // Bytes stay {"$binary"} objects here: base64 holds no braces.
+      const args = literalStrings(parsed.args) as unknown[]
       entries.push({ ts, dir: 'out', text: frameText(parsed.kind === 'ack' ? { kind: 'ack', to: parsed.to, args } : { ...parsed, args }) })
     }
     return entries
