@@ -99,7 +99,8 @@ export class SocketIoConnection implements PlayerConnection {
   /** Resolves with the disconnect reason once the socket is gone. */
   readonly closed: Promise<TranscriptClose>
   #sink: SocketIoSink
-  #inbox = new TakingQueue()
+  // Created when a script asks for it: without one, nothing would ever take what it queued.
+  #inbox: TakingQueue | undefined
   #listeners: ((message: InboundMessage) => void)[] = []
   #cleanups: (() => void)[] = []
   #timers = new Set<NodeJS.Timeout>()
@@ -189,7 +190,7 @@ export class SocketIoConnection implements PlayerConnection {
 
   #sendFrame(frame: SocketIoFrame, sentText: string | undefined, step?: PlayStep): void {
     if (frame.kind === 'ack') {
-      const last = this.#inbox.last
+      const last = this.#inbox?.last
       const pending = last ? this.#acks.get(last) : undefined
       if (!pending || pending.record.event !== frame.to) {
         const got = last ? `the latest client message waited for is ${last.text}` : 'no client message was waited for yet'
@@ -239,12 +240,13 @@ export class SocketIoConnection implements PlayerConnection {
   }
 
   inbox(): MessageQueue<InboundMessage> {
+    this.#inbox ??= new TakingQueue()
     return this.#inbox
   }
 
   closeInbox(): InboundMessage[] {
-    const rest = this.#inbox.drain()
-    this.#inbox.close()
+    const rest = this.#inbox?.drain() ?? []
+    this.#inbox?.close()
     return rest
   }
 
@@ -290,7 +292,7 @@ export class SocketIoConnection implements PlayerConnection {
   }
 
   #deliver(message: InboundMessage): void {
-    this.#inbox.push(message)
+    this.#inbox?.push(message)
     this.#sink.inbound(this, message)
     for (const listener of this.#listeners) {
       try {
@@ -312,7 +314,7 @@ export class SocketIoConnection implements PlayerConnection {
     this.#timers.clear()
     this.#outbound?.close()
     this.#inboundScheduler?.close()
-    this.#inbox.close(new MockWsError('WSM_CLOSED', `Socket.IO connection #${this.id} disconnected (${reason}).`))
+    this.#inbox?.close(new MockWsError('WSM_CLOSED', `Socket.IO connection #${this.id} disconnected (${reason}).`))
     for (const cleanup of this.#cleanups.splice(0)) {
       try {
         cleanup()
