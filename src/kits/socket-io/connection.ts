@@ -43,6 +43,8 @@ export interface SocketIoSink {
   record(frame: TranscriptFrame): void
   event(event: SocketIoEvent): void
   inbound(conn: SocketIoConnection, message: InboundMessage): void
+  /** A client event (or ack) that cannot be written as a frame, e.g. nested past the stack: dropped, never a crash. */
+  unrecordable(conn: SocketIoConnection, what: string, cause: string): void
   /** A send the script asked for could not be done (bad frame text, no pending ack). */
   sendFailed(conn: SocketIoConnection, text: string, cause: string, step?: PlayStep): void
   closed(conn: SocketIoConnection): void
@@ -210,10 +212,13 @@ export class SocketIoConnection implements PlayerConnection {
     this.#schedule(() => {
       if (!this.isOpen) return
       const record: SocketIoEvent = { connection: this.id, namespace: this.namespace, dir: 'out', event: frame.event, args: frame.args, wantsAck: frame.ack, ts: this.elapsed() }
-      if (frame.ack) {
-        this.socket.emit(frame.event, ...frame.args, (...reply: unknown[]) => this.#receiveAck(record, reply))
-      } else {
-        this.socket.emit(frame.event, ...frame.args)
+      try {
+        if (frame.ack) this.socket.emit(frame.event, ...frame.args, (...reply: unknown[]) => this.#receiveAck(record, reply))
+        else this.socket.emit(frame.event, ...frame.args)
+      } catch (error) {
+        // socket.io refuses reserved names and values it cannot encode; a script or replay file must not crash the process.
+        this.#sink.sendFailed(this, sentText ?? frame.event, error instanceof Error ? error.message : String(error), step)
+        return
       }
       this.#sink.record({ connection: this.id, ts: record.ts, dir: 'out', text: sentText ?? frameText(frame) })
       this.#sink.event(record)
@@ -271,6 +276,15 @@ export class SocketIoConnection implements PlayerConnection {
 
   #receiveEvent(event: string, args: unknown[]): void {
     if (this.#isClosed) return
+    // socket.io calls this from its packet handler: whatever a client sent must not throw out of here.
+    try {
+      this.#recordEvent(event, args)
+    } catch (error) {
+      this.#sink.unrecordable(this, `event ${JSON.stringify(event)}`, error instanceof Error ? error.message : String(error))
+    }
+  }
+
+  #recordEvent(event: string, args: unknown[]): void {
     const ack = isAckFunction(args.at(-1)) ? (args.pop() as (...a: unknown[]) => void) : undefined
     const ts = this.elapsed()
     const record: SocketIoEvent = { connection: this.id, namespace: this.namespace, dir: 'in', event, args, wantsAck: ack !== undefined, ts }
@@ -284,9 +298,15 @@ export class SocketIoConnection implements PlayerConnection {
 
   #receiveAck(record: SocketIoEvent, reply: unknown[]): void {
     if (this.#isClosed) return
+    let text: string
+    try {
+      text = frameText({ kind: 'ack', to: record.event, args: reply })
+    } catch (error) {
+      this.#sink.unrecordable(this, `the ack of ${JSON.stringify(record.event)}`, error instanceof Error ? error.message : String(error))
+      return
+    }
     record.ack = reply
     const ts = this.elapsed()
-    const text = frameText({ kind: 'ack', to: record.event, args: reply })
     this.#sink.record({ connection: this.id, ts, dir: 'in', text })
     this.#deliver({ connection: this.id, data: text, text, isBinary: false, ts })
   }

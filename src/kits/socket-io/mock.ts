@@ -111,6 +111,10 @@ export class MockSocketIo {
         }
       },
       inbound: () => {},
+      unrecordable: (conn, what, cause) => {
+        const actual = `${what} could not be recorded: ${cause}`
+        this.addFailure({ kind: 'unexpected-message', connection: conn.id, step: 0, expected: 'an event the mock can record', actual, ts: conn.elapsed(), message: actual })
+      },
       sendFailed: (conn, text, cause, step) => {
         const number = step ? step.index + 1 : 0
         const where = step ? ` (${step.origin.file}:${step.origin.line})` : ''

@@ -9,6 +9,8 @@ import { encodeValue, frameText, ioAck, ioEvent, type ArgsMatcher } from './dial
 
 /** `origin.file` of steps built by `mockSocketIo()` (their `line` is the step number). */
 export const SOCKET_IO_SCENARIO_FILE = '<socket.io scenario>'
+/** Event names socket.io keeps for itself: a server cannot emit them. */
+export const RESERVED_EVENTS: ReadonlySet<string> = new Set(['connect', 'connect_error', 'disconnect', 'disconnecting', 'newListener', 'removeListener'])
 /** Longest JSON shown inside a step description such as `emit("welcome", …)`. */
 const DESCRIPTION_MAX_CHARS = 80
 
@@ -154,6 +156,9 @@ export function checkStep(step: SocketIoStep): void {
     throw new MockWsError('WSM_SCENARIO', `Failed to add ${call} to the Socket.IO scenario: ${cause}. ${hint}`)
   }
   if ('event' in step && (typeof step.event !== 'string' || step.event === '')) fail('the event name must be a non-empty string', 'Pass the name the client emits or listens to.')
+  if ((step.kind === 'emit' || step.kind === 'emitWithAck') && RESERVED_EVENTS.has(step.event)) {
+    fail(`"${step.event}" is reserved by socket.io`, step.event === 'disconnect' ? 'Use disconnect() to disconnect the client.' : 'Pick another event name.')
+  }
   if ((step.kind === 'expectEmit' || step.kind === 'waitFor') && step.args !== undefined) {
     const problem = Array.isArray(step.args) ? jsonSubsetProblem({ args: step.args }) : jsonSubsetProblem({ arg: step.args })
     if (problem) fail(problem.replace(/^\$\.(args|arg)/, '$'), 'Match arguments with JSON values only.')
