@@ -26,7 +26,11 @@ function dialectError(cause: string, text: string): MockWsError {
   )
 }
 
-/** Replaces bytes with `{"$binary": base64}` so a value can be written as JSON; a value without bytes is returned as it is. */
+/**
+ * Replaces bytes with `{"$binary": base64}` so a value can be written as JSON; a value without bytes is returned as it is.
+ * @example
+ * encodeValue({ data: Buffer.from([1, 2, 3]) }) // { data: { $binary: 'AQID' } }
+ */
 export function encodeValue(value: unknown): unknown {
   if (value === null || typeof value !== 'object') return value
   if (value instanceof ArrayBuffer) return { [BINARY_KEY]: Buffer.from(value).toString('base64') }
@@ -54,7 +58,11 @@ export function encodeValue(value: unknown): unknown {
   return copy ?? value
 }
 
-/** Turns `{"$binary": base64}` back into Buffers and runs `str` over every other string. */
+/**
+ * Turns `{"$binary": base64}` back into Buffers and runs `str` over every other string.
+ * @example
+ * decodeValue({ data: { $binary: 'AQID' } }) // { data: <Buffer 01 02 03> }
+ */
 export function decodeValue(value: unknown, str: (s: string) => string = (s) => s): unknown {
   if (typeof value === 'string') return str(value)
   if (Array.isArray(value)) return value.map((v) => decodeValue(v, str))
@@ -131,7 +139,11 @@ function eventFrame(list: unknown[], ack: boolean, text: string, decode: (v: unk
   return { kind: 'event', event, args: decode(args), ack }
 }
 
-/** Parses dialect text, or `undefined` when it is not a frame (a matcher then simply does not match). */
+/**
+ * Parses dialect text, or `undefined` when it is not a frame (a matcher then simply does not match).
+ * @example
+ * tryParseFrame('hello') // undefined
+ */
 export function tryParseFrame(text: string): SocketIoFrame | undefined {
   if (lastWritten !== undefined && lastWritten.text === text) return lastWritten.frame
   try {
@@ -150,7 +162,11 @@ export function tryParseFrame(text: string): SocketIoFrame | undefined {
  */
 export type ArgsMatcher = JsonValue | undefined
 
-/** True when `args` (as written in the dialect: bytes as `{"$binary"}`) match `matcher`. */
+/**
+ * True when `args` (as written in the dialect: bytes as `{"$binary"}`) match `matcher`.
+ * @example
+ * argsMatch({ room: 'lobby' }, [{ room: 'lobby', n: 1 }, 'extra']) // true
+ */
 export function argsMatch(matcher: ArgsMatcher, args: readonly unknown[]): boolean {
   if (matcher === undefined) return true
   if (Array.isArray(matcher)) return matchesJsonSubset(matcher, args)

@@ -29,7 +29,11 @@ function short(value: unknown): string {
   return text.length > DESCRIPTION_MAX_CHARS ? `${text.slice(0, DESCRIPTION_MAX_CHARS - 1)}…` : text
 }
 
-/** The call as a user wrote it, for failure reports. */
+/**
+ * The call as a user wrote it, for failure reports.
+ * @example
+ * describeSocketIoStep({ kind: 'delay', ms: 5 }) // 'delay(5)'
+ */
 export function describeSocketIoStep(step: SocketIoStep): string {
   const name = 'event' in step ? JSON.stringify(step.event) : ''
   switch (step.kind) {
@@ -149,7 +153,11 @@ export function compileSocketIoSteps(steps: readonly SocketIoStep[], expandTempl
   return { replay: { source: SOCKET_IO_SCENARIO_FILE, steps: playSteps, usesFaker: faker }, entries }
 }
 
-/** Checks one step's arguments when it is added, so a mistake fails at the call that made it. */
+/**
+ * Checks one step's arguments when it is added, so a mistake fails at the call that made it.
+ * @example
+ * checkStep({ kind: 'delay', ms: -1 }) // throws: Failed to add delay(-1) to the Socket.IO scenario: …
+ */
 export function checkStep(step: SocketIoStep): void {
   const call = describeSocketIoStep(step)
   const fail = (cause: string, hint: string): never => {
