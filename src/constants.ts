@@ -26,3 +26,5 @@ export const FAILURE_TRANSCRIPT_FRAMES = 20
 export const CLOSE_ABNORMAL = 1006
 /** Connections kept for `nextConnection()` and the engine's history before the oldest are forgotten, so churn cannot grow memory without bound. */
 export const MAX_RETAINED_CONNECTIONS = 1000
+/** Header carrying the URL the client asked for, on connections that `routeToMock` or `intercept()` sent to a mock. */
+export const ORIGINAL_URL_HEADER = 'x-mockforge-original-url'

@@ -14,6 +14,8 @@ export type { EngineObserver, ObservedConnection } from './server/observer.js'
 export type { TranscriptFrame, TranscriptClose, ScenarioFailure, FailureKind } from './server/types.js'
 export { formatFailureReport, formatFrame } from './server/failure-report.js'
 export type { FailureReportOptions } from './server/failure-report.js'
+export { addInterceptRoute, activeInterceptCount, interceptMatcher } from './server/intercept.js'
+export type { InterceptPattern, InterceptTarget } from './server/intercept.js'
 export { router, routerWithLatency } from './server/router.js'
 export type { RouterOptions, WsRouter } from './server/router.js'
 export { serveFromEnv, resolveServeSettings } from './server/serve-from-env.js'
@@ -100,10 +102,17 @@ export type { ProxyOptions } from './proxy/plugin.js'
 export { RECORD_CONNECTION_PLACEHOLDER } from './proxy/recorder.js'
 export type { RecordOptions, RecordedFile } from './proxy/recorder.js'
 
+// HTML timeline (`mockforge-ws view`, Playwright failure attachments)
+export { renderTimeline, timelineRows } from './view/timeline.js'
+export type { TimelineInput, TimelineFrame, TimelineFailure, TimelineRow } from './view/timeline.js'
+export { readTimelineJsonl } from './view/read.js'
+export { transcriptToJsonl } from './view/transcript-jsonl.js'
+
 // Regex safety of replay files
 export { findRegexHazard, MAX_REGEX_NESTING } from './replay/regex-guard.js'
 export type { RegexHazard } from './replay/regex-guard.js'
 
 // Errors
+export { ORIGINAL_URL_HEADER } from './constants.js'
 export { MockWsError, ReplayParseError, TemplateError, MockWsTimeoutError } from './errors.js'
 export type { MockWsErrorCode, ReplayIssue } from './errors.js'

@@ -4,6 +4,7 @@ import { registerGenerate } from './generate.js'
 import { registerRecord } from './record.js'
 import { registerServe } from './serve.js'
 import { registerValidate } from './validate.js'
+import { registerView } from './view.js'
 
 /** Package version, kept in step with package.json by the release. */
 export const VERSION = '0.1.0'
@@ -22,5 +23,6 @@ export function createProgram(io: CliIo = processIo): Command {
   registerValidate(program, io)
   registerGenerate(program, io)
   registerRecord(program, io)
+  registerView(program, io)
   return program
 }

@@ -13,6 +13,8 @@ export interface FixtureScope {
   factory: MockWsFactory
   /** Closes every mock the factory started; rejects with strict-mode failures of mocks the test left open. */
   teardown(): Promise<void>
+  /** Every mock the factory started (and that started), in order: for failure reports after the test. */
+  mocks(): Promise<MockWs[]>
 }
 
 /**
@@ -33,9 +35,12 @@ export function createFixtureScope(): FixtureScope {
     }
     return builder
   }
-  const teardown = async (): Promise<void> => {
+  const startedMocks = async (): Promise<MockWs[]> => {
     const settled = await Promise.allSettled(started)
-    const mocks = settled.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []))
+    return settled.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []))
+  }
+  const teardown = async (): Promise<void> => {
+    const mocks = await startedMocks()
     // A mock the test closed itself already reported its failures to the test; only the ones left open are ours to report.
     const open = mocks.filter((m) => !m.closed)
     const results = await Promise.allSettled(mocks.map((m) => m.close()))
@@ -43,5 +48,5 @@ export function createFixtureScope(): FixtureScope {
     if (errors.length === 1) throw errors[0]
     if (errors.length > 1) throw new AggregateError(errors, `${errors.length} mocks reported failures`)
   }
-  return { factory, teardown }
+  return { factory, teardown, mocks: startedMocks }
 }

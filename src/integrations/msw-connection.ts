@@ -6,6 +6,7 @@ import type { InboundMessage, WsData } from '../server/connection.js'
 import { MessageQueue } from '../server/message-queue.js'
 import type { TranscriptClose, TranscriptFrame } from '../server/types.js'
 import { toBase64, toUint8Array, utf8Length } from '../replay/bytes.js'
+import { markShutdownClose } from '../replay/shutdown-close.js'
 
 type MswClient = WebSocketHandlerConnection['client']
 
@@ -160,10 +161,21 @@ export class MswConnection implements PlayerConnection {
    * Code 1006 drops it instead, like `terminate()`.
    */
   close(code = 1000, reason = ''): void {
+    this.#close(code, reason, false)
+  }
+
+  /** @internal closes because the mock is shutting down: the close is left out of recordings. */
+  closeForShutdown(code: number, reason: string): void {
+    this.#close(code, reason, true)
+  }
+
+  #close(code: number, reason: string, byShutdown: boolean): void {
     if (!this.isOpen) return
     this.#closeRequested = true
     if (code === CLOSE_ABNORMAL) reason = ''
-    this.#sink.record({ connection: this.id, ts: this.elapsed(), dir: 'out', close: { code, reason } })
+    const frame: TranscriptFrame = { connection: this.id, ts: this.elapsed(), dir: 'out', close: { code, reason } }
+    if (byShutdown) markShutdownClose(frame)
+    this.#sink.record(frame)
     // MSW delivers a send in a later microtask (or on open, before the client has opened) and drops it if the
     // socket is closing by then; closing after those deliveries keeps "send, then close" in order, as on a wire.
     const doClose = (): void => queueMicrotask(() => this.client.close(code, reason))
@@ -238,7 +250,8 @@ export class MswConnection implements PlayerConnection {
     this.#isClosed = true
     for (const timer of this.#timers) clearTimeout(timer)
     this.#timers.clear()
-    this.#inbox?.close(new MockWsError('WSM_CLOSED', `Connection #${this.id} closed (${code}).`))
+    // Messages that arrived before the close stay takeable: a script still matches them first.
+    this.#inbox?.end(new MockWsError('WSM_CLOSED', `Connection #${this.id} closed (${code}).`))
     for (const cleanup of this.#cleanups.splice(0)) {
       try {
         cleanup()

@@ -246,7 +246,7 @@ export class MswWsMock {
     this.#shuttingDown = true
     try {
       const open = [...this.#connections]
-      for (const conn of open) conn.close(CLOSE_GOING_AWAY, CLOSED_REASON)
+      for (const conn of open) conn.closeForShutdown(CLOSE_GOING_AWAY, CLOSED_REASON)
       await Promise.all(open.map((conn) => conn.closed))
       const closedError = new MockWsError('WSM_CLOSED', 'Failed to wait: the mock was closed. Await messages before closing it.')
       this.#messageQueue.close(closedError)

@@ -1,14 +1,18 @@
-import { test as baseTest, expect as baseExpect, type BrowserContext, type Page, type WebSocketRoute } from '@playwright/test'
+import { test as baseTest, expect as baseExpect, type BrowserContext, type Page, type TestInfo, type WebSocketRoute } from '@playwright/test'
 import WebSocket from 'ws'
+import type { MockWs } from '../server/mock-ws.js'
 import { liveMocks } from '../server/registry.js'
+import { transcriptToJsonl } from '../view/transcript-jsonl.js'
+import { renderTimeline } from '../view/timeline.js'
 import { createFixtureScope, type MockWsFactory } from './fixture.js'
 import { mockWsMatchers } from './matchers.js'
 export type { MockWsMatchers, ReceiveMessageOptions } from './matchers.js'
 export type { MockWsFactory } from './fixture.js'
 export { mockWsMatchers } from './matchers.js'
 
+import { ORIGINAL_URL_HEADER } from '../constants.js'
 /** Header carrying the URL the page asked for, on the connection `routeToMock` opens to the mock. */
-export const ORIGINAL_URL_HEADER = 'x-mockforge-original-url'
+export { ORIGINAL_URL_HEADER } from '../constants.js'
 
 /** Close codes a client may send itself; anything else closes without a code. */
 function sendableCode(code: number | undefined): number | undefined {
@@ -39,12 +43,21 @@ export interface MockWsFixtures {
 export const test = baseTest.extend<MockWsFixtures>({
   // Playwright reads the fixture's dependencies from the destructuring pattern; this fixture has none.
   // eslint-disable-next-line no-empty-pattern
-  mockWs: async ({}, use) => {
+  mockWs: async ({}, use, testInfo) => {
     const scope = createFixtureScope()
     try {
       await use(scope.factory)
     } finally {
-      await scope.teardown()
+      let teardownError: unknown
+      let failedTeardown = false
+      try {
+        await scope.teardown()
+      } catch (error) {
+        failedTeardown = true
+        teardownError = error
+      }
+      if (failedTeardown || testInfo.status !== testInfo.expectedStatus) await attachTimelines(testInfo, await scope.mocks())
+      if (failedTeardown) throw teardownError
     }
   },
   // A worker runs one test at a time, so the mocks registered during this test are the ones it started.
@@ -62,6 +75,25 @@ export const test = baseTest.extend<MockWsFixtures>({
     { auto: true },
   ],
 })
+
+/**
+ * Attaches each mock's transcript (`mockforge-ws-N.jsonl`) and HTML timeline (`mockforge-ws-N.html`) to a test;
+ * the `mockWs` fixture calls it when a test fails, and a fixture of your own can too.
+ * @example
+ * if (testInfo.status !== testInfo.expectedStatus) await attachTimelines(testInfo, [ws])
+ */
+export async function attachTimelines(testInfo: TestInfo, mocks: readonly MockWs[]): Promise<void> {
+  let n = 0
+  for (const mock of mocks) {
+    n++
+    const title = `${testInfo.titlePath.join(' › ')} — ${mock.url}`
+    await testInfo.attach(`mockforge-ws-${n}.jsonl`, { body: transcriptToJsonl(mock.transcript, mock.failures), contentType: 'application/jsonl' })
+    await testInfo.attach(`mockforge-ws-${n}.html`, {
+      body: renderTimeline({ title, frames: mock.transcript, failures: mock.failures }),
+      contentType: 'text/html',
+    })
+  }
+}
 
 /**
  * Playwright's `expect` with the mockforge-ws matchers (`toReceiveMessage`, `toHaveReceivedMessage`, …).

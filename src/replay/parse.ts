@@ -4,7 +4,12 @@ import { ReplayParseError, TemplateError } from '../errors.js'
 import type { ReplayIssue } from '../errors.js'
 import { compileTemplate, findTemplateIssues } from '../template/compile.js'
 import type { CompiledTemplate } from '../template/compile.js'
+import { compileLiteral } from '../template/escape.js'
 import type { FakerLike } from '../template/context.js'
+import { jsonValueProblem } from '../scenario/json-subset.js'
+import type { JsonValue } from '../scenario/json-subset.js'
+import { CAPTURE_NAME, parseCapturePath } from './capture-path.js'
+import type { CompiledCapture } from './capture-path.js'
 import { findRegexHazard } from './regex-guard.js'
 import type { CompiledReplay, PlayStep, ReplayClose, ReplayEntry } from './types.js'
 
@@ -16,7 +21,7 @@ export const INLINE_SOURCE = '<inline>'
 /** Longest close reason a WebSocket close frame can carry, in UTF-8 bytes (RFC 6455 §5.5). */
 export const MAX_CLOSE_REASON_BYTES = 123
 /** The fields of a replay entry, in the canonical order `toJSONL` writes them. */
-export const REPLAY_FIELDS = ['ts', 'dir', 'text', 'binary', 'waitFor', 'match', 'timeoutMs', 'close'] as const
+export const REPLAY_FIELDS = ['ts', 'dir', 'text', 'binary', 'json', 'waitFor', 'waitForJson', 'match', 'capture', 'timeoutMs', 'close'] as const
 
 const CLOSE_FIELDS = ['code', 'reason'] as const
 // The codes ws agrees to send: registered ones except 1004-1006 (reserved, never on the wire), and the
@@ -54,6 +59,8 @@ const FIELD_ALIASES: Readonly<Record<string, string>> = {
   wait: 'waitFor',
   regex: 'match',
   pattern: 'match',
+  captures: 'capture',
+  extract: 'capture',
 }
 const JSONC_OPTIONS: JsoncOptions = { disallowComments: true, allowTrailingComma: false, allowEmptyContent: false }
 const BASE64_CHAR = /[A-Za-z0-9+/]/
@@ -199,6 +206,11 @@ function isPlainObject(v: unknown): v is Record<string, unknown> {
 function copyEntry(raw: Record<string, unknown>): ReplayEntry {
   const copy: Record<string, unknown> = { ...raw }
   if (isPlainObject(raw.close)) copy.close = { ...raw.close }
+  if (isPlainObject(raw.capture)) copy.capture = { ...raw.capture }
+  // Only JSON values can be cloned safely; anything else is reported as it is by checkEntry.
+  for (const field of ['json', 'waitForJson'] as const) {
+    if (raw[field] !== undefined && jsonValueProblem(raw[field]) === undefined) copy[field] = structuredClone(raw[field])
+  }
   return copy as unknown as ReplayEntry
 }
 
@@ -257,6 +269,10 @@ function checkEntry(raw: unknown, run: Run, line: number, entry: ReplayEntry | u
   const waitFor = compileRegex(raw, 'waitFor', run, problem)
   const match = compileRegex(raw, 'match', run, problem)
 
+  const json = checkJson(raw, 'json', problem)
+  const waitForJson = checkJson(raw, 'waitForJson', problem)
+  const capture = checkCapture(raw.capture, problem)
+
   const timeoutMs = raw.timeoutMs
   if (timeoutMs !== undefined && !(typeof timeoutMs === 'number' && Number.isFinite(timeoutMs) && timeoutMs > 0)) {
     problem(value('timeoutMs'), `"timeoutMs" must be a positive number of ms, got ${describeValue(timeoutMs)}`)
@@ -267,23 +283,35 @@ function checkEntry(raw: unknown, run: Run, line: number, entry: ReplayEntry | u
 
   if (dir === 'out') {
     if (match !== undefined) problem(key('match'), '"match" is for "in" entries; on an "out" entry use "waitFor" to wait for a client message first')
+    if (json !== undefined) problem(key('json'), '"json" is for "in" entries; on an "out" entry use "waitForJson" to wait for a JSON client message first')
+    const waits = waitFor !== undefined || waitForJson !== undefined
     // A waitFor alone is a pure wait (what a scenario's trailing waitFor compiles to).
-    if (text === undefined && binary === undefined && close === undefined && waitFor === undefined) {
-      problem(AT_OBJECT, 'an "out" entry needs "text", "binary", "close" or "waitFor"')
+    if (text === undefined && binary === undefined && close === undefined && !waits) {
+      problem(AT_OBJECT, 'an "out" entry needs "text", "binary", "close", "waitFor" or "waitForJson"')
     }
-    if (timeoutMs !== undefined && waitFor === undefined) problem(key('timeoutMs'), '"timeoutMs" has no effect on an "out" entry without "waitFor"')
+    if (waitFor !== undefined && waitForJson !== undefined) problem(key('waitForJson'), 'an entry waits for "waitFor" (a regex) or "waitForJson" (JSON), not both')
+    if (timeoutMs !== undefined && !waits) problem(key('timeoutMs'), '"timeoutMs" has no effect on an "out" entry without "waitFor"')
+    if (capture !== undefined && !waits) problem(key('capture'), '"capture" on an "out" entry needs "waitFor" or "waitForJson": it reads the client message that satisfies the wait')
   } else if (dir === 'in') {
     if (waitFor !== undefined) problem(key('waitFor'), '"waitFor" is for "out" entries; on an "in" entry use "match" for the regex the client message must match')
+    if (waitForJson !== undefined) problem(key('waitForJson'), '"waitForJson" is for "out" entries; on an "in" entry use "json" for the JSON the client message must contain')
     if (close !== undefined) problem(key('close'), '"close" is for "out" entries; the server cannot expect a close here')
-    if (text === undefined && binary === undefined && match === undefined) {
-      problem(AT_OBJECT, 'an "in" entry needs "text" (the exact message), "match" (a regex) or "binary"')
+    if (text === undefined && binary === undefined && match === undefined && json === undefined) {
+      problem(AT_OBJECT, 'an "in" entry needs "text" (the exact message), "match" (a regex), "json" (a JSON subset) or "binary"')
     }
     if (match !== undefined && binary !== undefined) problem(key('match'), '"match" tests text messages; use "match" or "binary", not both')
+    if (json !== undefined) {
+      if (match !== undefined) problem(key('json'), 'an "in" entry matches with "json" or "match", not both')
+      if (text !== undefined) problem(key('json'), 'an "in" entry expects "text" (exact) or "json" (a JSON subset), not both')
+      if (binary !== undefined) problem(key('json'), '"json" tests text messages; use "json" or "binary", not both')
+    }
+    if (capture !== undefined && binary !== undefined) problem(key('capture'), '"capture" reads JSON text messages; an entry expecting "binary" cannot capture')
   }
 
   let template: CompiledTemplate | undefined
-  if (dir === 'out' && typeof text === 'string' && run.expandTemplates && text.includes(OPEN_TOKEN)) {
-    template = compileText(text, run, problem)
+  if (dir === 'out' && typeof text === 'string' && text.includes(OPEN_TOKEN)) {
+    // With templates off, `\{{` still stands for a literal `{{`, so a recording plays byte for byte either way.
+    template = run.expandTemplates ? compileText(text, run, problem) : compileLiteral(text)
   }
 
   if (problems) return problems
@@ -299,10 +327,57 @@ function checkEntry(raw: unknown, run: Run, line: number, entry: ReplayEntry | u
   if (bytes) step.binary = bytes
   if (waitFor instanceof RegExp) step.waitFor = waitFor
   if (match instanceof RegExp) step.match = match
+  if (json !== undefined && json !== null) step.json = json.value
+  if (waitForJson !== undefined && waitForJson !== null) step.waitForJson = waitForJson.value
+  if (capture) step.capture = capture
   if (typeof timeoutMs === 'number') step.timeoutMs = timeoutMs
   if (close !== undefined) step.close = entry.close as ReplayClose
   run.steps.push(step)
   return undefined
+}
+
+/** Returns `{ value }` for a valid JSON field, `null` when present but invalid, `undefined` when absent. */
+function checkJson(raw: Record<string, unknown>, field: 'json' | 'waitForJson', problem: (w: Where, m: string) => void): { value: JsonValue } | null | undefined {
+  if (!(field in raw)) return undefined
+  const found = raw[field]
+  // From a file every value is JSON; entries built in code may hold anything.
+  const bad = found === undefined ? '$ is undefined' : jsonValueProblem(found)
+  if (bad !== undefined) {
+    problem(value(field), `"${field}" must be a JSON value (an object subset, array or scalar): ${bad.replace(/^\$/, field)}`)
+    return null
+  }
+  return { value: found as JsonValue }
+}
+
+/** Returns the compiled captures, `null` when the field is present but invalid, `undefined` when absent. */
+function checkCapture(raw: unknown, problem: (w: Where, m: string) => void): CompiledCapture[] | null | undefined {
+  if (raw === undefined) return undefined
+  if (!isPlainObject(raw)) {
+    problem(value('capture'), `"capture" must be an object of names to paths like {"id":"$.id"}, got ${describeValue(raw)}`)
+    return null
+  }
+  const captures: CompiledCapture[] = []
+  let ok = true
+  for (const name of Object.keys(raw)) {
+    const path = raw[name]
+    if (!CAPTURE_NAME.test(name)) {
+      problem(key('capture', name), `capture name ${JSON.stringify(shorten(name))} is not usable as {{match.NAME}}; use letters, digits, "_" or "$", not starting with a digit`)
+      ok = false
+    }
+    if (typeof path !== 'string') {
+      problem(value('capture', name), `capture "${shorten(name)}" must be a path string like "$.id", got ${describeValue(path)}`)
+      ok = false
+      continue
+    }
+    const parsed = parseCapturePath(path)
+    if (!parsed.ok) {
+      problem({ kind: 'char', path: ['capture', name], index: parsed.problem.index }, `capture "${shorten(name)}" has a bad path ${shorten(JSON.stringify(path))}: ${parsed.problem.message}`)
+      ok = false
+      continue
+    }
+    captures.push({ name, path: parsed.path })
+  }
+  return ok ? captures : null
 }
 
 /** Why a regex source was refused: a syntax error, or a catastrophic-backtracking shape at `index`. */

@@ -1,7 +1,10 @@
 import type { InboundMessage } from '../server/connection.js'
 import type { MessageQueue } from '../server/message-queue.js'
 import type { FailureKind, ScenarioFailure } from '../server/types.js'
+import { matchesJsonSubset } from '../scenario/json-subset.js'
+import type { JsonValue } from '../scenario/json-subset.js'
 import type { TemplateContext } from '../template/context.js'
+import { captureText, readCapturePath } from './capture-path.js'
 import type { CompiledReplay, PlayStep } from './types.js'
 
 /** What the player needs from a connection; the real-socket server and the MSW adapter both provide it. */
@@ -33,6 +36,12 @@ export interface PlayOptions {
   onFailure: (failure: ScenarioFailure) => void
   /** True while the owner is shutting down (a close then is not the client's doing). */
   isShuttingDown?: () => boolean
+  /**
+   * Takes over once the script has played to its end on an open connection (`echo()` after steps):
+   * gets the client messages that arrived and were never consumed, in order; later messages are
+   * its business too, never `unexpected-message` failures.
+   */
+  afterScript?: (unconsumed: InboundMessage[]) => void
 }
 
 const BINARY_PREVIEW_BYTES = 16
@@ -41,7 +50,9 @@ const BINARY_PREVIEW_BYTES = 16
 export function describeStep(step: PlayStep): string {
   if (step.origin.description) return step.origin.description
   if (step.dir === 'out' && step.waitFor) return `waitFor /${step.waitFor.source}/`
+  if (step.dir === 'out' && step.waitForJson !== undefined) return `waitForJson ${JSON.stringify(step.waitForJson)}`
   if (step.match) return `/${step.match.source}/`
+  if (step.json !== undefined) return `json ${JSON.stringify(step.json)}`
   if (step.binary) return `<binary ${step.binary.byteLength} bytes>`
   return JSON.stringify(step.text ?? '')
 }
@@ -57,25 +68,77 @@ function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
   return a.byteLength === b.byteLength && Buffer.compare(a, b) === 0
 }
 
-/** Tests a client message against an `in` step; returns the named groups on a match, `undefined` otherwise. */
-function matchIn(step: PlayStep, message: InboundMessage): Record<string, string> | undefined {
-  if (step.predicate) return step.predicate(message.text) ? {} : undefined
-  if (step.match) return execGroups(step.match, message.text)
-  if (step.binary) return message.isBinary && sameBytes(step.binary, message.data as Uint8Array) ? {} : undefined
-  return !message.isBinary && message.text === step.text ? {} : undefined
+const NOT_JSON: unique symbol = Symbol('not JSON')
+const UNPARSED: unique symbol = Symbol('not parsed yet')
+
+/** A client message with its JSON parsed at most once, and only when a step needs it. */
+class Candidate {
+  readonly message: InboundMessage
+  #parsed: unknown = UNPARSED
+  constructor(message: InboundMessage) {
+    this.message = message
+  }
+  /** The message parsed as JSON, or `NOT_JSON` (binary frames are never JSON). */
+  json(): unknown {
+    if (this.#parsed === UNPARSED) {
+      if (this.message.isBinary) this.#parsed = NOT_JSON
+      else {
+        try {
+          this.#parsed = JSON.parse(this.message.text) as unknown
+        } catch {
+          this.#parsed = NOT_JSON
+        }
+      }
+    }
+    return this.#parsed
+  }
 }
 
-/** Tests a client message against an `out` step's `waitFor`; the in-memory predicate wins over the regex. */
-function matchWaitFor(step: PlayStep, message: InboundMessage): Record<string, string> | undefined {
-  if (step.predicate) return step.predicate(message.text) ? {} : undefined
-  return step.waitFor ? execGroups(step.waitFor, message.text) : {}
+/** Tests a client message against an `in` step; returns its captures on a match, `undefined` otherwise. */
+function matchIn(step: PlayStep, candidate: Candidate): Record<string, string> | undefined {
+  const message = candidate.message
+  let groups: Record<string, string> | undefined
+  if (step.predicate) groups = step.predicate(message.text) ? {} : undefined
+  else if (step.match) groups = execGroups(step.match, message.text)
+  else if (step.json !== undefined) groups = matchesJson(step.json, candidate) ? {} : undefined
+  else if (step.binary) groups = message.isBinary && sameBytes(step.binary, message.data as Uint8Array) ? {} : undefined
+  else groups = !message.isBinary && message.text === step.text ? {} : undefined
+  return groups && captureFrom(step, candidate, groups)
+}
+
+/** Tests a client message against an `out` step's wait; the in-memory predicate wins over the serializable forms. */
+function matchWaitFor(step: PlayStep, candidate: Candidate): Record<string, string> | undefined {
+  let groups: Record<string, string> | undefined
+  if (step.predicate) groups = step.predicate(candidate.message.text) ? {} : undefined
+  else if (step.waitFor) groups = execGroups(step.waitFor, candidate.message.text)
+  else if (step.waitForJson !== undefined) groups = matchesJson(step.waitForJson, candidate) ? {} : undefined
+  else groups = {}
+  return groups && captureFrom(step, candidate, groups)
+}
+
+function matchesJson(subset: JsonValue, candidate: Candidate): boolean {
+  const parsed = candidate.json()
+  return parsed !== NOT_JSON && matchesJsonSubset(subset, parsed)
+}
+
+/** Adds the step's `capture` values to `groups`; a path the message does not have captures nothing. */
+function captureFrom(step: PlayStep, candidate: Candidate, groups: Record<string, string>): Record<string, string> {
+  if (!step.capture || step.capture.length === 0) return groups
+  const parsed = candidate.json()
+  if (parsed === NOT_JSON) return groups
+  for (const { name, path } of step.capture) {
+    const found = readCapturePath(parsed, path)
+    if (found !== undefined) groups[name] = captureText(found)
+  }
+  return groups
 }
 
 function execGroups(regex: RegExp, text: string): Record<string, string> | undefined {
   regex.lastIndex = 0
   const found = regex.exec(text)
   if (!found) return undefined
-  const groups: Record<string, string> = {}
+  // No prototype: a group may be called `__proto__` or `constructor` and must stay a plain value.
+  const groups = Object.create(null) as Record<string, string>
   if (found.groups) for (const [name, value] of Object.entries(found.groups)) if (value !== undefined) groups[name] = value
   return groups
 }
@@ -95,12 +158,15 @@ export async function playReplay(conn: PlayerConnection, replay: CompiledReplay,
   const ctx = options.context
   const inbox = conn.inbox()
   let done = false
+  let handedOff = false
   let closed = false
   const sleepers = new Set<() => void>()
 
+  // `{{lastMessage}}` is the message that satisfied the latest wait; before any wait, the latest arrival.
+  let waited = false
   conn.onMessage((message) => {
-    ctx.lastMessage = message.text
-    if (done && options.unexpected === 'fail') unexpected(message, replay.steps.length + 1)
+    if (!waited) ctx.lastMessage = message.text
+    if (done && !handedOff && options.unexpected === 'fail') unexpected(message, replay.steps.length + 1)
   })
   conn.onClose(() => {
     closed = true
@@ -136,10 +202,12 @@ export async function playReplay(conn: PlayerConnection, replay: CompiledReplay,
     })
   }
 
-  async function waitFor(step: PlayStep, test: (m: InboundMessage) => Record<string, string> | undefined, strictOrder: boolean): Promise<WaitOutcome> {
+  async function waitFor(step: PlayStep, test: (m: Candidate) => Record<string, string> | undefined, strictOrder: boolean): Promise<WaitOutcome> {
     const timeout = step.timeoutMs ?? options.timeoutMs
     const deadline = conn.elapsed() + timeout
     for (;;) {
+      // A queue created after the close was never ended; what it holds is all there will be.
+      if (closed && inbox.size === 0) return { ok: false, reason: 'closed' }
       let message: InboundMessage
       try {
         message = await inbox.take(Math.max(0, deadline - conn.elapsed()))
@@ -148,14 +216,17 @@ export async function playReplay(conn: PlayerConnection, replay: CompiledReplay,
       }
       let groups: Record<string, string> | undefined
       try {
-        groups = test(message)
+        groups = test(new Candidate(message))
       } catch (error) {
         // A user predicate that throws is a failure of this step, never a crash of the server.
         fail('unexpected-message', step.index + 1, describeStep(step), `${describeMessage(message)} (matcher threw: ${error instanceof Error ? error.message : String(error)})`, step.origin)
         continue
       }
       if (groups) {
-        ctx.match = groups
+        // Captures accumulate per connection: a name keeps its latest value until captured again.
+        ctx.match = Object.assign(Object.create(null) as Record<string, string>, ctx.match, groups)
+        ctx.lastMessage = message.text
+        waited = true
         return { ok: true, at: conn.elapsed() }
       }
       if (strictOrder) fail('unexpected-message', step.index + 1, describeStep(step), describeMessage(message), step.origin)
@@ -164,13 +235,18 @@ export async function playReplay(conn: PlayerConnection, replay: CompiledReplay,
 
   let anchorTime = 0
   let anchorTs = 0
+  const closedAt = (step: PlayStep): void => {
+    if (!options.isShuttingDown?.()) fail('closed-with-steps-left', step.index + 1, describeStep(step), 'closed', step.origin)
+    done = true
+  }
   for (const step of replay.steps) {
-    if (closed || !conn.isOpen) {
-      if (!options.isShuttingDown?.()) fail('closed-with-steps-left', step.index + 1, describeStep(step), 'closed', step.origin)
-      done = true
+    const waits = step.dir === 'in' || step.waitFor !== undefined || step.waitForJson !== undefined
+    // A wait still gets the messages that arrived before the close; only then is the close reported.
+    if (!waits && (closed || !conn.isOpen)) {
+      closedAt(step)
       return
     }
-    if (step.dir === 'in' || step.waitFor) {
+    if (waits) {
       const outcome =
         step.dir === 'in'
           ? await waitFor(step, (m) => matchIn(step, m), true)
@@ -178,21 +254,19 @@ export async function playReplay(conn: PlayerConnection, replay: CompiledReplay,
       if (!outcome.ok) {
         if (outcome.reason === 'timeout') {
           fail('wait-timeout', step.index + 1, describeStep(step), '(nothing matching)', step.origin)
-        } else if (!options.isShuttingDown?.()) {
-          fail('closed-with-steps-left', step.index + 1, describeStep(step), 'closed', step.origin)
-        }
-        done = true
+          done = true
+        } else closedAt(step)
         return
       }
       anchorTime = outcome.at
       anchorTs = step.ts
-      if (step.dir === 'in') continue
+      // An `in` step, or an `out` step that only waits, is done once its message arrived.
+      if (step.dir === 'in' || (step.text === undefined && step.binary === undefined && step.close === undefined)) continue
     }
     const due = anchorTime + (step.ts - anchorTs) / speed
     const wait = due - conn.elapsed()
-    if (wait >= 1 && !(await sleep(wait))) {
-      if (!options.isShuttingDown?.()) fail('closed-with-steps-left', step.index + 1, describeStep(step), 'closed', step.origin)
-      done = true
+    if ((wait >= 1 && !(await sleep(wait))) || closed || !conn.isOpen) {
+      closedAt(step)
       return
     }
     if (step.binary) conn.send(step.binary)
@@ -206,5 +280,11 @@ export async function playReplay(conn: PlayerConnection, replay: CompiledReplay,
   }
   done = true
   // Messages that arrived but were never waited for.
-  for (const message of conn.closeInbox()) if (options.unexpected === 'fail') unexpected(message, replay.steps.length + 1)
+  const rest = conn.closeInbox()
+  if (options.afterScript && !closed && conn.isOpen) {
+    handedOff = true
+    options.afterScript(rest)
+    return
+  }
+  for (const message of rest) if (options.unexpected === 'fail') unexpected(message, replay.steps.length + 1)
 }

@@ -2,7 +2,7 @@ import type { CompiledReplay, ReplayEntry } from './types.js'
 
 /**
  * Writes one replay entry as a compact JSON object with its fields in the canonical order
- * (ts, dir, text | binary, waitFor, match, timeoutMs, close); absent fields are left out.
+ * (ts, dir, text | binary, json, waitFor, waitForJson, match, capture, timeoutMs, close); absent fields are left out.
  * @example
  * formatReplayEntry({ dir: 'out', ts: 0, text: 'hi' }) // '{"ts":0,"dir":"out","text":"hi"}'
  */
@@ -11,8 +11,11 @@ export function formatReplayEntry(entry: ReplayEntry): string {
   let out = `{"ts":${JSON.stringify(entry.ts)},"dir":${JSON.stringify(entry.dir)}`
   if (entry.text !== undefined) out += `,"text":${JSON.stringify(entry.text)}`
   if (entry.binary !== undefined) out += `,"binary":${JSON.stringify(entry.binary)}`
+  if (entry.json !== undefined) out += `,"json":${JSON.stringify(entry.json)}`
   if (entry.waitFor !== undefined) out += `,"waitFor":${JSON.stringify(entry.waitFor)}`
+  if (entry.waitForJson !== undefined) out += `,"waitForJson":${JSON.stringify(entry.waitForJson)}`
   if (entry.match !== undefined) out += `,"match":${JSON.stringify(entry.match)}`
+  if (entry.capture !== undefined) out += `,"capture":${JSON.stringify(entry.capture)}`
   if (entry.timeoutMs !== undefined) out += `,"timeoutMs":${JSON.stringify(entry.timeoutMs)}`
   if (entry.close !== undefined) {
     const parts: string[] = []

@@ -1,4 +1,6 @@
+import type { JsonValue } from '../scenario/json-subset.js'
 import type { CompiledTemplate } from '../template/compile.js'
+import type { CompiledCapture } from './capture-path.js'
 
 /** Close instruction of an `out` entry. */
 export interface ReplayClose {
@@ -22,8 +24,17 @@ export interface ReplayEntry {
   binary?: string
   /** Regex (JS syntax, no slashes): wait for a matching client message before this entry. */
   waitFor?: string
+  /** On `out` entries: JSON the client message must contain (the JSON form of `waitFor`), waited for before this entry. */
+  waitForJson?: JsonValue
   /** On `in` entries: regex the client message must match (instead of exact `text`). */
   match?: string
+  /**
+   * On `in` entries: JSON the client message must contain (instead of exact `text`): objects as
+   * subsets at every depth, arrays by position and length, scalars exactly.
+   */
+  json?: JsonValue
+  /** On `in` entries and waits: `{ NAME: "$.path" }`, values of the satisfying JSON message for `{{match.NAME}}`. */
+  capture?: Record<string, string>
   /** How long this entry's wait may take (default: the `timeoutMs` option). */
   timeoutMs?: number
   /** On `out` entries: close the connection here. */
@@ -55,9 +66,15 @@ export interface PlayStep {
   template?: CompiledTemplate
   binary?: Uint8Array
   waitFor?: RegExp
+  /** JSON a client message must contain before this `out` step plays. */
+  waitForJson?: JsonValue
   match?: RegExp
+  /** JSON the client message of this `in` step must contain. */
+  json?: JsonValue
+  /** Values taken from the satisfying JSON message into `{{match.NAME}}`. */
+  capture?: readonly CompiledCapture[]
   /**
-   * In-memory matcher of an `in` step built by the scenario builder (JSON subset, predicate).
+   * In-memory matcher of a step built by the scenario builder (a predicate function).
    * When present it decides the match; `match`/`text` remain the serializable form.
    */
   predicate?: (text: string) => boolean

@@ -39,6 +39,15 @@ export function jsonSubsetProblem(value: unknown): string | undefined {
   return valueProblem(value, '$', new Set())
 }
 
+/**
+ * Finds the first part of any value (object, array or scalar) that JSON cannot represent, or `undefined`.
+ * @example
+ * jsonValueProblem([1, undefined]) // '$[1] is undefined, which JSON cannot represent'
+ */
+export function jsonValueProblem(value: unknown): string | undefined {
+  return valueProblem(value, '$', new Set())
+}
+
 function valueProblem(value: unknown, path: string, stack: Set<object>): string | undefined {
   if (value === null || typeof value === 'string' || typeof value === 'boolean') return undefined
   if (typeof value === 'number') {

@@ -2,7 +2,9 @@ import { MockWsError } from '../errors.js'
 import { compileEntries, parseReplay, toJSONL } from '../replay/parse.js'
 import type { CompiledReplay, PlayStep, ReplayEntry } from '../replay/types.js'
 import type { FakerLike } from '../template/context.js'
-import { escapeRegExp, jsonSubsetPattern, jsonSubsetProblem } from './json-subset.js'
+import { CAPTURE_NAME, parseCapturePath } from '../replay/capture-path.js'
+import { escapeRegExp, isPlainObject, jsonSubsetProblem, matchesJsonSubset } from './json-subset.js'
+import type { JsonSubset, JsonValue } from './json-subset.js'
 import { describeMatcher, matcherKind, matchesMessage } from './matcher.js'
 import type { MessageMatcher } from './matcher.js'
 
@@ -26,6 +28,8 @@ const SERIALIZE_HINT =
 export interface ScenarioWaitOptions {
   /** How long this wait may take, in ms (default: the mock's `timeoutMs` option). */
   timeoutMs?: number
+  /** `{ NAME: "$.path" }`: values of the satisfying JSON message kept for `{{match.NAME}}` (the replay field `capture`). */
+  capture?: Readonly<Record<string, string>>
 }
 
 /** Options of `Scenario#compile`. */
@@ -51,6 +55,9 @@ export type ScenarioStep =
       readonly matcher: MessageMatcher
       readonly timeoutMs?: number
       readonly source?: string
+      /** The JSON value of a `json`/`waitForJson` entry (its file form, kept exactly as written). */
+      readonly json?: JsonValue
+      readonly capture?: Readonly<Record<string, string>>
     }
   | { readonly kind: 'delay'; readonly ms: number }
   | { readonly kind: 'close'; readonly code: number; readonly reason: string }
@@ -62,6 +69,16 @@ interface BuiltEntry {
   entry: ReplayEntry
   description: string
   predicate?: (text: string) => boolean
+  /** A RegExp matcher played as given (flags and named groups kept), instead of its file form. */
+  regex?: RegExp
+}
+
+/** What a wait step contributes to its entry, and how it plays in memory. */
+interface WaitForm {
+  /** Entry fields: `text` | `match` | `json` for expect, `waitFor` | `waitForJson` for waitFor; plus `capture`. */
+  fields: Partial<ReplayEntry>
+  predicate?: (text: string) => boolean
+  regex?: RegExp
 }
 
 type BuildMode = 'serialize' | 'memory'
@@ -95,7 +112,7 @@ function describeStepCall(step: ScenarioStep): string {
         : `send(<binary ${step.bytes.byteLength} bytes>)`
     case 'expect':
     case 'waitFor':
-      return `${step.kind}(${truncate(describeMatcher(step.matcher), DESCRIPTION_MATCHER_MAX_CHARS)})`
+      return `${step.kind}(${truncate(step.json !== undefined ? JSON.stringify(step.json) : describeMatcher(step.matcher), DESCRIPTION_MATCHER_MAX_CHARS)})`
     case 'delay':
       return `delay(${step.ms})`
     case 'close':
@@ -105,7 +122,7 @@ function describeStepCall(step: ScenarioStep): string {
 
 /** Why a wait step has no replay-file form, or undefined when it has one. */
 function unserializableReason(step: WaitStep): string | undefined {
-  if (step.source !== undefined) return undefined
+  if (step.source !== undefined || step.json !== undefined) return undefined
   const matcher = step.matcher
   if (typeof matcher === 'function') return 'a predicate function has no replay-file form'
   if (matcher instanceof RegExp) {
@@ -115,20 +132,22 @@ function unserializableReason(step: WaitStep): string | undefined {
   return undefined
 }
 
-/** The regex a wait step is written as in a replay file (`waitFor` or `match`). */
+/** The JSON a wait step is written as (`json`/`waitForJson`), or undefined when it is not a JSON matcher. */
+function jsonForm(step: WaitStep): JsonValue | undefined {
+  if (step.json !== undefined) return step.json
+  return step.source === undefined && isPlainObject(step.matcher) ? (step.matcher as JsonSubset) : undefined
+}
+
+/** The regex a non-JSON wait step is written as in a replay file (`waitFor` or `match`). */
 function waitPattern(step: WaitStep): string {
   if (step.source !== undefined) return step.source
   const matcher = step.matcher
   if (typeof matcher === 'string') return `^${escapeRegExp(matcher)}$`
   if (matcher instanceof RegExp) return matcher.source
-  if (typeof matcher === 'function') return NEVER_MATCHES
-  return jsonSubsetPattern(matcher)
+  return NEVER_MATCHES
 }
 
-function inMemoryPredicate(step: WaitStep, description: string): ((text: string) => boolean) | undefined {
-  const matcher = step.matcher
-  // Strings are exact in both forms; everything else keeps its exact in-memory semantics.
-  if (typeof matcher === 'string') return undefined
+function inMemoryPredicate(matcher: MessageMatcher, description: string): (text: string) => boolean {
   return (text) => {
     try {
       return matchesMessage(matcher, text)
@@ -140,6 +159,18 @@ function inMemoryPredicate(step: WaitStep, description: string): ((text: string)
       )
     }
   }
+}
+
+/** Checks a `capture` option: names usable as `{{match.NAME}}`, valid paths; returns the first problem. */
+function captureProblem(capture: unknown): string | undefined {
+  if (!isPlainObject(capture)) return `capture is ${describeValue(capture)}, not an object of names to paths`
+  for (const [name, path] of Object.entries(capture)) {
+    if (!CAPTURE_NAME.test(name)) return `capture name ${JSON.stringify(name)} is not usable as {{match.NAME}}`
+    if (typeof path !== 'string') return `capture ${name} is ${describeValue(path)}, not a path string like "$.id"`
+    const parsed = parseCapturePath(path)
+    if (!parsed.ok) return `capture ${name} has a bad path ${JSON.stringify(path)}: ${parsed.problem.message}`
+  }
+  return undefined
 }
 
 function base64(bytes: Uint8Array): string {
@@ -270,11 +301,14 @@ export class Scenario {
     const steps = compiled.steps.map((step, i): PlayStep => {
       const meta = built[i]
       if (!meta) return step
-      return {
-        ...step,
-        origin: { file, line: i + 1, description: meta.description },
-        ...(meta.predicate ? { predicate: meta.predicate } : {}),
+      const played: PlayStep = { ...step, origin: { file, line: i + 1, description: meta.description } }
+      if (meta.predicate) played.predicate = meta.predicate
+      // The RegExp itself plays, so its flags hold and its named groups become captures.
+      if (meta.regex) {
+        if (played.dir === 'in') played.match = meta.regex
+        else played.waitFor = meta.regex
       }
+      return played
     })
     return { ...compiled, steps }
   }
@@ -296,15 +330,22 @@ export class Scenario {
       const entry = step.entry
       if (entry.ts > ts) scenario.delay(entry.ts - ts)
       ts = Math.max(ts, entry.ts)
-      const timeout = entry.timeoutMs !== undefined ? { timeoutMs: entry.timeoutMs } : {}
+      const extra = {
+        ...(entry.timeoutMs !== undefined ? { timeoutMs: entry.timeoutMs } : {}),
+        ...(entry.capture !== undefined ? { capture: { ...entry.capture } } : {}),
+      }
       if (entry.waitFor !== undefined && step.waitFor) {
-        scenario.#steps.push({ kind: 'waitFor', matcher: step.waitFor, source: entry.waitFor, ...timeout })
+        scenario.#steps.push({ kind: 'waitFor', matcher: step.waitFor, source: entry.waitFor, ...extra })
+      } else if (step.waitForJson !== undefined) {
+        scenario.#steps.push({ kind: 'waitFor', ...jsonStep(step.waitForJson), ...extra })
       }
       if (entry.dir === 'in') {
         if (entry.match !== undefined && step.match) {
-          scenario.#steps.push({ kind: 'expect', matcher: step.match, source: entry.match, ...timeout })
+          scenario.#steps.push({ kind: 'expect', matcher: step.match, source: entry.match, ...extra })
+        } else if (step.json !== undefined) {
+          scenario.#steps.push({ kind: 'expect', ...jsonStep(step.json), ...extra })
         } else if (entry.text !== undefined) {
-          scenario.#steps.push({ kind: 'expect', matcher: entry.text, ...timeout })
+          scenario.#steps.push({ kind: 'expect', matcher: entry.text, ...extra })
         } else {
           throw scenarioError(
             `Failed to build a scenario from ${step.origin.file}:${step.origin.line}: an "in" entry expecting a binary frame has no scenario form. Keep this replay as a file and play it with mockWs().replay(…).`,
@@ -333,9 +374,14 @@ export class Scenario {
     if (timeoutMs !== undefined && (typeof timeoutMs !== 'number' || !Number.isFinite(timeoutMs) || timeoutMs <= 0)) {
       throw this.#argumentError(call, `timeoutMs is ${String(timeoutMs)}; it must be a finite number > 0`, 'Pass a duration in milliseconds, or leave it out to use the mock default.')
     }
+    const capture = opts?.capture
+    if (capture !== undefined) {
+      const problem = captureProblem(capture)
+      if (problem) throw this.#argumentError(call, problem, 'Pass names (identifiers) mapped to paths such as { id: "$.id" } or { first: "$.items[0]" }.')
+    }
     // Snapshot subsets so later mutation of the caller's object cannot change a built scenario.
     const stored = type === 'json-subset' ? (structuredClone(matcher) as MessageMatcher) : matcher
-    return { kind, matcher: stored, ...(timeoutMs !== undefined ? { timeoutMs } : {}) }
+    return { kind, matcher: stored, ...(timeoutMs !== undefined ? { timeoutMs } : {}), ...(capture !== undefined ? { capture: { ...capture } } : {}) }
   }
 
   #argumentError(call: string, cause: string, hint: string): MockWsError {
@@ -348,25 +394,45 @@ export class Scenario {
     let ts = 0
     let pending: WaitStep | undefined
 
-    const waitEntry = (step: WaitStep, description: string): { pattern: string; predicate?: (text: string) => boolean } => {
+    const waitForm = (step: WaitStep, description: string): WaitForm => {
       const reason = unserializableReason(step)
       if (reason !== undefined && mode === 'serialize') problems.push(`step ${built.length + 1} ${description} cannot be serialized: ${reason}`)
-      const pattern = reason !== undefined ? NEVER_MATCHES : waitPattern(step)
-      const predicate = mode === 'memory' ? inMemoryPredicate(step, `step ${built.length + 1} ${description}`) : undefined
-      return predicate ? { pattern, predicate } : { pattern }
+      const fields: Partial<ReplayEntry> = {}
+      const json = reason === undefined ? jsonForm(step) : undefined
+      if (json !== undefined) {
+        if (step.kind === 'expect') fields.json = json
+        else fields.waitForJson = json
+      } else {
+        const pattern = reason !== undefined ? NEVER_MATCHES : waitPattern(step)
+        if (step.kind === 'waitFor') fields.waitFor = pattern
+        else if (typeof step.matcher === 'string' && step.source === undefined) fields.text = step.matcher
+        else fields.match = pattern
+      }
+      if (step.capture !== undefined) fields.capture = { ...step.capture }
+      if (step.timeoutMs !== undefined) fields.timeoutMs = step.timeoutMs
+      const form: WaitForm = { fields }
+      if (mode === 'memory' && json === undefined) {
+        // Strings and JSON play natively from the entry; a RegExp plays as itself (flags, named groups).
+        if (step.matcher instanceof RegExp) form.regex = step.matcher
+        else if (typeof step.matcher === 'function') form.predicate = inMemoryPredicate(step.matcher, `step ${built.length + 1} ${description}`)
+      }
+      return form
     }
-    const timeoutOf = (step: WaitStep): Partial<ReplayEntry> => (step.timeoutMs !== undefined ? { timeoutMs: step.timeoutMs } : {})
+    const pushWait = (entry: ReplayEntry, description: string, form: WaitForm): void => {
+      built.push({
+        entry,
+        description,
+        ...(form.predicate ? { predicate: form.predicate } : {}),
+        ...(form.regex ? { regex: form.regex } : {}),
+      })
+    }
 
     // A waitFor that cannot merge into a send/close becomes an `out` entry that only waits.
     const flushPending = (): void => {
       if (!pending) return
       const description = describeStepCall(pending)
-      const wait = waitEntry(pending, description)
-      built.push({
-        entry: { ts, dir: 'out', waitFor: wait.pattern, ...timeoutOf(pending) },
-        description,
-        ...(wait.predicate ? { predicate: wait.predicate } : {}),
-      })
+      const form = waitForm(pending, description)
+      pushWait({ ts, dir: 'out', ...form.fields }, description, form)
       pending = undefined
     }
 
@@ -383,13 +449,8 @@ export class Scenario {
         return
       }
       const waitCall = describeStepCall(pending)
-      const description = `${waitCall} then ${call}`
-      const wait = waitEntry(pending, waitCall)
-      built.push({
-        entry: { ts, dir: 'out', waitFor: wait.pattern, ...body, ...timeoutOf(pending) },
-        description,
-        ...(wait.predicate ? { predicate: wait.predicate } : {}),
-      })
+      const form = waitForm(pending, waitCall)
+      pushWait({ ts, dir: 'out', ...body, ...form.fields }, `${waitCall} then ${call}`, form)
       pending = undefined
     }
 
@@ -411,14 +472,8 @@ export class Scenario {
         case 'expect': {
           flushPending()
           const description = describeStepCall(step)
-          const wait = waitEntry(step, description)
-          const body: Partial<ReplayEntry> =
-            typeof step.matcher === 'string' && step.source === undefined ? { text: step.matcher } : { match: wait.pattern }
-          built.push({
-            entry: { ts, dir: 'in', ...body, ...timeoutOf(step) },
-            description,
-            ...(wait.predicate ? { predicate: wait.predicate } : {}),
-          })
+          const form = waitForm(step, description)
+          pushWait({ ts, dir: 'in', ...form.fields }, description, form)
           break
         }
         case 'send':
@@ -439,16 +494,26 @@ export class Scenario {
   }
 }
 
-/** The entry with its fields in the order replay files write them (ts, dir, text | binary, waitFor, match, timeoutMs, close). */
+/** The entry with its fields in the order replay files write them (ts, dir, text | binary, json, waitFor, waitForJson, match, capture, timeoutMs, close). */
 function canonicalEntry(entry: ReplayEntry): ReplayEntry {
   const out: ReplayEntry = { ts: entry.ts, dir: entry.dir }
   if (entry.text !== undefined) out.text = entry.text
   if (entry.binary !== undefined) out.binary = entry.binary
+  if (entry.json !== undefined) out.json = entry.json
   if (entry.waitFor !== undefined) out.waitFor = entry.waitFor
+  if (entry.waitForJson !== undefined) out.waitForJson = entry.waitForJson
   if (entry.match !== undefined) out.match = entry.match
+  if (entry.capture !== undefined) out.capture = entry.capture
   if (entry.timeoutMs !== undefined) out.timeoutMs = entry.timeoutMs
   if (entry.close !== undefined) out.close = entry.close
   return out
+}
+
+/** A scenario wait step for a `json`/`waitForJson` value: objects stay JSON-subset matchers, other values match through a predicate. */
+function jsonStep(json: JsonValue): { matcher: MessageMatcher; json: JsonValue } {
+  if (isPlainObject(json)) return { matcher: json as JsonSubset, json }
+  const jsonValue = (_text: string, parsed?: unknown): boolean => parsed !== undefined && matchesJsonSubset(json, parsed)
+  return { matcher: jsonValue, json }
 }
 
 function describeValue(value: unknown): string {

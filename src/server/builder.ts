@@ -48,6 +48,7 @@ export class MockWsBuilder implements PromiseLike<MockWs> {
   #plugins: BehaviourPlugin[] = []
   #gatesAndDelayers: ((ctx: StartContext) => Partial<Parameters<typeof startMock>[1]>)[] = []
   #started: Promise<MockWs> | undefined
+  #echoAfterScript = false
 
   constructor(options: MockWsOptions = {}) {
     this.#options = { ...options }
@@ -210,11 +211,15 @@ export class MockWsBuilder implements PromiseLike<MockWs> {
     return this.use(plugin)
   }
 
-  /** Echoes every message (the default when nothing else is configured). */
+  /**
+   * Echoes every message: alone, the default echo; with steps, each connection plays the steps, then
+   * echoes (first the messages the steps did not consume, in order, then every later one).
+   * @example
+   * await mockWs().expect('hello').send('welcome').echo() // 'hello' is consumed, not echoed
+   */
   echo(): this {
     this.#mutable('echo')
-    this.#parts = []
-    this.#steps = undefined
+    this.#echoAfterScript = true
     return this
   }
 
@@ -271,7 +276,7 @@ export class MockWsBuilder implements PromiseLike<MockWs> {
   async #start(): Promise<MockWs> {
     const options = this.#options
     const { script, faker } = await compileScript(this.#parts, options)
-    const ctx: StartContext = { options, script, faker }
+    const ctx: StartContext = { options, script, faker, ...(this.#echoAfterScript && script ? { echoAfterScript: true } : {}) }
     const plugin = this.#plugins.filter((p) => p.handler).at(-1)
     const handler = plugin?.handler ? await plugin.handler(ctx) : scriptHandler(ctx)
     let engineOptions: Parameters<typeof startMock>[1] = { handler }

@@ -1,8 +1,9 @@
 import type { IncomingHttpHeaders, IncomingMessage } from 'node:http'
 import { performance } from 'node:perf_hooks'
 import type { RawData, WebSocket } from 'ws'
-import { CLOSE_ABNORMAL, CLOSE_HANDSHAKE_TIMEOUT_MS } from '../constants.js'
+import { CLOSE_ABNORMAL, CLOSE_HANDSHAKE_TIMEOUT_MS, ORIGINAL_URL_HEADER } from '../constants.js'
 import { MockWsError } from '../errors.js'
+import { markShutdownClose } from '../replay/shutdown-close.js'
 import { MessageQueue } from './message-queue.js'
 import type { TranscriptClose, TranscriptFrame } from './types.js'
 
@@ -25,6 +26,8 @@ export interface InboundMessage {
 /** Orders deferred work; the latency injector's schedulers implement it. */
 export interface FrameScheduler {
   schedule(fn: () => void): void
+  /** Runs everything still pending, now and in order. */
+  flush?(): void
   close(): void
 }
 
@@ -79,6 +82,7 @@ export class MockConnection {
   #dropOutbound: (() => boolean) | undefined
   #maxMessages: number
   #closeRequested = false
+  #byShutdown = false
   #isClosed = false
   #resolveClosed!: (close: TranscriptClose) => void
   #cleanups: (() => void)[] = []
@@ -117,7 +121,20 @@ export class MockConnection {
       else this.#receive(raw, isBinary)
     })
     socket.on('error', (error) => this.#sink.error(this, error))
-    socket.on('close', (code, reason) => this.#onClose(code, reason.toString()))
+    socket.on('close', (code, reason) => {
+      // Client messages still held by inbound latency were sent before the close frame: they arrive first.
+      this.#inboundScheduler?.flush?.()
+      this.#onClose(code, reason.toString())
+    })
+  }
+
+  /**
+   * The URL the client asked for, when `ws.intercept()` or Playwright's `routeToMock` sent it here
+   * (`wss://api.example.com/feed?x=1`); undefined for clients that connected to the mock's own URL.
+   */
+  get originalUrl(): string | undefined {
+    const value = this.headers[ORIGINAL_URL_HEADER]
+    return typeof value === 'string' ? value : undefined
   }
 
   /** True while the socket is open. */
@@ -184,13 +201,22 @@ export class MockConnection {
         this.#drop()
         return
       }
-      this.#sink.record({ connection: this.id, ts: this.elapsed(), dir: 'out', close: { code, reason } })
+      const frame: TranscriptFrame = { connection: this.id, ts: this.elapsed(), dir: 'out', close: { code, reason } }
+      if (this.#byShutdown) markShutdownClose(frame)
+      this.#sink.record(frame)
       this.socket.close(code, reason)
       // A client that never answers the close frame must not keep the mock alive.
       this.setTimer(() => this.socket.terminate(), CLOSE_HANDSHAKE_TIMEOUT_MS)
     }
     if (this.#outbound) this.#outbound.schedule(doClose)
     else doClose()
+  }
+
+  /** @internal closes because the mock is shutting down: the close is left out of recordings. */
+  closeForShutdown(code: number, reason: string): void {
+    if (this.#closeRequested) return
+    this.#byShutdown = true
+    this.close(code, reason)
   }
 
   /**
@@ -200,6 +226,16 @@ export class MockConnection {
   terminate(): void {
     this.#closeRequested = true
     this.#drop()
+  }
+
+  /**
+   * Drops the connection abruptly, like a network failure: no close frame, the client sees 1006 (an alias of
+   * `terminate()`, for reconnect tests).
+   * @example
+   * (await ws.nextConnection()).drop(); await ws.nextConnection() // the client's reconnect
+   */
+  drop(): void {
+    this.terminate()
   }
 
   #drop(): void {
@@ -275,7 +311,8 @@ export class MockConnection {
     this.#timers?.clear()
     this.#outbound?.close()
     this.#inboundScheduler?.close()
-    this.#inbox?.close(new MockWsError('WSM_CLOSED', `Connection #${this.id} closed (${code}).`))
+    // Messages that arrived before the close frame stay takeable: a script still matches them first.
+    this.#inbox?.end(new MockWsError('WSM_CLOSED', `Connection #${this.id} closed (${code}).`))
     for (const cleanup of this.#cleanups.splice(0)) {
       try {
         cleanup()

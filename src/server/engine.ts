@@ -291,7 +291,7 @@ export class WsEngine implements ConnectionSink {
     for (const socket of this.#pendingUpgrades) socket.destroy()
     this.#pendingUpgrades.clear()
     const open = [...this.connections]
-    for (const conn of open) conn.close(CLOSE_GOING_AWAY, 'mock server closed')
+    for (const conn of open) conn.closeForShutdown(CLOSE_GOING_AWAY, 'mock server closed')
     await Promise.all(open.map((conn) => conn.closed))
     const closedError = new MockWsError('WSM_CLOSED', 'Failed to wait: the mock server was closed. Await messages before closing it.')
     this.messageQueue.close(closedError)

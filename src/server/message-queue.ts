@@ -81,6 +81,20 @@ export class MessageQueue<T> {
     })
   }
 
+  /**
+   * Ends the queue after what it holds: queued items can still be taken, in order; once they are
+   * gone, takes reject with `reason`. Nothing more is queued.
+   */
+  end(reason: Error = new MockWsError('WSM_CLOSED', 'Queue closed.')): void {
+    if (this.#closedWith) return
+    this.#closedWith = reason
+    // Waiters exist only while the queue is empty, so each of them sees the end now.
+    for (const waiter of this.#waiters.splice(0)) {
+      if (waiter.timer) clearTimeout(waiter.timer)
+      waiter.reject(reason)
+    }
+  }
+
   /** Rejects every waiter (and future takes) with `reason`; queued items are dropped. */
   close(reason: Error = new MockWsError('WSM_CLOSED', 'Queue closed.')): void {
     if (this.#closedWith) return

@@ -8,13 +8,14 @@ import { toJSONL } from '../replay/serialize.js'
 import type { CompiledReplay, PlayStep, ReplayEntry } from '../replay/types.js'
 import { createTemplateContext, type FakerLike } from '../template/context.js'
 import { loadFaker } from '../template/faker.js'
-import type { MockConnection, WsData } from './connection.js'
+import type { InboundMessage, MockConnection, WsData } from './connection.js'
 import { WsEngine, type ConnectionHandler, type EngineOptions, type MockWsMetrics } from './engine.js'
 import { createTelemetryObserver } from '../telemetry/observer.js'
 import { formatFailureReport } from './failure-report.js'
 import type { EngineObserver } from './observer.js'
 import type { ScenarioFailure, TranscriptFrame } from './types.js'
 import { trackMock } from './registry.js'
+import { addInterceptRoute, type InterceptPattern } from './intercept.js'
 
 export { closeAllMocks, liveMockCount } from './registry.js'
 
@@ -171,6 +172,34 @@ export class MockWs {
     newest.send(data)
   }
 
+  /**
+   * Drops every live connection abruptly (no close frame: clients see 1006) and keeps serving, so a
+   * client's reconnect logic can be tested; `nextConnection()` then resolves with the reconnection.
+   * @example
+   * ws.dropAll(); const again = await ws.nextConnection()
+   */
+  dropAll(): void {
+    for (const conn of [...this.engine.connections]) conn.terminate()
+  }
+
+  /**
+   * Makes Node clients (the global `WebSocket`, undici's and the `ws` client) that open a URL matching
+   * `urlPattern` connect to this mock instead, so the code under test keeps its production URL; undone at
+   * `close()` (or by calling the returned function). The requested URL is on the connection as `originalUrl`.
+   * A string pattern matches the whole URL (`*`: any run of characters; the query is ignored unless the
+   * pattern has a `?`).
+   * @example
+   * const ws = await mockWs().send('{"type":"hello"}')
+   * ws.intercept('wss://api.example.com/feed')
+   * new WebSocket('wss://api.example.com/feed') // reaches ws
+   */
+  intercept(urlPattern: InterceptPattern): () => void {
+    if (this.closed) throw new MockWsError('WSM_CLOSED', `Failed to intercept ${String(urlPattern)}: the mock at ${this.url} is closed.`)
+    const undo = addInterceptRoute(urlPattern, { host: this.host === '0.0.0.0' || this.host === '::' ? '127.0.0.1' : this.host, port: this.port, path: this.path })
+    this.onClose(undo)
+    return undo
+  }
+
   /** Sends to every live connection. */
   broadcast(data: WsData): void {
     for (const conn of this.engine.connections) conn.send(data)
@@ -261,6 +290,8 @@ export interface StartContext {
   options: MockWsOptions
   script: CompiledReplay | undefined
   faker: FakerLike | undefined
+  /** `echo()` was called with steps: each connection plays the script, then echoes. */
+  echoAfterScript?: boolean
 }
 
 /** Builds the per-connection handler that plays `script` (or echoes when there is none). */
@@ -282,8 +313,15 @@ export function scriptHandler(ctx: StartContext): ConnectionHandler {
       unexpected,
       onFailure: (f) => engine.addFailure(f),
       isShuttingDown: () => engine.shuttingDown,
+      ...(ctx.echoAfterScript ? { afterScript: (rest: InboundMessage[]) => echoAfterScript(conn, rest) } : {}),
     })
   }
+}
+
+/** Echoes what the script left unconsumed, in order, then every later message. */
+function echoAfterScript(conn: MockConnection, unconsumed: readonly InboundMessage[]): void {
+  for (const message of unconsumed) conn.send(message.data)
+  conn.onMessage((message) => conn.send(message.data))
 }
 
 /** Echoes every message back unchanged (text as text, binary as binary). */

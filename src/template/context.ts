@@ -20,9 +20,9 @@ export interface TemplateContext {
   now: () => number
   /** Returns the next sequence number (1, 2, 3, ...) of this context. */
   nextSeq: () => number
-  /** The last client message (text, or base64 of binary). */
+  /** The client message that satisfied the latest wait; before any wait, the latest one (text, or base64 of binary). */
   lastMessage?: string
-  /** Named groups captured by the last satisfied `waitFor`/`match`. */
+  /** Values captured on this connection (regex named groups, `capture` paths), the latest per name. */
   match?: Readonly<Record<string, string>>
   /** A loaded faker instance, when `{{faker.*}}` tokens are used. */
   faker?: FakerLike

@@ -27,7 +27,7 @@ function testedBlocks(doc: string): { file: string; code: string }[] {
   return [...read(doc).matchAll(/<!-- tested: (\S+) -->\n```\w*\n([\s\S]*?)^```$/gm)].map((m) => ({ file: m[1] ?? '', code: m[2] ?? '' }))
 }
 
-describe.each(['docs/vitest.md', 'docs/jest.md', 'docs/playwright.md'])('%s', (doc) => {
+describe.each(['docs/vitest.md', 'docs/jest.md', 'docs/playwright.md', 'docs/intercept.md', 'docs/reconnect.md'])('%s', (doc) => {
   it('shows tested examples only as they are in the test files that run them', () => {
     const blocks = testedBlocks(doc)
     expect(blocks.length).toBeGreaterThan(0)

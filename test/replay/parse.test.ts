@@ -71,7 +71,7 @@ describe('bad replay files: every problem at its line:column', () => {
       'unknown-field',
       [
         '1:32: unknown field "waitfor"; did you mean "waitFor"?',
-        '2:32: unknown field "color"; known fields: ts, dir, text, binary, waitFor, match, timeoutMs, close',
+        '2:32: unknown field "color"; known fields: ts, dir, text, binary, json, waitFor, waitForJson, match, capture, timeoutMs, close',
       ],
     ],
     [
@@ -80,8 +80,8 @@ describe('bad replay files: every problem at its line:column', () => {
     ],
     ['binary-invalid', ['1:35: "binary" is not valid base64: unexpected "*" at offset 4']],
     ['text-and-binary', ['1:33: an entry has "text" or "binary", not both']],
-    ['out-nothing', ['1:1: an "out" entry needs "text", "binary", "close" or "waitFor"']],
-    ['in-nothing', ['2:1: an "in" entry needs "text" (the exact message), "match" (a regex) or "binary"']],
+    ['out-nothing', ['1:1: an "out" entry needs "text", "binary", "close", "waitFor" or "waitForJson"']],
+    ['in-nothing', ['2:1: an "in" entry needs "text" (the exact message), "match" (a regex), "json" (a JSON subset) or "binary"']],
     ['match-on-out', ['1:35: "match" is for "in" entries; on an "out" entry use "waitFor" to wait for a client message first']],
     [
       'waitfor-on-in',
@@ -135,7 +135,7 @@ describe('bad replay files: every problem at its line:column', () => {
         test/fixtures/bad/many-errors.jsonl:4:7: "ts" must be >= 0, got -1
         test/fixtures/bad/many-errors.jsonl:4:16: "dir" must be "in" or "out", got the string "sideways"
         test/fixtures/bad/many-errors.jsonl:4:27: unknown field "txt"; did you mean "text"?
-        test/fixtures/bad/many-errors.jsonl:5:1: an "in" entry needs "text" (the exact message), "match" (a regex) or "binary"
+        test/fixtures/bad/many-errors.jsonl:5:1: an "in" entry needs "text" (the exact message), "match" (a regex), "json" (a JSON subset) or "binary"
         test/fixtures/bad/many-errors.jsonl:5:21: "waitFor" is for "out" entries; on an "in" entry use "match" for the regex the client message must match
         test/fixtures/bad/many-errors.jsonl:5:31: "waitFor" is not a valid regex: /(/: Unterminated group
         test/fixtures/bad/many-errors.jsonl:5:35: "close" is for "out" entries; the server cannot expect a close here
@@ -205,9 +205,9 @@ describe('entry rules', () => {
       ].join('\n'),
     )
     expect(issues).toEqual([
-      '1:1: an "out" entry needs "text", "binary", "close" or "waitFor"',
+      '1:1: an "out" entry needs "text", "binary", "close", "waitFor" or "waitForJson"',
       '1:21: unknown field "Text"; did you mean "text"?',
-      '2:1: an "in" entry needs "text" (the exact message), "match" (a regex) or "binary"',
+      '2:1: an "in" entry needs "text" (the exact message), "match" (a regex), "json" (a JSON subset) or "binary"',
       '2:20: unknown field "message"; did you mean "text"?',
       '3:32: unknown field "timeout"; did you mean "timeoutMs"?',
       '4:30: unknown field "close.reson"; did you mean "close.reason"?',
@@ -285,14 +285,14 @@ describe('entry rules', () => {
 describe('hostile input', () => {
   test('a __proto__ key is an unknown field like any other', () => {
     expect(textIssues('{"ts":0,"dir":"out","text":"x","__proto__":{"waitFor":"a"}}')).toEqual([
-      '1:32: unknown field "__proto__"; known fields: ts, dir, text, binary, waitFor, match, timeoutMs, close',
+      '1:32: unknown field "__proto__"; known fields: ts, dir, text, binary, json, waitFor, waitForJson, match, capture, timeoutMs, close',
     ])
   })
 
   test('pathologically deep nesting still yields a report instead of a stack overflow', () => {
     const depth = 200_000
     const deep = `{"ts":0,"dir":"out","text":"x","a":${'['.repeat(depth)}${']'.repeat(depth)}}`
-    expect(textIssues(deep)).toEqual(['1:1: unknown field "a"; known fields: ts, dir, text, binary, waitFor, match, timeoutMs, close'])
+    expect(textIssues(deep)).toEqual(['1:1: unknown field "a"; known fields: ts, dir, text, binary, json, waitFor, waitForJson, match, capture, timeoutMs, close'])
     const issues = textIssues('['.repeat(depth))
     expect(issues).toHaveLength(1)
     expect(issues[0]).toMatch(/^1:\d+: invalid JSON: /)
