@@ -308,3 +308,26 @@ test('closeAllMocks() closes a kit mock; nothing is left: no socket, server or t
   await c.close()
   await leaks.expectNone()
 })
+
+test('events a client emits just before it disconnects are still matched by the script (no failure)', async () => {
+  const io = await mockSocketIo({ strict: true }).expectEmit('a').expectEmit('b', { n: 2 })
+  const c = client(io.url, { transports: ['websocket'] })
+  await c.connected
+  c.socket.emit('a')
+  c.socket.emit('b', { n: 2 })
+  c.socket.disconnect()
+  await expect.poll(() => io.transcript.filter((f) => f.close).length).toBe(1)
+  await io.close()
+  expect(io.failures).toEqual([])
+})
+
+test('the mock shutting down is not part of a recording', async () => {
+  const io = await mockSocketIo().expectEmit('hi').emit('hello', 1)
+  const c = client(io.url, { reconnection: false, transports: ['websocket'] })
+  await c.connected
+  c.socket.emit('hi')
+  await c.next('hello')
+  await io.close()
+  expect(io.transcript.at(-1)).toMatchObject({ dir: 'out', close: { reason: 'server shutting down' } })
+  expect(io.toReplay().map((e) => e.text ?? e.close)).toEqual(['["hi"]', '["hello",1]'])
+})

@@ -18,7 +18,7 @@ import { SocketIoConnection } from './connection.js'
 import { parseFrame, type ArgsMatcher } from './dialect.js'
 import { loadSocketIo } from './load.js'
 import { MockSocketIo } from './mock.js'
-import { checkStep, compileSocketIoSteps, type SocketIoStep } from './script.js'
+import { checkStep, compileSocketIoSteps, withoutTemplates, type SocketIoStep } from './script.js'
 
 /** Namespace served by default. */
 export const DEFAULT_SOCKET_IO_NAMESPACE = '/'
@@ -247,7 +247,7 @@ export class MockSocketIoBuilder implements PromiseLike<MockSocketIo> {
         compiled.push(compileSocketIoSteps(part.steps, expand).replay)
       } else {
         // Templates are expanded per JSON string by the connection, so the file's texts are loaded as written.
-        const replay = await loadReplay(part.source, { expandTemplates: false })
+        const replay = withoutTemplates(await loadReplay(part.source, { expandTemplates: false }))
         checkDialect(replay)
         compiled.push(replay)
       }

@@ -7,6 +7,7 @@ import { MessageQueue } from '../../server/message-queue.js'
 import type { TranscriptClose, TranscriptFrame } from '../../server/types.js'
 import type { PlayerConnection } from '../../replay/player.js'
 import type { PlayStep } from '../../replay/types.js'
+import { markShutdownClose } from '../../replay/shutdown-close.js'
 import { BINARY_KEY, frameText, parseFrame, type SocketIoFrame } from './dialect.js'
 
 /** Reason a Socket.IO client reports when the server disconnects it (`socket.disconnect()`). */
@@ -133,7 +134,11 @@ export class SocketIoConnection implements PlayerConnection {
       if (this.#inboundScheduler) this.#inboundScheduler.schedule(() => this.#receiveEvent(event, args))
       else this.#receiveEvent(event, args)
     })
-    init.socket.on('disconnect', (reason: string) => this.#onClose(reason))
+    init.socket.on('disconnect', (reason: string) => {
+      // Events still held by inbound latency were emitted before the disconnect: they arrive first.
+      this.#inboundScheduler?.flush?.()
+      this.#onClose(reason)
+    })
   }
 
   /** True while the socket is connected. */
@@ -329,12 +334,18 @@ export class SocketIoConnection implements PlayerConnection {
     this.#isClosed = true
     // `io.close()` disconnects every socket with this reason: the server's doing, not the client's.
     const byServer = reason === SERVER_SHUTDOWN_REASON
-    if (!this.#closeRequested) this.#sink.record({ connection: this.id, ts: this.elapsed(), dir: byServer ? 'out' : 'in', close: { code: DISCONNECT_CODE, reason } })
+    if (!this.#closeRequested) {
+      const frame: TranscriptFrame = { connection: this.id, ts: this.elapsed(), dir: byServer ? 'out' : 'in', close: { code: DISCONNECT_CODE, reason } }
+      // Recordings leave out the mock's own shutdown: replaying it would close every client there.
+      if (byServer) markShutdownClose(frame)
+      this.#sink.record(frame)
+    }
     for (const timer of this.#timers) clearTimeout(timer)
     this.#timers.clear()
     this.#outbound?.close()
     this.#inboundScheduler?.close()
-    this.#inbox?.close(new MockWsError('WSM_CLOSED', `Socket.IO connection #${this.id} disconnected (${reason}).`))
+    // Events that arrived before the disconnect stay takeable: a script still matches them first.
+    this.#inbox?.end(new MockWsError('WSM_CLOSED', `Socket.IO connection #${this.id} disconnected (${reason}).`))
     for (const cleanup of this.#cleanups.splice(0)) {
       try {
         cleanup()

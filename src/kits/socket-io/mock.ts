@@ -8,6 +8,7 @@ import { trackMock } from '../../server/registry.js'
 import type { ScenarioFailure, TranscriptFrame } from '../../server/types.js'
 import { toJSONL } from '../../replay/serialize.js'
 import type { ReplayEntry } from '../../replay/types.js'
+import { isShutdownClose } from '../../replay/shutdown-close.js'
 import { parseFrame, frameText } from './dialect.js'
 import { SocketIoConnection, type SocketIoEvent, type SocketIoSink } from './connection.js'
 
@@ -215,7 +216,7 @@ export class MockSocketIo {
       const ts = Math.max(last, Math.round(frame.ts))
       last = ts
       if (frame.close) {
-        if (frame.dir === 'out') entries.push({ ts, dir: 'out', close: { ...frame.close } })
+        if (frame.dir === 'out' && !isShutdownClose(frame)) entries.push({ ts, dir: 'out', close: { ...frame.close } })
         continue
       }
       const text = frame.text ?? ''

@@ -145,12 +145,30 @@ export function compileSocketIoSteps(steps: readonly SocketIoStep[], expandTempl
   const entries = built.map((b) => b.entry)
   // Templates are expanded per JSON string by the connection, so the player must send the texts as written.
   const compiled = compileEntries(entries, { file: SOCKET_IO_SCENARIO_FILE, expandTemplates: false })
-  const playSteps: PlayStep[] = compiled.steps.map((s, i) => {
+  const playSteps: PlayStep[] = withoutTemplates(compiled).steps.map((s, i) => {
     const b = built[i] as Built
     return { ...s, origin: { ...s.origin, description: b.description }, ...(b.predicate ? { predicate: b.predicate } : {}) }
   })
   const faker = expandTemplates && steps.some((s) => (s.kind === 'emit' || s.kind === 'emitWithAck') && usesFaker(s.args))
   return { replay: { source: SOCKET_IO_SCENARIO_FILE, steps: playSteps, usesFaker: faker }, entries }
+}
+
+/**
+ * The replay with its `out` texts played exactly as written: the connection expands tokens (and `\{{`)
+ * inside each JSON string, where a whole-text template would break the JSON.
+ * @example
+ * withoutTemplates(await loadReplay(entries, { expandTemplates: false }))
+ */
+export function withoutTemplates(replay: CompiledReplay): CompiledReplay {
+  return {
+    ...replay,
+    steps: replay.steps.map((step) => {
+      if (!step.template) return step
+      const copy: PlayStep = { ...step }
+      delete copy.template
+      return copy
+    }),
+  }
 }
 
 /**
