@@ -233,15 +233,29 @@ test('the builder exports its steps as replay entries of the dialect', () => {
     .emitWithAck('ping', [1], { expect: ['pong'] })
     .disconnect()
     .toReplay()
-  expect(entries.map((e) => [e.ts, e.dir, e.text ?? e.close])).toEqual([
+  expect(entries.map((e) => [e.ts, e.dir, e.text ?? e.json ?? e.close])).toEqual([
     [0, 'in', undefined],
     [0, 'out', '{"ack":["ok"],"to":"chat"}'],
     [10, 'out', '{"event":["ping",1],"ack":true}'],
-    [10, 'in', undefined],
+    [10, 'in', { ack: ['pong'], to: 'ping' }],
     [10, 'out', { code: 1000, reason: 'io server disconnect' }],
   ])
   expect(new RegExp(entries[0]?.match ?? '').test('{"event":["chat",{"text":"hi","at":1}],"ack":true}')).toBe(true)
   expect(new RegExp(entries[0]?.match ?? '').test('["chat",{"text":"hi"}]')).toBe(false)
+})
+
+test('the builder\'s entries replay: a wrong ack fails the json entry as it fails the builder', async () => {
+  const entries = mockSocketIo().emitWithAck('ping', [1], { expect: [{ ok: true }] }).emit('done').toReplay()
+  const io = await mockSocketIo({ timeoutMs: 300 }).replay(entries)
+  const c = client(io.url)
+  c.socket.on('ping', (_n: number, ack: (reply: unknown) => void) => ack({ ok: false }))
+  await c.connected
+  await expect.poll(() => io.failures.map((f) => f.kind)).toEqual(['unexpected-message', 'wait-timeout'])
+  const good = await mockSocketIo({ strict: true }).replay(entries)
+  const d = client(good.url)
+  d.socket.on('ping', (_n: number, ack: (reply: unknown) => void) => ack({ ok: true, extra: 1 }))
+  expect(await d.next('done')).toEqual([])
+  await good.close()
 })
 
 test('latency delays server events, in order', async () => {

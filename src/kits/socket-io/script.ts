@@ -111,7 +111,10 @@ export function compileSocketIoSteps(steps: readonly SocketIoStep[], expandTempl
         break
       case 'expectEmit': {
         const ack = step.ack !== undefined
-        built.push({ entry: { ts, dir: 'in', match: eventPattern(step.event, step.args, ack), ...timeout }, description, predicate: ioEvent(step.event, step.args, { ack }) })
+        // An ack-asking emit with every argument listed has an exact file form; the others a looser regex.
+        const body: Partial<ReplayEntry> =
+          ack && Array.isArray(step.args) ? { json: { event: [step.event, ...step.args], ack: true } } : { match: eventPattern(step.event, step.args, ack) }
+        built.push({ entry: { ts, dir: 'in', ...body, ...timeout }, description, predicate: ioEvent(step.event, step.args, { ack }) })
         if (step.ack) built.push({ entry: { ts, dir: 'out', text: frameText({ kind: 'ack', to: step.event, args: step.ack }) }, description: `${description} ack` })
         break
       }
@@ -126,7 +129,7 @@ export function compileSocketIoSteps(steps: readonly SocketIoStep[], expandTempl
         if (expandTemplates) templateProblems(step.args, `step ${built.length + 1} ${description}`, problems)
         built.push({ entry: { ts, dir: 'out', text: frameText({ kind: 'event', event: step.event, args: step.args, ack: true }) }, description })
         built.push({
-          entry: { ts, dir: 'in', match: ackPattern(step.event), ...timeout },
+          entry: { ts, dir: 'in', ...(step.expect ? { json: { ack: step.expect, to: step.event } } : { match: ackPattern(step.event) }), ...timeout },
           description: `${description} ack`,
           predicate: ioAck(step.event, step.expect),
         })
