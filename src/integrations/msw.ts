@@ -1,6 +1,6 @@
 import { ws, type WebSocketHandler, type WebSocketHandlerConnection } from 'msw'
 import { framesToReplay } from '../replay/from-transcript.js'
-import { CLOSE_GOING_AWAY, DEFAULT_MAX_TRANSCRIPT, DEFAULT_NEXT_TIMEOUT_MS, DEFAULT_WAIT_TIMEOUT_MS } from '../constants.js'
+import { CLOSE_GOING_AWAY, DEFAULT_MAX_TRANSCRIPT, DEFAULT_NEXT_TIMEOUT_MS } from '../constants.js'
 import { MockWsError } from '../errors.js'
 import { loadReplay } from '../replay/load.js'
 import { playReplay } from '../replay/player.js'
@@ -11,8 +11,10 @@ import type { InboundMessage, WsData } from '../server/connection.js'
 import type { MockWsMetrics } from '../server/engine.js'
 import { formatFailureReport } from '../server/failure-report.js'
 import { MessageQueue } from '../server/message-queue.js'
+import { assertMockCanStart, closeAllMocks, trackMock } from '../server/registry.js'
 import type { MockWsOptions, NextOptions, ToReplayOptions } from '../server/mock-ws.js'
 import type { ScenarioFailure, TranscriptFrame } from '../server/types.js'
+import { resolveOptions, type ResolvedMockWsOptions } from '../server/options.js'
 import { createTemplateContext, type FakerLike } from '../template/context.js'
 import { loadFaker } from '../template/faker.js'
 import { MswConnection, type MswConnectionSink } from './msw-connection.js'
@@ -29,7 +31,12 @@ const CLOSING_REASON = 'mock server is closing'
  * @example
  * await toMswHandler('wss://chat.example/ws', scenario, { seed: 42, strict: true })
  */
-export type MswHandlerOptions = Pick<MockWsOptions, 'expandTemplates' | 'seed' | 'now' | 'strict' | 'unexpected' | 'timeoutMs' | 'speed' | 'maxTranscript'>
+export type MswHandlerOptions = Pick<MockWsOptions, MswOptionName>
+
+type MswOptionName = 'expandTemplates' | 'seed' | 'now' | 'strict' | 'unexpected' | 'timeoutMs' | 'speed' | 'maxTranscript'
+const MSW_OPTIONS: readonly MswOptionName[] = ['expandTemplates', 'seed', 'now', 'strict', 'unexpected', 'timeoutMs', 'speed', 'maxTranscript']
+/** MSW handler options, checked, with the same defaults as `mockWs()`. */
+type ResolvedMswOptions = MswHandlerOptions & Pick<ResolvedMockWsOptions, 'expandTemplates' | 'strict' | 'unexpected' | 'timeoutMs' | 'speed'>
 
 /**
  * What an MSW handler plays on each connection: a `Scenario`, replay entries, JSON Lines text,
@@ -38,8 +45,6 @@ export type MswHandlerOptions = Pick<MockWsOptions, 'expandTemplates' | 'seed' |
  * const script: MswScript = [{ ts: 0, dir: 'out', text: 'hello' }]
  */
 export type MswScript = Scenario | readonly ReplayEntry[] | string | URL
-
-const live = new Set<MswWsMock>()
 
 /**
  * Turns a scenario or replay into an MSW 2.x `ws.link(url)` handler played by the same player as `mockWs()`,
@@ -57,35 +62,35 @@ export async function toMswHandler(url: string | RegExp, script?: MswScript, opt
       `Failed to create the MSW handler: the URL must be a non-empty string or a RegExp, got ${url === '' ? 'an empty string' : typeof url}. Pass the URL your code opens, such as "wss://chat.example/ws".`,
     )
   }
-  const { replay, faker } = await compileMswScript(script, options)
-  return new MswWsMock(url, replay, faker, options)
+  const resolved = resolveOptions(options, { action: 'create the MSW handler', only: MSW_OPTIONS })
+  const { replay, faker } = await compileMswScript(script, resolved)
+  assertMockCanStart()
+  return new MswWsMock(url, replay, faker, resolved)
 }
 
 /**
- * Closes every MSW mock not yet closed; rejects with the strict-mode failures of any of them, after all are closed.
+ * Alias of `closeAllMocks()` (MSW mocks are tracked with every other mock): closes every mock not yet closed and
+ * rejects with the strict-mode failures of any of them, after all are closed.
  * @example
  * afterEach(() => closeAllMswMocks())
  */
-export async function closeAllMswMocks(): Promise<void> {
-  const results = await Promise.allSettled([...live].map((mock) => mock.close()))
-  const errors = results.flatMap((r) => (r.status === 'rejected' ? [r.reason as unknown] : []))
-  if (errors.length === 1) throw errors[0]
-  if (errors.length > 1) throw new AggregateError(errors, `${errors.length} MSW mocks reported failures`)
-}
+export const closeAllMswMocks: () => Promise<void> = closeAllMocks
 
 function isScenario(script: MswScript): script is Scenario {
   // Duck-typed so that a Scenario from a second copy of the package works too.
   return typeof script === 'object' && !Array.isArray(script) && !(script instanceof URL) && typeof (script as Scenario).compile === 'function'
 }
 
-async function compileMswScript(script: MswScript | undefined, options: MswHandlerOptions): Promise<{ replay: CompiledReplay | undefined; faker: FakerLike | undefined }> {
+async function compileMswScript(script: MswScript | undefined, options: ResolvedMswOptions): Promise<{ replay: CompiledReplay | undefined; faker: FakerLike | undefined }> {
   if (script === undefined) return { replay: undefined, faker: undefined }
-  const expandTemplates = options.expandTemplates ?? true
+  const expandTemplates = options.expandTemplates
   const replay = isScenario(script)
     ? script.compile({ expandTemplates })
     : await loadReplay(script, { expandTemplates, ...(options.seed !== undefined ? { seed: options.seed } : {}) })
-  const faker = replay.usesFaker && expandTemplates ? await loadFaker(options.seed) : undefined
-  return { replay, faker }
+  if (!replay.usesFaker || !expandTemplates) return { replay, faker: undefined }
+  const faker = await loadFaker(options.seed)
+  // A scenario's faker paths are checked against a real faker before the handler exists, as mockWs() does.
+  return { replay: isScenario(script) ? script.compile({ expandTemplates, faker }) : replay, faker }
 }
 
 /**
@@ -143,16 +148,17 @@ export class MswWsMock {
   }
   #replay: CompiledReplay | undefined
   #faker: FakerLike | undefined
-  #options: MswHandlerOptions
+  #options: ResolvedMswOptions
   #maxTranscript: number
   #nextId = 1
   #seen = new WeakSet<object>()
   #shuttingDown = false
   #closing: Promise<void> | undefined
   #resolveFirst!: (conn: MswConnection) => void
+  #untrack: () => void
 
   /** @internal use `toMswHandler()` */
-  constructor(url: string | RegExp, replay: CompiledReplay | undefined, faker: FakerLike | undefined, options: MswHandlerOptions) {
+  constructor(url: string | RegExp, replay: CompiledReplay | undefined, faker: FakerLike | undefined, options: ResolvedMswOptions) {
     this.url = String(url)
     this.path = url instanceof RegExp ? '*' : pathOf(url)
     this.#replay = replay
@@ -161,7 +167,7 @@ export class MswWsMock {
     this.#maxTranscript = options.maxTranscript ?? DEFAULT_MAX_TRANSCRIPT
     this.connected = new Promise((resolve) => (this.#resolveFirst = resolve))
     this.handler = ws.link(url).addEventListener('connection', (connection) => this.#accept(connection))
-    live.add(this)
+    this.#untrack = trackMock(this)
   }
 
   /** Live connections, in order of arrival. */
@@ -252,7 +258,7 @@ export class MswWsMock {
       this.#messageQueue.close(closedError)
       this.#connectionQueue.close(closedError)
     } finally {
-      live.delete(this)
+      this.#untrack()
     }
     if (this.#options.strict && this.#failures.length > 0) throw new MswScenarioFailureError(this.#failures, this.#transcript)
   }
@@ -283,10 +289,10 @@ export class MswWsMock {
       ...(this.#faker ? { faker: this.#faker } : {}),
     })
     void playReplay(conn, replay, {
-      speed: options.speed ?? 1,
-      timeoutMs: options.timeoutMs ?? DEFAULT_WAIT_TIMEOUT_MS,
+      speed: options.speed,
+      timeoutMs: options.timeoutMs,
       context,
-      unexpected: options.unexpected ?? (options.strict ? 'fail' : 'ignore'),
+      unexpected: options.unexpected,
       onFailure: (failure) => this.#failures.push(failure),
       isShuttingDown: () => this.#shuttingDown,
     })

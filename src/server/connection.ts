@@ -1,9 +1,10 @@
 import type { IncomingHttpHeaders, IncomingMessage } from 'node:http'
 import { performance } from 'node:perf_hooks'
-import type { RawData, WebSocket } from 'ws'
+import type { WsRawData as RawData, WsSocket } from './ws-socket.js'
 import { CLOSE_ABNORMAL, CLOSE_HANDSHAKE_TIMEOUT_MS, ORIGINAL_URL_HEADER } from '../constants.js'
 import { MockWsError } from '../errors.js'
 import { markShutdownClose } from '../replay/shutdown-close.js'
+import { setLongTimeout, type LongTimeout } from './long-timeout.js'
 import { MessageQueue } from './message-queue.js'
 import type { TranscriptClose, TranscriptFrame } from './types.js'
 
@@ -71,12 +72,13 @@ export class MockConnection {
   /** Resolves with the close code and reason once the socket is closed. */
   readonly closed: Promise<TranscriptClose>
 
-  /** @internal */ readonly socket: WebSocket
+  /** The accepted `ws` socket (for what the connection's API does not cover, such as `bufferedAmount`). */
+  readonly socket: WsSocket
   #sink: ConnectionSink
   #inbox: MessageQueue<InboundMessage> | undefined
   #listeners: ((message: InboundMessage) => void)[] = []
   // Created on first use: most connections (echo) never set a timer, and an empty Set costs ~150 bytes each.
-  #timers: Set<NodeJS.Timeout> | undefined
+  #timers: Set<LongTimeout> | undefined
   #outbound: FrameScheduler | undefined
   #inboundScheduler: FrameScheduler | undefined
   #dropOutbound: (() => boolean) | undefined
@@ -89,7 +91,7 @@ export class MockConnection {
 
   constructor(init: {
     id: number
-    socket: WebSocket
+    socket: WsSocket
     request: IncomingMessage
     sink: ConnectionSink
     outbound?: FrameScheduler
@@ -245,10 +247,10 @@ export class MockConnection {
     this.socket.terminate()
   }
 
-  /** A timer owned by this connection: cleared when it closes. */
-  setTimer(fn: () => void, ms: number): NodeJS.Timeout {
+  /** A timer owned by this connection: cleared when it closes; delays beyond 2^31-1 ms are honoured (chained). */
+  setTimer(fn: () => void, ms: number): LongTimeout {
     const timers = (this.#timers ??= new Set())
-    const timer = setTimeout(() => {
+    const timer = setLongTimeout(() => {
       timers.delete(timer)
       fn()
     }, ms)
@@ -256,8 +258,8 @@ export class MockConnection {
     return timer
   }
 
-  clearTimer(timer: NodeJS.Timeout): void {
-    clearTimeout(timer)
+  clearTimer(timer: LongTimeout): void {
+    timer.clear()
     this.#timers?.delete(timer)
   }
 
@@ -307,7 +309,7 @@ export class MockConnection {
     if (!this.#closeRequested) {
       this.#sink.record({ connection: this.id, ts: this.elapsed(), dir: 'in', close: { code, reason } })
     }
-    if (this.#timers) for (const timer of this.#timers) clearTimeout(timer)
+    if (this.#timers) for (const timer of this.#timers) timer.clear()
     this.#timers?.clear()
     this.#outbound?.close()
     this.#inboundScheduler?.close()

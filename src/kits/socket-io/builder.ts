@@ -10,6 +10,7 @@ import { loadReplay } from '../../replay/load.js'
 import { playReplay } from '../../replay/player.js'
 import type { CompiledReplay, ReplayEntry } from '../../replay/types.js'
 import { concatReplays, connectionSeed } from '../../server/mock-ws.js'
+import { assertMockCanStart } from '../../server/registry.js'
 import type { JsonValue } from '../../scenario/json-subset.js'
 import { createTemplateContext, type FakerLike } from '../../template/context.js'
 import { expandTokens } from '../../template/expand.js'
@@ -259,6 +260,8 @@ export class MockSocketIoBuilder implements PromiseLike<MockSocketIo> {
 
   async #start(): Promise<MockSocketIo> {
     const options = this.#options
+    // The runner integration may refuse mocks nothing would close (Jest with injectGlobals: false).
+    assertMockCanStart()
     const { script, faker } = await this.#compile()
     const { Server } = await loadSocketIo()
     const host = options.host ?? DEFAULT_HOST

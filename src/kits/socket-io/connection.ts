@@ -3,6 +3,7 @@ import type { Socket } from 'socket.io'
 import { CLOSE_ABNORMAL } from '../../constants.js'
 import { MockWsError } from '../../errors.js'
 import type { InboundMessage, FrameScheduler } from '../../server/connection.js'
+import { setLongTimeout, type LongTimeout } from '../../server/long-timeout.js'
 import { MessageQueue } from '../../server/message-queue.js'
 import type { TranscriptClose, TranscriptFrame } from '../../server/types.js'
 import type { PlayerConnection } from '../../replay/player.js'
@@ -106,7 +107,7 @@ export class SocketIoConnection implements PlayerConnection {
   #inbox: TakingQueue | undefined
   #listeners: ((message: InboundMessage) => void)[] = []
   #cleanups: (() => void)[] = []
-  #timers = new Set<NodeJS.Timeout>()
+  #timers = new Set<LongTimeout>()
   #acks = new WeakMap<InboundMessage, PendingAck>()
   #outbound: FrameScheduler | undefined
   #inboundScheduler: FrameScheduler | undefined
@@ -269,15 +270,16 @@ export class SocketIoConnection implements PlayerConnection {
     else this.#cleanups.push(cleanup)
   }
 
-  /** A timer owned by this connection: cleared when it closes. */
-  setTimer(fn: () => void, ms: number): NodeJS.Timeout {
-    const timer = setTimeout(() => {
+  /** A timer owned by this connection (delays beyond 2^31-1 ms honoured): cleared when it closes. */
+  setTimer(fn: () => void, ms: number): LongTimeout {
+    const timer = setLongTimeout(() => {
       this.#timers.delete(timer)
       fn()
     }, ms)
     this.#timers.add(timer)
     return timer
   }
+
 
   #receiveEvent(event: string, args: unknown[]): void {
     if (this.#isClosed) return
@@ -340,7 +342,7 @@ export class SocketIoConnection implements PlayerConnection {
       if (byServer) markShutdownClose(frame)
       this.#sink.record(frame)
     }
-    for (const timer of this.#timers) clearTimeout(timer)
+    for (const timer of this.#timers) timer.clear()
     this.#timers.clear()
     this.#outbound?.close()
     this.#inboundScheduler?.close()
