@@ -4,7 +4,7 @@
 export { mockWs, MockWsBuilder } from './server/builder.js'
 export type { StepWaitOptions } from './server/builder.js'
 export { MockWs, ScenarioFailureError } from './server/mock-ws.js'
-export { closeAllMocks, closeMocksOf, currentMockOwner, liveMockCount, trackMock } from './server/registry.js'
+export { closeAllMocks, closeMocksOf, currentMockOwner, liveMockCount, liveMocks, trackMock } from './server/registry.js'
 export type { MockOwner, TrackedMock } from './server/registry.js'
 export type { MockWsOptions, NextOptions, ToReplayOptions } from './server/mock-ws.js'
 export { MockConnection } from './server/connection.js'

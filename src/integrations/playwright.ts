@@ -8,6 +8,7 @@ import { pickRecordTransform, recordingToReplay, resolveRecordTransform, type Re
 import { toJSONL } from '../replay/serialize.js'
 import { mockWs } from '../server/builder.js'
 import type { MockWs, MockWsOptions } from '../server/mock-ws.js'
+import { liveMocks } from '../server/registry.js'
 import { transcriptToJsonl } from '../view/transcript-jsonl.js'
 import { renderTimeline } from '../view/timeline.js'
 import { createFixtureScope, type MockWsFactory } from './fixture.js'
@@ -33,6 +34,8 @@ function sendableCode(code: number | undefined): number | undefined {
 export interface MockWsFixtures {
   /** `mockWs()` whose servers close after the test; strict-mode failures of mocks left open fail the test. */
   mockWs: MockWsFactory
+  /** @internal automatic: closes the mocks of any kind (protocol kits, `mockWs()` imported from the core) that the test started and left open. */
+  mockforgeTeardown: void
 }
 
 /**
@@ -64,6 +67,20 @@ export const test = baseTest.extend<MockWsFixtures>({
       if (failedTeardown) throw teardownError
     }
   },
+  // A worker runs one test at a time, so the mocks registered during this test are the ones it started.
+  mockforgeTeardown: [
+    // eslint-disable-next-line no-empty-pattern
+    async ({}, use) => {
+      const before = new Set(liveMocks())
+      await use()
+      const started = liveMocks().filter((m) => !before.has(m))
+      const results = await Promise.allSettled(started.map((m) => m.close()))
+      const errors = results.flatMap((r) => (r.status === 'rejected' ? [r.reason as unknown] : []))
+      if (errors.length === 1) throw errors[0]
+      if (errors.length > 1) throw new AggregateError(errors, `${errors.length} mocks reported failures`)
+    },
+    { auto: true },
+  ],
 })
 
 /**

@@ -31,6 +31,15 @@ export function trackMock(mock: TrackedMock): () => void {
 }
 
 /**
+ * The mocks started and not yet closed, oldest first (a copy): what a runner's teardown may close.
+ * @example
+ * const before = new Set(liveMocks()); await runTest(); for (const m of liveMocks()) if (!before.has(m)) await m.close()
+ */
+export function liveMocks(): TrackedMock[] {
+  return [...live.keys()]
+}
+
+/**
  * The test running in the current async context, as the installed runner integration tells (`undefined` if none).
  * @example
  * const owner = currentMockOwner()
