@@ -1,6 +1,5 @@
 import type { IncomingMessage } from 'node:http'
 import { performance } from 'node:perf_hooks'
-import { SpanStatusCode } from '@opentelemetry/api'
 import type { Span } from '@opentelemetry/api'
 import type { EngineObserver, ObservedConnection } from '../server/observer.js'
 import {
@@ -12,7 +11,9 @@ import {
 } from './metrics.js'
 import {
   WS_ATTR,
+  activeTracer,
   createWsConnectionSpan,
+  otelApi,
   createWsMessageSpan,
   recordWsConnectionSuccess,
   recordWsError,
@@ -58,11 +59,12 @@ export function createTelemetryObserver(): EngineObserver {
     connectionOpened(conn: ObservedConnection): void {
       try {
         if (connections.has(conn)) return
-        const span = createWsConnectionSpan(conn)
+        // No tracer provider: no span, and the OpenTelemetry API is never loaded.
+        const span = activeTracer() ? createWsConnectionSpan(conn) : undefined
         // An unsampled (or no-op) connection span means its messages would be unsampled too:
         // skip per-message span work for it entirely.
         const state: ConnectionState = {
-          span: span.isRecording() ? span : undefined,
+          span: span?.isRecording() ? span : undefined,
           openedAt: performance.now(),
           sent: 0,
           received: 0,
@@ -133,10 +135,11 @@ export function createTelemetryObserver(): EngineObserver {
     handshakeRejected(request: IncomingMessage, status: number): void {
       try {
         recordError('handshake')
+        if (!activeTracer()) return
         const span = createWsConnectionSpan(request)
         if (!span.isRecording()) return
         span.setAttribute(WS_ATTR.httpStatus, status)
-        span.setStatus({ code: SpanStatusCode.ERROR, message: `Upgrade rejected with HTTP ${status}` })
+        span.setStatus({ code: otelApi().SpanStatusCode.ERROR, message: `Upgrade rejected with HTTP ${status}` })
         span.end()
       } catch {
         swallow()
