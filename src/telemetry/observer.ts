@@ -46,6 +46,9 @@ export function createTelemetryObserver(): EngineObserver {
   // Keyed by the engine's connection object; a WeakMap so a connection the engine forgets to
   // report closed cannot leak its span.
   const connections = new WeakMap<ObservedConnection, ConnectionState>()
+  // Open connections that have a recording span; while there are none, a frame costs one counter
+  // increment and no WeakMap lookup (the per-connection counts only feed span attributes).
+  let traced = 0
 
   function swallow(): void {
     try {
@@ -72,6 +75,7 @@ export function createTelemetryObserver(): EngineObserver {
         }
         if (state.span && conn.protocol) state.span.setAttribute(WS_ATTR.subprotocol, conn.protocol)
         connections.set(conn, state)
+        if (state.span) traced++
         // Counted only once the state exists, so a failure above cannot leave the active gauge
         // one connection too high forever.
         recordConnectionOpened()
@@ -83,11 +87,11 @@ export function createTelemetryObserver(): EngineObserver {
     message(conn: ObservedConnection, dir: 'in' | 'out', size: number, binary: boolean): void {
       try {
         recordMessage(dir)
+        if (traced === 0) return
         const state = connections.get(conn)
-        if (!state) return
+        if (!state?.span) return
         if (dir === 'in') state.received++
         else state.sent++
-        if (!state.span) return
         const span = createWsMessageSpan(size, dir, state.span, binary ? 'binary' : 'text')
         recordWsMessageSuccess(span, size)
         span.end()
@@ -113,6 +117,7 @@ export function createTelemetryObserver(): EngineObserver {
         const state = connections.get(conn)
         if (!state) return
         connections.delete(conn)
+        if (state.span) traced--
         const durationMs = performance.now() - state.openedAt
         const status = closeStatusOf(code, state.errored)
         recordConnectionClosed(durationMs / MS_PER_SECOND, status)
