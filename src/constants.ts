@@ -28,3 +28,13 @@ export const CLOSE_ABNORMAL = 1006
 export const MAX_RETAINED_CONNECTIONS = 1000
 /** Header carrying the URL the client asked for, on connections that `routeToMock` or `intercept()` sent to a mock. */
 export const ORIGINAL_URL_HEADER = 'x-mockforge-original-url'
+/** Close code sent when the mock itself fails on a connection (a message that could not be rendered). */
+export const CLOSE_INTERNAL_ERROR = 1011
+/** Longest delay one runtime timer can hold (2^31-1 ms, ~24.8 days); Node fires longer ones after 1 ms, so they are chained. */
+export const MAX_TIMER_DELAY_MS = 2 ** 31 - 1
+/** Subprotocol of GraphQL over WebSocket spoken by `mockGraphqlWs()` (the one graphql-ws's `createClient` offers). */
+export const GRAPHQL_TRANSPORT_WS_PROTOCOL = 'graphql-transport-ws'
+/** Time a GraphQL-over-WebSocket client has to send `connection_init` before it is closed with 4408 (graphql-ws's own default). */
+export const DEFAULT_GRAPHQL_INIT_TIMEOUT_MS = 3000
+/** Default WebSocket path of `mockGraphqlWs()` (where GraphQL servers usually listen). */
+export const DEFAULT_GRAPHQL_PATH = '/graphql'

@@ -10,6 +10,7 @@ export type MockWsErrorCode =
   | 'WSM_PROXY'
   | 'WSM_AI'
   | 'WSM_CONFIG'
+  | 'WSM_GRAPHQL'
 
 /**
  * Base class of every error thrown by mockforge-ws; `code` is stable across versions.

@@ -1,10 +1,15 @@
 #!/usr/bin/env node
-import { MockWsError } from '../errors.js'
+import { fileURLToPath } from 'node:url'
+import { cliErrorMessage, docsPath } from './messages.js'
 import { createProgram } from './program.js'
 
+// This file is always dist/cli/bin.js of the installed package, which ships docs/ beside dist/.
+const docsDir = fileURLToPath(new URL('../../docs/', import.meta.url))
+
 createProgram()
+  .addHelpText('after', `\nDocs: ${docsPath('cli.md', docsDir)}`)
   .parseAsync(process.argv)
   .catch((error: unknown) => {
-    process.stderr.write(`mockforge-ws: ${error instanceof MockWsError ? error.message : error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`)
+    process.stderr.write(`mockforge-ws: ${cliErrorMessage(error, docsDir)}\n`)
     process.exitCode = 1
   })

@@ -3,6 +3,7 @@ import { CLOSE_ABNORMAL } from '../constants.js'
 import { MockWsError } from '../errors.js'
 import type { PlayerConnection } from '../replay/player.js'
 import type { InboundMessage, WsData } from '../server/connection.js'
+import { setLongTimeout, type LongTimeout } from '../server/long-timeout.js'
 import { MessageQueue } from '../server/message-queue.js'
 import type { TranscriptClose, TranscriptFrame } from '../server/types.js'
 import { toBase64, toUint8Array, utf8Length } from '../replay/bytes.js'
@@ -69,7 +70,7 @@ export class MswConnection implements PlayerConnection {
   #sink: MswConnectionSink
   #inbox: MessageQueue<InboundMessage> | undefined
   #listeners: ((message: InboundMessage) => void)[] = []
-  #timers = new Set<ReturnType<typeof setTimeout>>()
+  #timers = new Set<LongTimeout>()
   #cleanups: (() => void)[] = []
   #closeRequested = false
   #isClosed = false
@@ -127,14 +128,14 @@ export class MswConnection implements PlayerConnection {
     else this.#cleanups.push(cleanup)
   }
 
-  /** A timer owned by this connection: cleared when it closes. */
-  setTimer(fn: () => void, ms: number): NodeJS.Timeout {
-    const timer = setTimeout(() => {
+  /** A timer owned by this connection: cleared when it closes; delays beyond 2^31-1 ms are honoured (chained). */
+  setTimer(fn: () => void, ms: number): LongTimeout {
+    const timer = setLongTimeout(() => {
       this.#timers.delete(timer)
       fn()
     }, ms)
     this.#timers.add(timer)
-    return timer as NodeJS.Timeout
+    return timer
   }
 
   /**
@@ -248,7 +249,7 @@ export class MswConnection implements PlayerConnection {
     if (this.#isClosed) return
     if (!this.#closeRequested) this.#sink.record({ connection: this.id, ts: this.elapsed(), dir: 'in', close: { code, reason } })
     this.#isClosed = true
-    for (const timer of this.#timers) clearTimeout(timer)
+    for (const timer of this.#timers) timer.clear()
     this.#timers.clear()
     // Messages that arrived before the close stay takeable: a script still matches them first.
     this.#inbox?.end(new MockWsError('WSM_CLOSED', `Connection #${this.id} closed (${code}).`))

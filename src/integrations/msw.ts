@@ -1,6 +1,6 @@
 import { ws, type WebSocketHandler, type WebSocketHandlerConnection } from 'msw'
 import { framesToReplay } from '../replay/from-transcript.js'
-import { CLOSE_GOING_AWAY, DEFAULT_MAX_TRANSCRIPT, DEFAULT_NEXT_TIMEOUT_MS, DEFAULT_WAIT_TIMEOUT_MS } from '../constants.js'
+import { CLOSE_GOING_AWAY, DEFAULT_MAX_TRANSCRIPT, DEFAULT_NEXT_TIMEOUT_MS } from '../constants.js'
 import { MockWsError } from '../errors.js'
 import { loadReplay } from '../replay/load.js'
 import { playReplay } from '../replay/player.js'
@@ -13,6 +13,7 @@ import { formatFailureReport } from '../server/failure-report.js'
 import { MessageQueue } from '../server/message-queue.js'
 import type { MockWsOptions, NextOptions, ToReplayOptions } from '../server/mock-ws.js'
 import type { ScenarioFailure, TranscriptFrame } from '../server/types.js'
+import { resolveOptions, type ResolvedMockWsOptions } from '../server/options.js'
 import { createTemplateContext, type FakerLike } from '../template/context.js'
 import { loadFaker } from '../template/faker.js'
 import { MswConnection, type MswConnectionSink } from './msw-connection.js'
@@ -29,7 +30,12 @@ const CLOSING_REASON = 'mock server is closing'
  * @example
  * await toMswHandler('wss://chat.example/ws', scenario, { seed: 42, strict: true })
  */
-export type MswHandlerOptions = Pick<MockWsOptions, 'expandTemplates' | 'seed' | 'now' | 'strict' | 'unexpected' | 'timeoutMs' | 'speed' | 'maxTranscript'>
+export type MswHandlerOptions = Pick<MockWsOptions, MswOptionName>
+
+type MswOptionName = 'expandTemplates' | 'seed' | 'now' | 'strict' | 'unexpected' | 'timeoutMs' | 'speed' | 'maxTranscript'
+const MSW_OPTIONS: readonly MswOptionName[] = ['expandTemplates', 'seed', 'now', 'strict', 'unexpected', 'timeoutMs', 'speed', 'maxTranscript']
+/** MSW handler options, checked, with the same defaults as `mockWs()`. */
+type ResolvedMswOptions = MswHandlerOptions & Pick<ResolvedMockWsOptions, 'expandTemplates' | 'strict' | 'unexpected' | 'timeoutMs' | 'speed'>
 
 /**
  * What an MSW handler plays on each connection: a `Scenario`, replay entries, JSON Lines text,
@@ -57,8 +63,9 @@ export async function toMswHandler(url: string | RegExp, script?: MswScript, opt
       `Failed to create the MSW handler: the URL must be a non-empty string or a RegExp, got ${url === '' ? 'an empty string' : typeof url}. Pass the URL your code opens, such as "wss://chat.example/ws".`,
     )
   }
-  const { replay, faker } = await compileMswScript(script, options)
-  return new MswWsMock(url, replay, faker, options)
+  const resolved = resolveOptions(options, { action: 'create the MSW handler', only: MSW_OPTIONS })
+  const { replay, faker } = await compileMswScript(script, resolved)
+  return new MswWsMock(url, replay, faker, resolved)
 }
 
 /**
@@ -78,14 +85,16 @@ function isScenario(script: MswScript): script is Scenario {
   return typeof script === 'object' && !Array.isArray(script) && !(script instanceof URL) && typeof (script as Scenario).compile === 'function'
 }
 
-async function compileMswScript(script: MswScript | undefined, options: MswHandlerOptions): Promise<{ replay: CompiledReplay | undefined; faker: FakerLike | undefined }> {
+async function compileMswScript(script: MswScript | undefined, options: ResolvedMswOptions): Promise<{ replay: CompiledReplay | undefined; faker: FakerLike | undefined }> {
   if (script === undefined) return { replay: undefined, faker: undefined }
-  const expandTemplates = options.expandTemplates ?? true
+  const expandTemplates = options.expandTemplates
   const replay = isScenario(script)
     ? script.compile({ expandTemplates })
     : await loadReplay(script, { expandTemplates, ...(options.seed !== undefined ? { seed: options.seed } : {}) })
-  const faker = replay.usesFaker && expandTemplates ? await loadFaker(options.seed) : undefined
-  return { replay, faker }
+  if (!replay.usesFaker || !expandTemplates) return { replay, faker: undefined }
+  const faker = await loadFaker(options.seed)
+  // A scenario's faker paths are checked against a real faker before the handler exists, as mockWs() does.
+  return { replay: isScenario(script) ? script.compile({ expandTemplates, faker }) : replay, faker }
 }
 
 /**
@@ -143,7 +152,7 @@ export class MswWsMock {
   }
   #replay: CompiledReplay | undefined
   #faker: FakerLike | undefined
-  #options: MswHandlerOptions
+  #options: ResolvedMswOptions
   #maxTranscript: number
   #nextId = 1
   #seen = new WeakSet<object>()
@@ -152,7 +161,7 @@ export class MswWsMock {
   #resolveFirst!: (conn: MswConnection) => void
 
   /** @internal use `toMswHandler()` */
-  constructor(url: string | RegExp, replay: CompiledReplay | undefined, faker: FakerLike | undefined, options: MswHandlerOptions) {
+  constructor(url: string | RegExp, replay: CompiledReplay | undefined, faker: FakerLike | undefined, options: ResolvedMswOptions) {
     this.url = String(url)
     this.path = url instanceof RegExp ? '*' : pathOf(url)
     this.#replay = replay
@@ -283,10 +292,10 @@ export class MswWsMock {
       ...(this.#faker ? { faker: this.#faker } : {}),
     })
     void playReplay(conn, replay, {
-      speed: options.speed ?? 1,
-      timeoutMs: options.timeoutMs ?? DEFAULT_WAIT_TIMEOUT_MS,
+      speed: options.speed,
+      timeoutMs: options.timeoutMs,
       context,
-      unexpected: options.unexpected ?? (options.strict ? 'fail' : 'ignore'),
+      unexpected: options.unexpected,
       onFailure: (failure) => this.#failures.push(failure),
       isShuttingDown: () => this.#shuttingDown,
     })

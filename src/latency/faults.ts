@@ -1,5 +1,6 @@
 import type { IncomingMessage } from 'node:http'
 import { MockWsError } from '../errors.js'
+import { setLongTimeout } from '../server/long-timeout.js'
 import type { FrameDropper, UpgradeDecision, UpgradeGate } from '../server/engine.js'
 import { createRandom } from '../template/random.js'
 import { deriveSeed } from './seed.js'
@@ -133,11 +134,11 @@ export function slowHandshakeGate(ms: number, options: HandshakeFaultOptions = {
       // The engine destroys the sockets of pending upgrades when it closes, and a client that gives
       // up closes its own: either way the socket closes, and the timer must not outlive it.
       const done = (): void => {
-        clearTimeout(timer)
+        timer.clear()
         socket.off('close', done)
         resolve(ACCEPT)
       }
-      const timer = setTimeout(done, ms)
+      const timer = setLongTimeout(done, ms)
       socket.once('close', done)
     })
   }

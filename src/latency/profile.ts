@@ -183,6 +183,105 @@ export class LatencyProfile {
   }
 
   /**
+   * 5G: normal 20 ± 5 ms, clamped to 10–30 ms. Also callable as `LatencyProfile['5g']()`.
+   * @example
+   * new LatencyInjector(LatencyProfile.fiveG())
+   */
+  static fiveG(): LatencyProfile {
+    return LatencyProfile.byName('5g')
+  }
+
+  /**
+   * 5G, under its preset name: the same profile as `fiveG()`.
+   * @example
+   * new LatencyInjector(LatencyProfile['5g']())
+   */
+  static '5g'(): LatencyProfile {
+    return LatencyProfile.byName('5g')
+  }
+
+  /**
+   * 4G: normal 45 ± 10 ms, clamped to 30–70 ms. Also callable as `LatencyProfile['4g']()`.
+   * @example
+   * new LatencyInjector(LatencyProfile.fourG())
+   */
+  static fourG(): LatencyProfile {
+    return LatencyProfile.byName('4g')
+  }
+
+  /**
+   * 4G, under its preset name: the same profile as `fourG()`.
+   * @example
+   * new LatencyInjector(LatencyProfile['4g']())
+   */
+  static '4g'(): LatencyProfile {
+    return LatencyProfile.byName('4g')
+  }
+
+  /**
+   * 3G: normal 150 ± 30 ms, clamped to 100–250 ms. Also callable as `LatencyProfile['3g']()`.
+   * @example
+   * new LatencyInjector(LatencyProfile.threeG())
+   */
+  static threeG(): LatencyProfile {
+    return LatencyProfile.byName('3g')
+  }
+
+  /**
+   * 3G, under its preset name: the same profile as `threeG()`.
+   * @example
+   * new LatencyInjector(LatencyProfile['3g']())
+   */
+  static '3g'(): LatencyProfile {
+    return LatencyProfile.byName('3g')
+  }
+
+  /**
+   * 2G: normal 400 ± 80 ms, clamped to 300–600 ms. Also callable as `LatencyProfile['2g']()`.
+   * @example
+   * new LatencyInjector(LatencyProfile.twoG())
+   */
+  static twoG(): LatencyProfile {
+    return LatencyProfile.byName('2g')
+  }
+
+  /**
+   * 2G, under its preset name: the same profile as `twoG()`.
+   * @example
+   * new LatencyInjector(LatencyProfile['2g']())
+   */
+  static '2g'(): LatencyProfile {
+    return LatencyProfile.byName('2g')
+  }
+
+  /**
+   * EDGE: normal 650 ± 120 ms, clamped to 500–1000 ms.
+   * @example
+   * new LatencyInjector(LatencyProfile.edge())
+   */
+  static edge(): LatencyProfile {
+    return LatencyProfile.byName('edge')
+  }
+
+  /**
+   * Satellite: normal 650 ± 80 ms, clamped to 550–850 ms.
+   * @example
+   * new LatencyInjector(LatencyProfile.satellite())
+   */
+  static satellite(): LatencyProfile {
+    return LatencyProfile.byName('satellite')
+  }
+
+  /**
+   * A congested link: Pareto, scale 150 ms, shape 1.8, capped at 800 ms.
+   * @example
+   * new LatencyInjector(LatencyProfile.congested())
+   */
+  static congested(): LatencyProfile {
+    return LatencyProfile.byName('congested')
+  }
+
+  /**
    * The preset called `name` (case-insensitive); throws a `MockWsError` (`WSM_CONFIG`) listing the names otherwise.
    * @example
    * LatencyProfile.byName('satellite').maxMs // 850

@@ -1,3 +1,5 @@
+import { MAX_TIMER_DELAY_MS } from '../constants.js'
+
 /** Dead slots at the front of the queue tolerated before it is compacted. */
 const QUEUE_COMPACT_THRESHOLD = 1024
 
@@ -136,7 +138,8 @@ export class OrderedScheduler {
     if (!head) return
     // Rounded up: a timer may fire up to a loop tick early against performance.now(), and an
     // early fire costs a second timer, whereas a late one costs under 1 ms.
-    const wait = Math.max(0, Math.ceil(head.due - performance.now()))
+    // Capped at what one timer holds: a longer wait fires at the cap, finds its entry not yet due and re-arms.
+    const wait = Math.min(Math.max(0, Math.ceil(head.due - performance.now())), MAX_TIMER_DELAY_MS)
     this.#timer = setTimeout(this.#onTimer, wait)
   }
 

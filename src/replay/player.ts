@@ -1,3 +1,4 @@
+import { CLOSE_INTERNAL_ERROR } from '../constants.js'
 import type { InboundMessage } from '../server/connection.js'
 import type { MessageQueue } from '../server/message-queue.js'
 import type { FailureKind, ScenarioFailure } from '../server/types.js'
@@ -19,7 +20,8 @@ export interface PlayerConnection {
   closeInbox(): InboundMessage[]
   onMessage(listener: (message: InboundMessage) => void): void
   onClose(cleanup: () => void): void
-  setTimer(fn: () => void, ms: number): NodeJS.Timeout
+  /** A timer cleared when the connection closes; must honour delays beyond 2^31-1 ms (see `setLongTimeout`). */
+  setTimer(fn: () => void, ms: number): { clear(): void }
 }
 
 /** Options of one playback. */
@@ -45,6 +47,8 @@ export interface PlayOptions {
 }
 
 const BINARY_PREVIEW_BYTES = 16
+/** Close reason sent with 1011 when a step's message could not be rendered or sent (see `ws.failures`). */
+const SEND_FAILED_REASON = 'mockforge-ws: failed to render a message (see the mock failures)'
 
 /** A readable form of a step's expectation, for failure messages. */
 export function describeStep(step: PlayStep): string {
@@ -233,6 +237,23 @@ export async function playReplay(conn: PlayerConnection, replay: CompiledReplay,
     }
   }
 
+  /**
+   * Sends one step's frame; a template that throws while rendering (a faker function that fails, a
+   * clock that returns NaN) fails this connection with `send-failed` and close 1011, never the process.
+   */
+  function sendStep(step: PlayStep): boolean {
+    try {
+      if (step.binary) conn.send(step.binary)
+      else if (step.text !== undefined) conn.send(step.template ? step.template.render(ctx) : step.text)
+      return true
+    } catch (error) {
+      fail('send-failed', step.index + 1, describeStep(step), `rendering threw ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}`, step.origin)
+      conn.closeInbox()
+      conn.close(CLOSE_INTERNAL_ERROR, SEND_FAILED_REASON)
+      return false
+    }
+  }
+
   let anchorTime = 0
   let anchorTs = 0
   const closedAt = (step: PlayStep): void => {
@@ -269,8 +290,10 @@ export async function playReplay(conn: PlayerConnection, replay: CompiledReplay,
       closedAt(step)
       return
     }
-    if (step.binary) conn.send(step.binary)
-    else if (step.text !== undefined) conn.send(step.template ? step.template.render(ctx) : step.text)
+    if (!sendStep(step)) {
+      done = true
+      return
+    }
     if (step.close) {
       done = true
       conn.closeInbox()

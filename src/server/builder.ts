@@ -21,6 +21,7 @@ import {
   type ScriptPart,
   type StartContext,
 } from './mock-ws.js'
+import { resolveOptions } from './options.js'
 
 /** Options of one step's wait. */
 export interface StepWaitOptions {
@@ -274,7 +275,7 @@ export class MockWsBuilder implements PromiseLike<MockWs> {
   }
 
   async #start(): Promise<MockWs> {
-    const options = this.#options
+    const options = resolveOptions(this.#options)
     const { script, faker } = await compileScript(this.#parts, options)
     const ctx: StartContext = { options, script, faker, ...(this.#echoAfterScript && script ? { echoAfterScript: true } : {}) }
     const plugin = this.#plugins.filter((p) => p.handler).at(-1)

@@ -4,6 +4,7 @@ import type { RawData, WebSocket } from 'ws'
 import { CLOSE_ABNORMAL, CLOSE_HANDSHAKE_TIMEOUT_MS, ORIGINAL_URL_HEADER } from '../constants.js'
 import { MockWsError } from '../errors.js'
 import { markShutdownClose } from '../replay/shutdown-close.js'
+import { setLongTimeout, type LongTimeout } from './long-timeout.js'
 import { MessageQueue } from './message-queue.js'
 import type { TranscriptClose, TranscriptFrame } from './types.js'
 
@@ -76,7 +77,7 @@ export class MockConnection {
   #inbox: MessageQueue<InboundMessage> | undefined
   #listeners: ((message: InboundMessage) => void)[] = []
   // Created on first use: most connections (echo) never set a timer, and an empty Set costs ~150 bytes each.
-  #timers: Set<NodeJS.Timeout> | undefined
+  #timers: Set<LongTimeout> | undefined
   #outbound: FrameScheduler | undefined
   #inboundScheduler: FrameScheduler | undefined
   #dropOutbound: (() => boolean) | undefined
@@ -245,10 +246,10 @@ export class MockConnection {
     this.socket.terminate()
   }
 
-  /** A timer owned by this connection: cleared when it closes. */
-  setTimer(fn: () => void, ms: number): NodeJS.Timeout {
+  /** A timer owned by this connection: cleared when it closes; delays beyond 2^31-1 ms are honoured (chained). */
+  setTimer(fn: () => void, ms: number): LongTimeout {
     const timers = (this.#timers ??= new Set())
-    const timer = setTimeout(() => {
+    const timer = setLongTimeout(() => {
       timers.delete(timer)
       fn()
     }, ms)
@@ -256,8 +257,8 @@ export class MockConnection {
     return timer
   }
 
-  clearTimer(timer: NodeJS.Timeout): void {
-    clearTimeout(timer)
+  clearTimer(timer: LongTimeout): void {
+    timer.clear()
     this.#timers?.delete(timer)
   }
 
@@ -307,7 +308,7 @@ export class MockConnection {
     if (!this.#closeRequested) {
       this.#sink.record({ connection: this.id, ts: this.elapsed(), dir: 'in', close: { code, reason } })
     }
-    if (this.#timers) for (const timer of this.#timers) clearTimeout(timer)
+    if (this.#timers) for (const timer of this.#timers) timer.clear()
     this.#timers?.clear()
     this.#outbound?.close()
     this.#inboundScheduler?.close()

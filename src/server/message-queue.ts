@@ -1,9 +1,10 @@
 import { MockWsError, MockWsTimeoutError } from '../errors.js'
+import { setLongTimeout, type LongTimeout } from './long-timeout.js'
 
 interface Waiter<T> {
   resolve: (item: T) => void
   reject: (error: Error) => void
-  timer: NodeJS.Timeout | undefined
+  timer: LongTimeout | undefined
 }
 
 /**
@@ -32,7 +33,7 @@ export class MessageQueue<T> {
     if (this.#closedWith) return
     const waiter = this.#waiters.shift()
     if (waiter) {
-      if (waiter.timer) clearTimeout(waiter.timer)
+      waiter.timer?.clear()
       waiter.resolve(item)
       return
     }
@@ -68,14 +69,18 @@ export class MessageQueue<T> {
   take(timeoutMs: number, describe = 'an item'): Promise<T> {
     if (this.size > 0) return Promise.resolve(this.poll() as T)
     if (this.#closedWith) return Promise.reject(this.#closedWith)
+    // NaN would set no timer at all, so a wait meant to be bounded would hang forever.
+    if (Number.isNaN(timeoutMs)) {
+      return Promise.reject(new MockWsError('WSM_CONFIG', `Failed to wait for ${describe}: the timeout is NaN. Pass a number of ms, e.g. { timeout: 1000 }.`))
+    }
     return new Promise<T>((resolve, reject) => {
       const waiter: Waiter<T> = { resolve, reject, timer: undefined }
       if (Number.isFinite(timeoutMs)) {
-        waiter.timer = setTimeout(() => {
+        waiter.timer = setLongTimeout(() => {
           const at = this.#waiters.indexOf(waiter)
           if (at >= 0) this.#waiters.splice(at, 1)
           reject(new MockWsTimeoutError(`Timed out after ${timeoutMs} ms waiting for ${describe}.`))
-        }, Math.max(0, timeoutMs))
+        }, timeoutMs)
       }
       this.#waiters.push(waiter)
     })
@@ -90,7 +95,7 @@ export class MessageQueue<T> {
     this.#closedWith = reason
     // Waiters exist only while the queue is empty, so each of them sees the end now.
     for (const waiter of this.#waiters.splice(0)) {
-      if (waiter.timer) clearTimeout(waiter.timer)
+      waiter.timer?.clear()
       waiter.reject(reason)
     }
   }
@@ -102,7 +107,7 @@ export class MessageQueue<T> {
     this.#items = []
     this.#head = 0
     for (const waiter of this.#waiters.splice(0)) {
-      if (waiter.timer) clearTimeout(waiter.timer)
+      waiter.timer?.clear()
       waiter.reject(reason)
     }
   }

@@ -1,6 +1,6 @@
 import http from 'node:http'
 import { framesToReplay } from '../replay/from-transcript.js'
-import { DEFAULT_HOST, DEFAULT_NEXT_TIMEOUT_MS, DEFAULT_PATH, DEFAULT_WAIT_TIMEOUT_MS } from '../constants.js'
+import { DEFAULT_NEXT_TIMEOUT_MS } from '../constants.js'
 import { MockWsError } from '../errors.js'
 import { loadReplay } from '../replay/load.js'
 import { playReplay } from '../replay/player.js'
@@ -16,6 +16,7 @@ import type { EngineObserver } from './observer.js'
 import type { ScenarioFailure, TranscriptFrame } from './types.js'
 import { trackMock } from './registry.js'
 import { addInterceptRoute, type InterceptPattern } from './intercept.js'
+import type { ResolvedMockWsOptions } from './options.js'
 
 export { closeAllMocks, liveMockCount } from './registry.js'
 
@@ -287,7 +288,8 @@ export function concatReplays(parts: readonly CompiledReplay[]): CompiledReplay 
 
 /** What a mock does with each connection, decided when it starts. */
 export interface StartContext {
-  options: MockWsOptions
+  /** The mock's options, checked and with every default filled in (`resolveOptions`). */
+  options: ResolvedMockWsOptions
   script: CompiledReplay | undefined
   faker: FakerLike | undefined
   /** `echo()` was called with steps: each connection plays the script, then echoes. */
@@ -298,8 +300,6 @@ export interface StartContext {
 export function scriptHandler(ctx: StartContext): ConnectionHandler {
   const { options, script, faker } = ctx
   if (!script) return echoHandler
-  const strict = options.strict ?? false
-  const unexpected = options.unexpected ?? (strict ? 'fail' : 'ignore')
   return (conn, engine) => {
     const context = createTemplateContext({
       ...(options.seed !== undefined ? { seed: connectionSeed(options.seed, conn.id) } : {}),
@@ -307,10 +307,10 @@ export function scriptHandler(ctx: StartContext): ConnectionHandler {
       ...(faker ? { faker } : {}),
     })
     void playReplay(conn, script, {
-      speed: options.speed ?? 1,
-      timeoutMs: options.timeoutMs ?? DEFAULT_WAIT_TIMEOUT_MS,
+      speed: options.speed,
+      timeoutMs: options.timeoutMs,
       context,
-      unexpected,
+      unexpected: options.unexpected,
       onFailure: (f) => engine.addFailure(f),
       isShuttingDown: () => engine.shuttingDown,
       ...(ctx.echoAfterScript ? { afterScript: (rest: InboundMessage[]) => echoAfterScript(conn, rest) } : {}),
@@ -330,30 +330,28 @@ export const echoHandler: ConnectionHandler = (conn) => {
 }
 
 /** Loads and compiles every part of a script, collecting all problems before anything starts. */
-export async function compileScript(parts: readonly ScriptPart[], options: MockWsOptions): Promise<{ script: CompiledReplay | undefined; faker: FakerLike | undefined }> {
+export async function compileScript(parts: readonly ScriptPart[], options: ResolvedMockWsOptions): Promise<{ script: CompiledReplay | undefined; faker: FakerLike | undefined }> {
   if (parts.length === 0) return { script: undefined, faker: undefined }
-  const expandTemplates = options.expandTemplates ?? true
-  let faker: FakerLike | undefined
+  const expandTemplates = options.expandTemplates
   const compiled: CompiledReplay[] = []
   for (const part of parts) {
     if (part.kind === 'replay') {
       compiled.push(await loadReplay(part.source, { expandTemplates, ...(options.seed !== undefined ? { seed: options.seed } : {}) }))
     } else {
-      compiled.push(part.compile({ expandTemplates, ...(faker ? { faker } : {}) }))
+      compiled.push(part.compile({ expandTemplates }))
     }
   }
-  const script = concatReplays(compiled)
-  if (script.usesFaker && expandTemplates) faker = await loadFaker(options.seed)
-  return { script, faker }
+  if (!expandTemplates || !compiled.some((c) => c.usesFaker)) return { script: concatReplays(compiled), faker: undefined }
+  // Faker paths can only be checked against a real faker: compile the builder's steps again with it,
+  // so a bad {{faker.…}} fails here, before anything listens (replay files were checked by loadReplay).
+  const faker = await loadFaker(options.seed)
+  const checked = parts.map((part, i) => (part.kind === 'compiled' && compiled[i]?.usesFaker ? part.compile({ expandTemplates, faker }) : (compiled[i] as CompiledReplay)))
+  return { script: concatReplays(checked), faker }
 }
 
 /** Starts an HTTP server with the engine on it; resolves once listening. */
-export async function startMock(options: MockWsOptions, engineOptions: Omit<EngineOptions, 'path'>): Promise<MockWs> {
-  const host = options.host ?? DEFAULT_HOST
-  const path = options.path ?? DEFAULT_PATH
-  if (path !== '*' && !path.startsWith('/')) {
-    throw new MockWsError('WSM_CONFIG', `Failed to start mock: path "${path}" must start with "/" (or be "*" for any path).`)
-  }
+export async function startMock(options: ResolvedMockWsOptions, engineOptions: Omit<EngineOptions, 'path'>): Promise<MockWs> {
+  const { host, path } = options
   const engine = new WsEngine({
     path,
     ...(options.maxPayload !== undefined ? { maxPayload: options.maxPayload } : {}),
@@ -361,7 +359,7 @@ export async function startMock(options: MockWsOptions, engineOptions: Omit<Engi
     ...(options.maxTranscript !== undefined ? { maxTranscript: options.maxTranscript } : {}),
     ...engineOptions,
     observers: [
-      ...(options.telemetry === false ? [] : [createTelemetryObserver()]),
+      ...(options.telemetry ? [createTelemetryObserver()] : []),
       ...(engineOptions.observers ?? []),
       ...(options.observers ?? []),
     ],
@@ -386,8 +384,8 @@ export async function startMock(options: MockWsOptions, engineOptions: Omit<Engi
     if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n')
     else socket.destroy()
   })
-  const port = await listen(server, host, options.port ?? 0, options.strictPort ?? false)
-  return new MockWs({ server, engine, host, port, path, strict: options.strict ?? false })
+  const port = await listen(server, host, options.port, options.strictPort)
+  return new MockWs({ server, engine, host, port, path, strict: options.strict })
 }
 
 function listenOnce(server: http.Server, host: string, port: number): Promise<number> {

@@ -1,7 +1,7 @@
 import { stat } from 'node:fs/promises'
 import type { IncomingMessage } from 'node:http'
 import type { Duplex } from 'node:stream'
-import { DEFAULT_PATH, DEFAULT_WAIT_TIMEOUT_MS } from '../constants.js'
+import { DEFAULT_WAIT_TIMEOUT_MS } from '../constants.js'
 import { MockWsError } from '../errors.js'
 import { LatencyInjector } from '../latency/injector.js'
 import { isLatencyInjector } from '../latency/mock-latency.js'
@@ -17,6 +17,7 @@ import type { MockConnection } from './connection.js'
 import { WsEngine, type ConnectionHandler, type EngineOptions, type FrameDelayer, type MockWsMetrics } from './engine.js'
 import { ENV, envFlag, envString } from './env.js'
 import { connectionSeed, echoHandler, type MockWsOptions } from './mock-ws.js'
+import { resolveOptions, type ResolvedMockWsOptions } from './options.js'
 import type { ScenarioFailure, TranscriptFrame } from './types.js'
 
 /**
@@ -24,8 +25,7 @@ import type { ScenarioFailure, TranscriptFrame } from './types.js'
  * @example
  * router({ path: '/ws', expandTemplates: true })
  */
-export interface RouterOptions
-  extends Pick<MockWsOptions, 'path' | 'seed' | 'now' | 'timeoutMs' | 'maxPayload' | 'protocols' | 'speed' | 'maxTranscript' | 'observers' | 'telemetry'> {
+export interface RouterOptions extends Pick<MockWsOptions, RouterOptionName> {
   /** Expand templates; unset: `MOCKFORGE_RESPONSE_TEMPLATE_EXPAND`, else false (MockForge's default). */
   expandTemplates?: boolean
   /** Replay file; unset: `MOCKFORGE_WS_REPLAY_FILE` read per connection, else echo. */
@@ -58,6 +58,20 @@ export interface WsRouter {
   /** @internal */ readonly engine: WsEngine
 }
 
+/** The `MockWsOptions` a router takes (it owns no listener, so no port, host or strictness). */
+type RouterOptionName = 'path' | 'seed' | 'now' | 'timeoutMs' | 'maxPayload' | 'protocols' | 'speed' | 'maxTranscript' | 'observers' | 'telemetry'
+const ROUTER_OPTIONS: readonly (keyof MockWsOptions)[] = ['path', 'seed', 'now', 'timeoutMs', 'maxPayload', 'protocols', 'speed', 'maxTranscript', 'observers', 'telemetry', 'expandTemplates']
+
+/** A router's options, checked, with defaults; `expandTemplates` stays unset when not given (it is then read per connection). */
+type ResolvedRouterOptions = Omit<RouterOptions, 'expandTemplates'> & Pick<ResolvedMockWsOptions, 'path' | 'speed' | 'timeoutMs' | 'telemetry'> & { expandTemplates?: boolean }
+
+function resolveRouterOptions(options: RouterOptions): ResolvedRouterOptions {
+  const resolved = resolveOptions(options, { action: 'create the router', only: ROUTER_OPTIONS })
+  const { expandTemplates: _defaulted, ...rest } = resolved
+  // Unset, a router reads MOCKFORGE_RESPONSE_TEMPLATE_EXPAND per connection (MockForge's behaviour), so the mock's default does not apply.
+  return { ...(rest as ResolvedRouterOptions), ...(options.expandTemplates !== undefined ? { expandTemplates: options.expandTemplates } : {}) }
+}
+
 interface CachedReplay {
   mtimeMs: number
   expand: boolean
@@ -66,7 +80,7 @@ interface CachedReplay {
 }
 
 /** Handler that reads the replay file setting per connection (echo when none), caching the parse by mtime. */
-function envReplayHandler(options: RouterOptions): ConnectionHandler {
+function envReplayHandler(options: ResolvedRouterOptions): ConnectionHandler {
   const cache = new Map<string, CachedReplay>()
   async function load(file: string, expand: boolean): Promise<CachedReplay> {
     const { mtimeMs } = await stat(file)
@@ -90,8 +104,8 @@ function envReplayHandler(options: RouterOptions): ConnectionHandler {
       ({ replay, faker }) => {
         if (!conn.isOpen) return
         void playReplay(conn, replay, {
-          speed: options.speed ?? 1,
-          timeoutMs: options.timeoutMs ?? DEFAULT_WAIT_TIMEOUT_MS,
+          speed: options.speed,
+          timeoutMs: options.timeoutMs,
           context: createTemplateContext({
             ...(options.seed !== undefined ? { seed: connectionSeed(options.seed, conn.id) } : {}),
             ...(options.now ? { now: options.now } : {}),
@@ -117,9 +131,10 @@ function envReplayHandler(options: RouterOptions): ConnectionHandler {
  * const ws = router({ path: '/ws' })
  * server.on('upgrade', ws.handleUpgrade)
  */
-export function router(options: RouterOptions = {}): WsRouter {
+export function router(input: RouterOptions = {}): WsRouter {
+  const options = resolveRouterOptions(input)
   const engine = new WsEngine({
-    path: options.path ?? DEFAULT_PATH,
+    path: options.path,
     handler: options.handler ?? envReplayHandler(options),
     ...(options.maxPayload !== undefined ? { maxPayload: options.maxPayload } : {}),
     ...(options.protocols ? { protocols: options.protocols } : {}),
@@ -127,7 +142,7 @@ export function router(options: RouterOptions = {}): WsRouter {
     ...(options.latency ? { latency: options.latency } : {}),
     ...options.engine,
     observers: [
-      ...(options.telemetry === false ? [] : [createTelemetryObserver()]),
+      ...(options.telemetry ? [createTelemetryObserver()] : []),
       ...(options.engine?.observers ?? []),
       ...(options.observers ?? []),
     ],
@@ -161,6 +176,7 @@ export function router(options: RouterOptions = {}): WsRouter {
  * server.on('upgrade', ws.handleUpgrade)
  */
 export function routerWithLatency(injector: LatencyInjector | LatencyProfileInput, options: RouterOptions = {}): WsRouter {
+  resolveRouterOptions(options) // checked before the injector is built from options.seed
   const latency =
     isLatencyInjector(injector)
       ? injector
@@ -178,7 +194,7 @@ export function routerWithLatency(injector: LatencyInjector | LatencyProfileInpu
 export function routerWithProxy(handler: WsProxyHandler, options: RouterOptions = {}): WsRouter {
   const mounted = router({
     ...options,
-    handler: handler.connectionHandler(options.handler ?? envReplayHandler(options)),
+    handler: handler.connectionHandler(options.handler ?? envReplayHandler(resolveRouterOptions(options))),
     engine: { ...options.engine, gates: [...(options.engine?.gates ?? []), handler.gate] },
   })
   const closeConnections = mounted.close

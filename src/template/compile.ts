@@ -50,7 +50,10 @@ export interface TemplateIssue {
  * compileTemplate('{{faker.person.fullName}}', { faker: await loadFaker(1) })
  */
 export interface CompileTemplateOptions {
-  /** When given, every `{{faker.PATH}}` must resolve to a function on it, checked at compile time. */
+  /**
+   * When given, every `{{faker.MODULE.FUNCTION}}` is checked against it at compile time: it must name
+   * a data function of that faker that works without arguments (see `fakerPathProblem`).
+   */
   faker?: FakerLike
 }
 
@@ -104,6 +107,10 @@ const MS_PER_UNIT: Readonly<Record<string, number>> = { s: 1000, m: 60_000, h: 3
 /** Largest offset `Date` can represent (±100,000,000 days). */
 const MAX_DATE_OFFSET_MS = 8.64e15
 const FORBIDDEN_PATH_SEGMENTS = new Set(['__proto__', 'prototype', 'constructor'])
+/** Members of a faker instance that hold no data functions callable without arguments. */
+const NON_DATA_FAKER_MEMBERS = new Set(['helpers', 'fakerCore', 'definitions', 'rawDefinitions'])
+const FAKER_RULE_HINT =
+  'A token calls MODULE.FUNCTION with no arguments, where MODULE is one of faker\'s data modules (person, internet, number, …; not helpers) and FUNCTION one of its own functions, e.g. {{faker.person.fullName}}.'
 
 const KNOWN_TOKENS =
   'Known tokens: {{uuid}}, {{now}}, {{now+30s}} / {{now-1d}} (s, m, h, d), {{randInt MIN MAX}}, ' +
@@ -322,19 +329,24 @@ function parseMatch(name: string, shown: string): Parsed {
 function parseFaker(path: string, raw: string, index: number, shown: string, opts: CompileTemplateOptions): Parsed {
   const segments = path.split('.')
   const reserved = segments.find((s) => FORBIDDEN_PATH_SEGMENTS.has(s))
-  if (segments.length < 2 || reserved !== undefined || !segments.every((s) => IDENTIFIER.test(s))) {
+  if (segments.length !== 2 || reserved !== undefined || !segments.every((s) => IDENTIFIER.test(s))) {
     return {
       subject: shown,
       detail: reserved === undefined ? 'needs a faker path MODULE.METHOD' : `uses the reserved name "${reserved}"`,
       hint: 'Write e.g. {{faker.person.fullName}} or {{faker.internet.email}}.',
     }
   }
-  if (opts.faker !== undefined && resolveFaker(opts.faker, segments) === undefined) {
+  const [moduleName = '', functionName = ''] = segments
+  if (NON_DATA_FAKER_MEMBERS.has(moduleName)) {
     return {
       subject: shown,
-      detail: `names faker.${path}, which is not a function of the given faker`,
-      hint: 'Check the path against the @faker-js/faker API, e.g. {{faker.person.fullName}}.',
+      detail: `names faker.${moduleName}, which holds no data functions a token can call (they need arguments)`,
+      hint: FAKER_RULE_HINT,
     }
+  }
+  if (opts.faker !== undefined) {
+    const problem = fakerPathProblem(opts.faker, moduleName, functionName)
+    if (problem !== undefined) return { subject: shown, detail: `names faker.${path}, ${problem}`, hint: FAKER_RULE_HINT }
   }
 
   let cachedFaker: FakerLike | undefined
@@ -353,11 +365,10 @@ function parseFaker(path: string, raw: string, index: number, shown: string, opt
       }
       // Resolve once per faker instance; rendering then costs one call.
       if (faker !== cachedFaker) {
-        const resolved = resolveFaker(faker, segments)
+        const resolved = resolveFaker(faker, moduleName, functionName)
         if (resolved === undefined) {
           throw new TemplateError(
-            `Failed to render template: ${shown} at offset ${index} names faker.${path}, which is not a function of the loaded faker. ` +
-              'Check the path against the @faker-js/faker API, e.g. {{faker.person.fullName}}.',
+            `Failed to render template: ${shown} at offset ${index} names faker.${path}, which is not a data function of the loaded faker. ${FAKER_RULE_HINT}`,
             raw,
             index,
           )
@@ -370,18 +381,71 @@ function parseFaker(path: string, raw: string, index: number, shown: string, opt
   }
 }
 
-function resolveFaker(faker: FakerLike, segments: readonly string[]): (() => unknown) | undefined {
-  let owner: unknown = undefined
-  let value: unknown = faker
-  for (const segment of segments) {
-    if (value === null || (typeof value !== 'object' && typeof value !== 'function')) return undefined
-    owner = value
-    value = (value as Record<string, unknown>)[segment]
-  }
+/**
+ * The function a `{{faker.MODULE.FUNCTION}}` token calls, or `undefined` when the path breaks the rule:
+ * MODULE is an own enumerable member of the faker holding an object (not `helpers`), FUNCTION an own
+ * enumerable function of that module. Nothing inherited (`__defineGetter__`, prototype members) is reachable.
+ */
+function resolveFaker(faker: FakerLike, moduleName: string, functionName: string): (() => unknown) | undefined {
+  if (NON_DATA_FAKER_MEMBERS.has(moduleName) || !isOwnEnumerable(faker, moduleName)) return undefined
+  const owner = faker[moduleName]
+  if (typeof owner !== 'object' || owner === null || !isOwnEnumerable(owner, functionName)) return undefined
+  const value = (owner as Record<string, unknown>)[functionName]
   if (typeof value !== 'function') return undefined
   const fn = value as (this: unknown) => unknown
   // Faker methods read their module through `this`, so keep the owner bound.
   return () => fn.call(owner)
+}
+
+function isOwnEnumerable(target: object, key: string): boolean {
+  return Object.prototype.propertyIsEnumerable.call(target, key)
+}
+
+/** Outcome of calling each path once on a faker's probe instance, so it is tried only once. */
+const probeResults = new WeakMap<FakerLike, Map<string, string | undefined>>()
+const probes = new WeakMap<FakerLike, FakerLike | null>()
+
+/**
+ * Why `faker.MODULE.FUNCTION` cannot be a token (as "which …"), or `undefined` when it can. Besides the
+ * rule of `resolveFaker`, the function is called once without arguments on a private copy of a real
+ * faker (same locale), so functions that need arguments (`date.between`) are refused at start while the
+ * given instance's seeded sequence is left untouched.
+ */
+function fakerPathProblem(faker: FakerLike, moduleName: string, functionName: string): string | undefined {
+  if (resolveFaker(faker, moduleName, functionName) === undefined) return 'which is not a data function of the given faker'
+  const probe = probeOf(faker)
+  if (probe === undefined) return undefined
+  const key = `${moduleName}.${functionName}`
+  let results = probeResults.get(faker)
+  if (results === undefined) probeResults.set(faker, (results = new Map()))
+  if (results.has(key)) return results.get(key)
+  let problem: string | undefined
+  try {
+    resolveFaker(probe, moduleName, functionName)?.()
+  } catch (error) {
+    problem = `which fails when called without arguments (${error instanceof Error ? error.message.replace(/\.+$/, '') : String(error)})`
+  }
+  results.set(key, problem)
+  return problem
+}
+
+/** A second instance of a real `@faker-js/faker` (its class and locale), or `undefined` for any other faker-like object. */
+function probeOf(faker: FakerLike): FakerLike | undefined {
+  const known = probes.get(faker)
+  if (known !== undefined) return known ?? undefined
+  let probe: FakerLike | null = null
+  const Ctor = (faker as { constructor?: unknown }).constructor
+  const locale = faker['rawDefinitions']
+  if (typeof Ctor === 'function' && Ctor !== Object && typeof locale === 'object' && locale !== null) {
+    try {
+      const made = new (Ctor as new (o: { locale: unknown; seed: number }) => FakerLike)({ locale, seed: 0 })
+      if (typeof made === 'object' && made !== null && made !== faker) probe = made
+    } catch {
+      probe = null
+    }
+  }
+  probes.set(faker, probe)
+  return probe ?? undefined
 }
 
 function fakerValueToString(value: unknown): string {

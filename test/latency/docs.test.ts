@@ -92,3 +92,21 @@ describe('docs/latency-and-faults.md', () => {
     expect(section('In a mock, a router or the CLI')).toContain(`unknown latency profile; use one of ${LatencyProfile.names.join(', ')}`)
   })
 })
+
+describe('docs/latency-and-faults.md, factories', () => {
+  test('every preset is a factory under its own name, and the documented aliases exist', () => {
+    const statics = LatencyProfile as unknown as Record<string, () => LatencyProfile>
+    for (const name of LatencyProfile.names) {
+      expect(typeof statics[name]).toBe('function')
+      expect(statics[name]?.().toJSON()).toEqual(LatencyProfile.byName(name).toJSON())
+      expect(statics[name]?.().name).toBe(name)
+    }
+    const rows = [...section('Profiles').matchAll(/^\| `([^`]+)` \| `LatencyProfile\['([^']+)'\]\(\)` \| `LatencyProfile\.(\w+)\(\)` \|$/gm)]
+    expect(rows.map((r) => r[1])).toEqual(['5g', '4g', '3g', '2g'])
+    for (const [, name, bracket, alias] of rows) {
+      expect(bracket).toBe(name)
+      expect(statics[alias as string]?.().toJSON()).toEqual(LatencyProfile.byName(name as string).toJSON())
+    }
+    for (const named of ['fast', 'normal', 'slow', 'edge', 'satellite', 'congested']) expect(section('Profiles')).toContain(`${named}()`)
+  })
+})

@@ -210,6 +210,20 @@ describe('startWithLatency', () => {
     expect(running.closed).toBe(true)
   })
 
+  test('without a profile (the Rust crate\'s None) it starts a server without latency', async () => {
+    for (const running of [await startWithLatency(0), await startWithLatency(0, undefined, { env: {} }), await startWithLatency(0, null, { env: {} })]) {
+      const client = await connectClient(running.url)
+      client.send('ping')
+      expect(await client.next()).toBe('ping')
+      const [received, sent] = running.transcript
+      // The echo is sent in the same turn as the message arrives: no scheduler stands between them.
+      expect((sent?.ts ?? Infinity) - (received?.ts ?? 0)).toBeLessThan(25)
+      await client.close()
+      await running.close()
+    }
+    await expect(startWithLatency(0, undefined, { direction: 'both', env: {} })).rejects.toThrow(/direction 'both' was given without a profile/)
+  })
+
   test('plays MOCKFORGE_WS_REPLAY_FILE like the CLI, with the latency applied', async () => {
     const file = new URL('../fixtures/kinds-out-text.jsonl', import.meta.url)
     const running = await startWithLatency(0, { distribution: 'fixed', baseMs: 30 }, { env: { MOCKFORGE_WS_REPLAY_FILE: file.pathname } })

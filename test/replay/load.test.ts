@@ -98,7 +98,7 @@ describe('loadReplay', () => {
     const error = await rejection(loadReplay('{"ts":0,"dir":"out","text":"hi {{faker.person.notAThing}}"}'))
     expect(error).toBeInstanceOf(ReplayParseError)
     expect((error as ReplayParseError).issues[0]).toMatchObject({ line: 1, column: 32 })
-    expect((error as ReplayParseError).issues[0]?.message).toMatch(/^\{\{faker\.person\.notAThing\}\} names faker\.person\.notAThing, which is not a function/)
+    expect((error as ReplayParseError).issues[0]?.message).toMatch(/^\{\{faker\.person\.notAThing\}\} names faker\.person\.notAThing, which is not a data function/)
   })
 
   test('a given faker is used instead of loading one', async () => {

@@ -397,7 +397,7 @@ describe('good files', () => {
     const faker = { person: { fullName: () => 'Ada Lovelace' } }
     const issues = textIssues(text, { faker })
     expect(issues).toHaveLength(1)
-    expect(issues[0]).toMatch(/^2:29: \{\{faker\.person\.nope\}\} names faker\.person\.nope, which is not a function/)
+    expect(issues[0]).toMatch(/^2:29: \{\{faker\.person\.nope\}\} names faker\.person\.nope, which is not a data function/)
     const ok = parseReplay(text.split('\n')[0] ?? '', { faker })
     expect(ok.steps[0]?.template?.render(createTemplateContext({ faker }))).toBe('Ada Lovelace')
   })

@@ -200,7 +200,10 @@ describe('mockWs() echo server', () => {
     await ws.close()
     for (const c of clients) expect(await c.closed).toEqual({ code: 1001, reason: 'mock server closed' })
     expect(liveMockCount()).toBe(0)
-    expect(leakableResources()).toEqual({ sockets: 0, servers: 0, timers: timersBefore })
+    const after = leakableResources()
+    expect({ sockets: after.sockets, servers: after.servers }).toEqual({ sockets: 0, servers: 0 })
+    // A timer an earlier test's client still held (ws's close timeout) may end meanwhile: none may be added.
+    expect(after.timers).toBeLessThanOrEqual(timersBefore)
     expect(await canConnect(ws.port)).toBe(false)
   })
 

@@ -57,7 +57,7 @@ describe('{{faker.PATH}}', () => {
 
   it('checks paths at compile time when a faker is given', async () => {
     const faker = await loadFaker()
-    expect(() => compileTemplate('x {{faker.person.nope}}', { faker })).toThrowErrorMatchingInlineSnapshot(`[TemplateError: Failed to compile template: {{faker.person.nope}} at offset 2 names faker.person.nope, which is not a function of the given faker. Check the path against the @faker-js/faker API, e.g. {{faker.person.fullName}}.]`)
+    expect(() => compileTemplate('x {{faker.person.nope}}', { faker })).toThrowErrorMatchingInlineSnapshot(`[TemplateError: Failed to compile template: {{faker.person.nope}} at offset 2 names faker.person.nope, which is not a data function of the given faker. A token calls MODULE.FUNCTION with no arguments, where MODULE is one of faker's data modules (person, internet, number, …; not helpers) and FUNCTION one of its own functions, e.g. {{faker.person.fullName}}.]`)
     expect(() => compileTemplate('{{faker.person}}', { faker })).toThrow(TemplateError)
     expect(compileTemplate('{{faker.person.nope}}').usesFaker).toBe(true)
   })
@@ -67,7 +67,7 @@ describe('{{faker.PATH}}', () => {
     expect(() => template.render(createTemplateContext())).toThrowErrorMatchingInlineSnapshot(`[TemplateError: Failed to render template: {{faker.person.fullName}} at offset 9 needs faker, but none is loaded. Faker must be loaded first: pass \`await loadFaker(seed)\` as the context faker (npm i -D @faker-js/faker).]`)
     const missing = compileTemplate('{{faker.person.nope}}')
     const faker = await loadFaker(1)
-    expect(() => missing.render(createTemplateContext({ faker }))).toThrowErrorMatchingInlineSnapshot(`[TemplateError: Failed to render template: {{faker.person.nope}} at offset 0 names faker.person.nope, which is not a function of the loaded faker. Check the path against the @faker-js/faker API, e.g. {{faker.person.fullName}}.]`)
+    expect(() => missing.render(createTemplateContext({ faker }))).toThrowErrorMatchingInlineSnapshot(`[TemplateError: Failed to render template: {{faker.person.nope}} at offset 0 names faker.person.nope, which is not a data function of the loaded faker. A token calls MODULE.FUNCTION with no arguments, where MODULE is one of faker's data modules (person, internet, number, …; not helpers) and FUNCTION one of its own functions, e.g. {{faker.person.fullName}}.]`)
   })
 })
 

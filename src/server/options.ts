@@ -1,0 +1,138 @@
+import { DEFAULT_HOST, DEFAULT_PATH, DEFAULT_WAIT_TIMEOUT_MS } from '../constants.js'
+import { MockWsError } from '../errors.js'
+import type { MockWsOptions } from './mock-ws.js'
+
+/**
+ * `MockWsOptions` with every default filled in: what the server, the player and the plugins read.
+ * @example
+ * const resolved: ResolvedMockWsOptions = resolveOptions({ seed: 1 })
+ * resolved.timeoutMs // 5000
+ */
+export interface ResolvedMockWsOptions extends MockWsOptions {
+  port: number
+  strictPort: boolean
+  host: string
+  path: string
+  expandTemplates: boolean
+  strict: boolean
+  unexpected: 'fail' | 'ignore'
+  timeoutMs: number
+  speed: number
+  telemetry: boolean
+}
+
+/**
+ * Options of `resolveOptions`.
+ * @example
+ * resolveOptions(options, { action: 'create the router', only: ['path', 'seed'] })
+ */
+export interface ResolveOptionsOptions {
+  /** What failed, for the message: "Failed to <action>: …" (default `start mock`). */
+  action?: string
+  /** Options this entry point takes; others are not checked (they cannot be given there). Default: all. */
+  only?: readonly (keyof MockWsOptions)[]
+}
+
+/** Most bytes a port number can be. */
+const MAX_PORT = 65535
+/** Subprotocol names are HTTP tokens (RFC 6455 §4.1, RFC 7230 §3.2.6). */
+const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/
+
+type Check = (value: unknown) => string | undefined
+
+function describe(value: unknown): string {
+  if (typeof value === 'string') return JSON.stringify(value)
+  if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint') return String(value)
+  if (value === null) return 'null'
+  if (Array.isArray(value)) return 'an array'
+  return typeof value
+}
+
+const positiveFinite: Check = (v) => (typeof v === 'number' && Number.isFinite(v) && v > 0 ? undefined : 'must be a finite number > 0')
+const positiveInteger: Check = (v) => (typeof v === 'number' && Number.isSafeInteger(v) && v > 0 ? undefined : 'must be an integer > 0')
+const boolean: Check = (v) => (typeof v === 'boolean' ? undefined : 'must be true or false')
+const fn: Check = (v) => (typeof v === 'function' ? undefined : 'must be a function')
+
+/** One rule per option; the order is the order of `MockWsOptions`, so messages list them as documented. */
+const CHECKS: { readonly [K in keyof MockWsOptions]-?: Check } = {
+  port: (v) => (typeof v === 'number' && Number.isInteger(v) && v >= 0 && v <= MAX_PORT ? undefined : `must be an integer from 0 to ${MAX_PORT}`),
+  strictPort: boolean,
+  host: (v) => (typeof v === 'string' && v.trim() !== '' ? undefined : 'must be a non-empty host name or address'),
+  path: (v) => (typeof v === 'string' && (v === '*' || v.startsWith('/')) ? undefined : 'must start with "/" (or be "*" for any path)'),
+  expandTemplates: boolean,
+  seed: (v) => (typeof v === 'number' && Number.isFinite(v) ? undefined : 'must be a finite number'),
+  now: fn,
+  strict: boolean,
+  unexpected: (v) => (v === 'fail' || v === 'ignore' ? undefined : `must be 'fail' or 'ignore'`),
+  timeoutMs: positiveFinite,
+  maxPayload: positiveInteger,
+  protocols: (v) =>
+    Array.isArray(v) && v.every((p) => typeof p === 'string' && TOKEN.test(p))
+      ? undefined
+      : 'must be an array of subprotocol names (letters, digits and !#$%&\'*+-.^_`|~, no spaces or commas)',
+  speed: positiveFinite,
+  maxTranscript: positiveInteger,
+  observers: (v) => (Array.isArray(v) && v.every((o) => typeof o === 'object' && o !== null) ? undefined : 'must be an array of observer objects'),
+  telemetry: boolean,
+  httpHandler: fn,
+}
+
+/**
+ * Every option of `MockWsOptions`, in documented order (each has a check and a row in docs/fixtures.md).
+ * @example
+ * OPTION_NAMES.includes('speed') // true
+ */
+export const OPTION_NAMES: readonly (keyof MockWsOptions)[] = Object.freeze(Object.keys(CHECKS) as (keyof MockWsOptions)[])
+
+/**
+ * Lists what is wrong with `options`, one "NAME must … (got VALUE)" line each; empty when all is well.
+ * Options left `undefined` take their defaults and are never a problem.
+ * @example
+ * optionProblems({ speed: 0 }) // ['speed must be a finite number > 0 (got 0)']
+ */
+export function optionProblems(options: MockWsOptions, only?: readonly (keyof MockWsOptions)[]): string[] {
+  if (typeof options !== 'object' || options === null || Array.isArray(options)) {
+    return [`options must be an object (got ${describe(options)})`]
+  }
+  const problems: string[] = []
+  for (const name of OPTION_NAMES) {
+    if (only && !only.includes(name)) continue
+    const value = options[name]
+    if (value === undefined) continue
+    const problem = CHECKS[name](value)
+    if (problem) problems.push(`${name} ${problem} (got ${describe(value)})`)
+  }
+  return problems
+}
+
+/**
+ * Checks every option before anything starts and fills in every default in one place; throws one
+ * `MockWsError` (`WSM_CONFIG`) listing all the problems.
+ * @example
+ * resolveOptions({ speed: 2 }).timeoutMs // 5000
+ * resolveOptions({ speed: Number.NaN }) // throws "Failed to start mock: 1 invalid option: speed must be …"
+ */
+export function resolveOptions(options: MockWsOptions = {}, opts: ResolveOptionsOptions = {}): ResolvedMockWsOptions {
+  const problems = optionProblems(options, opts.only)
+  if (problems.length > 0) {
+    const count = problems.length === 1 ? '1 invalid option' : `${problems.length} invalid options`
+    throw new MockWsError(
+      'WSM_CONFIG',
+      `Failed to ${opts.action ?? 'start mock'}: ${count}: ${problems.join('; ')}. Fix them, or leave them out for the defaults (docs/fixtures.md#options).`,
+    )
+  }
+  const strict = options.strict ?? false
+  return {
+    ...options,
+    port: options.port ?? 0,
+    strictPort: options.strictPort ?? false,
+    host: options.host ?? DEFAULT_HOST,
+    path: options.path ?? DEFAULT_PATH,
+    expandTemplates: options.expandTemplates ?? true,
+    strict,
+    unexpected: options.unexpected ?? (strict ? 'fail' : 'ignore'),
+    timeoutMs: options.timeoutMs ?? DEFAULT_WAIT_TIMEOUT_MS,
+    speed: options.speed ?? 1,
+    telemetry: options.telemetry ?? true,
+  }
+}
