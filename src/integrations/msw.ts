@@ -11,6 +11,7 @@ import type { InboundMessage, WsData } from '../server/connection.js'
 import type { MockWsMetrics } from '../server/engine.js'
 import { formatFailureReport } from '../server/failure-report.js'
 import { MessageQueue } from '../server/message-queue.js'
+import { assertMockCanStart, closeAllMocks, trackMock } from '../server/registry.js'
 import type { MockWsOptions, NextOptions, ToReplayOptions } from '../server/mock-ws.js'
 import type { ScenarioFailure, TranscriptFrame } from '../server/types.js'
 import { resolveOptions, type ResolvedMockWsOptions } from '../server/options.js'
@@ -45,8 +46,6 @@ type ResolvedMswOptions = MswHandlerOptions & Pick<ResolvedMockWsOptions, 'expan
  */
 export type MswScript = Scenario | readonly ReplayEntry[] | string | URL
 
-const live = new Set<MswWsMock>()
-
 /**
  * Turns a scenario or replay into an MSW 2.x `ws.link(url)` handler played by the same player as `mockWs()`,
  * with a mock-like controller (transcript, failures, matchers) around it. The script is validated before
@@ -65,20 +64,17 @@ export async function toMswHandler(url: string | RegExp, script?: MswScript, opt
   }
   const resolved = resolveOptions(options, { action: 'create the MSW handler', only: MSW_OPTIONS })
   const { replay, faker } = await compileMswScript(script, resolved)
+  assertMockCanStart()
   return new MswWsMock(url, replay, faker, resolved)
 }
 
 /**
- * Closes every MSW mock not yet closed; rejects with the strict-mode failures of any of them, after all are closed.
+ * Alias of `closeAllMocks()` (MSW mocks are tracked with every other mock): closes every mock not yet closed and
+ * rejects with the strict-mode failures of any of them, after all are closed.
  * @example
  * afterEach(() => closeAllMswMocks())
  */
-export async function closeAllMswMocks(): Promise<void> {
-  const results = await Promise.allSettled([...live].map((mock) => mock.close()))
-  const errors = results.flatMap((r) => (r.status === 'rejected' ? [r.reason as unknown] : []))
-  if (errors.length === 1) throw errors[0]
-  if (errors.length > 1) throw new AggregateError(errors, `${errors.length} MSW mocks reported failures`)
-}
+export const closeAllMswMocks: () => Promise<void> = closeAllMocks
 
 function isScenario(script: MswScript): script is Scenario {
   // Duck-typed so that a Scenario from a second copy of the package works too.
@@ -159,6 +155,7 @@ export class MswWsMock {
   #shuttingDown = false
   #closing: Promise<void> | undefined
   #resolveFirst!: (conn: MswConnection) => void
+  #untrack: () => void
 
   /** @internal use `toMswHandler()` */
   constructor(url: string | RegExp, replay: CompiledReplay | undefined, faker: FakerLike | undefined, options: ResolvedMswOptions) {
@@ -170,7 +167,7 @@ export class MswWsMock {
     this.#maxTranscript = options.maxTranscript ?? DEFAULT_MAX_TRANSCRIPT
     this.connected = new Promise((resolve) => (this.#resolveFirst = resolve))
     this.handler = ws.link(url).addEventListener('connection', (connection) => this.#accept(connection))
-    live.add(this)
+    this.#untrack = trackMock(this)
   }
 
   /** Live connections, in order of arrival. */
@@ -261,7 +258,7 @@ export class MswWsMock {
       this.#messageQueue.close(closedError)
       this.#connectionQueue.close(closedError)
     } finally {
-      live.delete(this)
+      this.#untrack()
     }
     if (this.#options.strict && this.#failures.length > 0) throw new MswScenarioFailureError(this.#failures, this.#transcript)
   }

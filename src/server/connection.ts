@@ -1,6 +1,6 @@
 import type { IncomingHttpHeaders, IncomingMessage } from 'node:http'
 import { performance } from 'node:perf_hooks'
-import type { RawData, WebSocket } from 'ws'
+import type { WsRawData as RawData, WsSocket } from './ws-socket.js'
 import { CLOSE_ABNORMAL, CLOSE_HANDSHAKE_TIMEOUT_MS, ORIGINAL_URL_HEADER } from '../constants.js'
 import { MockWsError } from '../errors.js'
 import { markShutdownClose } from '../replay/shutdown-close.js'
@@ -72,7 +72,8 @@ export class MockConnection {
   /** Resolves with the close code and reason once the socket is closed. */
   readonly closed: Promise<TranscriptClose>
 
-  /** @internal */ readonly socket: WebSocket
+  /** The accepted `ws` socket (for what the connection's API does not cover, such as `bufferedAmount`). */
+  readonly socket: WsSocket
   #sink: ConnectionSink
   #inbox: MessageQueue<InboundMessage> | undefined
   #listeners: ((message: InboundMessage) => void)[] = []
@@ -90,7 +91,7 @@ export class MockConnection {
 
   constructor(init: {
     id: number
-    socket: WebSocket
+    socket: WsSocket
     request: IncomingMessage
     sink: ConnectionSink
     outbound?: FrameScheduler

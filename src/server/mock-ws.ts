@@ -14,7 +14,7 @@ import { createTelemetryObserver } from '../telemetry/observer.js'
 import { formatFailureReport } from './failure-report.js'
 import type { EngineObserver } from './observer.js'
 import type { ScenarioFailure, TranscriptFrame } from './types.js'
-import { trackMock } from './registry.js'
+import { assertMockCanStart, trackMock } from './registry.js'
 import { addInterceptRoute, type InterceptPattern } from './intercept.js'
 import type { ResolvedMockWsOptions } from './options.js'
 
@@ -351,6 +351,7 @@ export async function compileScript(parts: readonly ScriptPart[], options: Resol
 
 /** Starts an HTTP server with the engine on it; resolves once listening. */
 export async function startMock(options: ResolvedMockWsOptions, engineOptions: Omit<EngineOptions, 'path'>): Promise<MockWs> {
+  assertMockCanStart()
   const { host, path } = options
   const engine = new WsEngine({
     path,

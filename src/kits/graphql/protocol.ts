@@ -3,6 +3,7 @@
 import { GRAPHQL_TRANSPORT_WS_PROTOCOL } from '../../constants.js'
 import type { ConnectionHandler } from '../../server/engine.js'
 import type { InboundMessage } from '../../server/connection.js'
+import type { LongTimeout } from '../../server/long-timeout.js'
 import type { GraphqlPeers, GraphqlWsMessage } from './load.js'
 import type { GraphqlError, GraphqlOperation, GraphqlResult, InitCheck, OperationHandler, OperationMatcher } from './types.js'
 
@@ -77,7 +78,7 @@ export function graphqlProtocolHandler(config: GraphqlProtocolConfig): Connectio
     let acknowledged = false
     let messageCount = 0
     // Live operations by id; a stream's pending timer lives here so that a client `complete` can stop it.
-    const live = new Map<string, { stopped: boolean; timer?: NodeJS.Timeout }>()
+    const live = new Map<string, { stopped: boolean; timer?: LongTimeout }>()
     const initTimer = conn.setTimer(() => {
       if (!initReceived) conn.close(CloseCode.ConnectionInitialisationTimeout, 'Connection initialisation timeout')
     }, config.initTimeoutMs)
@@ -127,7 +128,7 @@ export function graphqlProtocolHandler(config: GraphqlProtocolConfig): Connectio
       send(verdict !== null && typeof verdict === 'object' && !Array.isArray(verdict) ? { type: 'connection_ack', payload: verdict } : { type: 'connection_ack' })
     }
 
-    async function run(op: GraphqlOperation, handler: OperationHandler, state: { stopped: boolean; timer?: NodeJS.Timeout }, step: number): Promise<void> {
+    async function run(op: GraphqlOperation, handler: OperationHandler, state: { stopped: boolean; timer?: LongTimeout }, step: number): Promise<void> {
       let results: readonly GraphqlResult[]
       try {
         const produced = typeof handler.results === 'function' ? await handler.results(op.variables, op) : handler.results
@@ -185,7 +186,7 @@ export function graphqlProtocolHandler(config: GraphqlProtocolConfig): Connectio
         send({ id, type: 'error', payload: errors })
         return
       }
-      const state: { stopped: boolean; timer?: NodeJS.Timeout } = { stopped: false }
+      const state: { stopped: boolean; timer?: LongTimeout } = { stopped: false }
       live.set(id, state)
       guard(run(op, handler, state, step))
     }
