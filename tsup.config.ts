@@ -23,5 +23,5 @@ export default defineConfig({
   splitting: true,
   shims: true,
   // Optional peers: the user's own copy must be used (a bundled vitest cannot find the running suite).
-  external: ['vitest', '@playwright/test', 'playwright', 'msw', 'openai', '@faker-js/faker', 'jest', '@jest/globals', 'graphql-ws', 'graphql'],
+  external: ['vitest', '@playwright/test', 'playwright', 'msw', 'openai', '@faker-js/faker', 'jest', '@jest/globals', 'graphql-ws', 'graphql', '@asyncapi/parser'],
 })

@@ -26,6 +26,16 @@ export const FAILURE_TRANSCRIPT_FRAMES = 20
 export const CLOSE_ABNORMAL = 1006
 /** Connections kept for `nextConnection()` and the engine's history before the oldest are forgotten, so churn cannot grow memory without bound. */
 export const MAX_RETAINED_CONNECTIONS = 1000
+/** Epoch numbers (ms, or s) within this distance of the recording time count as generated values (`volatile: 'auto'`). */
+export const VOLATILE_EPOCH_WINDOW_MS = 24 * 60 * 60 * 1000
+/** Shortest string a recording correlates when it has a digit (`sub-17ab`, a UUID); shorter ones are too likely to recur by chance. */
+export const CORRELATE_MIN_ID_LENGTH = 8
+/** Shortest string a recording correlates without a digit (random letters, base64 ids). */
+export const CORRELATE_MIN_WORDLESS_LENGTH = 16
+/** Smallest absolute integer a recording correlates (six digits); smaller numbers are counters and sizes that recur by chance. */
+export const CORRELATE_MIN_NUMBER = 100_000
+/** Values of one client message a recording looks for in the server's frames; the rest of a huge message is matched, not correlated. */
+export const CORRELATE_MAX_VALUES_PER_MESSAGE = 256
 /** Header carrying the URL the client asked for, on connections that `routeToMock` or `intercept()` sent to a mock. */
 export const ORIGINAL_URL_HEADER = 'x-mockforge-original-url'
 /** Close code sent when the mock itself fails on a connection (a message that could not be rendered). */

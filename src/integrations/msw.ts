@@ -1,5 +1,5 @@
 import { ws, type WebSocketHandler, type WebSocketHandlerConnection } from 'msw'
-import { framesToReplay } from '../replay/from-transcript.js'
+import { transcriptToReplay } from '../replay/record-transform.js'
 import { CLOSE_GOING_AWAY, DEFAULT_MAX_TRANSCRIPT, DEFAULT_NEXT_TIMEOUT_MS } from '../constants.js'
 import { MockWsError } from '../errors.js'
 import { loadReplay } from '../replay/load.js'
@@ -230,7 +230,7 @@ export class MswWsMock {
 
   /** The recorded traffic of one connection (default: the first) as replay entries, ready to save as a fixture. */
   toReplay(opts: ToReplayOptions = {}): ReplayEntry[] {
-    return framesToReplay(this.#transcript, opts.connection)
+    return transcriptToReplay(this.#transcript, opts)
   }
 
   /** The recorded traffic of one connection as JSON Lines. */

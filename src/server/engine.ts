@@ -5,6 +5,7 @@ import { CLOSE_GOING_AWAY, DEFAULT_MAX_PAYLOAD, DEFAULT_MAX_TRANSCRIPT, MAX_RETA
 import { MockWsError } from '../errors.js'
 import { MockConnection, type ConnectionSink, type FrameScheduler, type InboundMessage } from './connection.js'
 import { MessageQueue } from './message-queue.js'
+import { pathMatcher } from './path-pattern.js'
 import type { EngineObserver } from './observer.js'
 import type { ScenarioFailure, TranscriptFrame } from './types.js'
 
@@ -29,7 +30,7 @@ export type UpgradeDecision = { accept: true } | { accept: false; status: number
 
 /** Options of the engine shared by `mockWs()` and the routers. */
 export interface EngineOptions {
-  /** Path to accept (`'*'`: any). */
+  /** Path to accept (`'*'`: any; `{name}` segments match any one segment, e.g. `/rooms/{room}`). */
   path: string
   handler: ConnectionHandler
   maxPayload?: number
@@ -89,6 +90,7 @@ export class WsEngine implements ConnectionSink {
 
   #wss: WebSocketServer
   #options: EngineOptions
+  #matchesPath: (pathname: string) => boolean
   #observers: readonly EngineObserver[]
   #maxTranscript: number
   #nextId = 1
@@ -101,6 +103,7 @@ export class WsEngine implements ConnectionSink {
   constructor(options: EngineOptions) {
     this.#options = options
     this.path = options.path
+    this.#matchesPath = pathMatcher(options.path)
     this.#observers = options.observers ?? []
     this.#maxTranscript = options.maxTranscript ?? DEFAULT_MAX_TRANSCRIPT
     const accepted = options.protocols
@@ -134,7 +137,7 @@ export class WsEngine implements ConnectionSink {
 
   /** True when `pathname` is served by this engine. */
   accepts(pathname: string): boolean {
-    return this.path === '*' || pathname === this.path
+    return this.#matchesPath(pathname)
   }
 
   /**
@@ -246,6 +249,7 @@ export class WsEngine implements ConnectionSink {
 
   record(frame: TranscriptFrame): void {
     this.transcript.push(frame)
+    for (const o of this.#observers) o.transcriptFrame?.(frame)
     // Drop the oldest frames in batches so a long soak stays bounded without an O(n) shift per frame.
     if (this.transcript.length > this.#maxTranscript + Math.ceil(this.#maxTranscript / 10)) {
       const excess = this.transcript.length - this.#maxTranscript

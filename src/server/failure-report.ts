@@ -13,6 +13,7 @@ const KIND_LABELS: Record<FailureKind, string> = {
   'wait-timeout': 'timed out waiting',
   'closed-with-steps-left': 'connection closed with steps left',
   'send-failed': 'send failed',
+  'schema-mismatch': 'message breaks the AsyncAPI schema',
 }
 
 /** Options of `formatFailureReport`. */

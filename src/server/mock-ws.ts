@@ -1,5 +1,5 @@
 import http from 'node:http'
-import { framesToReplay } from '../replay/from-transcript.js'
+import { transcriptToReplay, type RecordTransformOptions } from '../replay/record-transform.js'
 import { DEFAULT_NEXT_TIMEOUT_MS } from '../constants.js'
 import { MockWsError } from '../errors.js'
 import { loadReplay } from '../replay/load.js'
@@ -15,6 +15,7 @@ import { formatFailureReport } from './failure-report.js'
 import type { EngineObserver } from './observer.js'
 import type { ScenarioFailure, TranscriptFrame } from './types.js'
 import { assertMockCanStart, trackMock } from './registry.js'
+import { examplePath } from './path-pattern.js'
 import { addInterceptRoute, type InterceptPattern } from './intercept.js'
 import type { ResolvedMockWsOptions } from './options.js'
 
@@ -32,7 +33,7 @@ export interface MockWsOptions {
   strictPort?: boolean
   /** Bind address (default `127.0.0.1`). */
   host?: string
-  /** WebSocket path (default `/ws`; `'*'` accepts any path). */
+  /** WebSocket path (default `/ws`; `'*'` accepts any path; `{name}` matches any one segment, e.g. `/rooms/{room}`). */
   path?: string
   /** Expand template tokens in `out` entries (default true). */
   expandTemplates?: boolean
@@ -68,8 +69,8 @@ export interface NextOptions {
   timeout?: number
 }
 
-/** Options of `toReplay()` / `toJSONL()`. */
-export interface ToReplayOptions {
+/** Options of `toReplay()` / `toJSONL()`: which connection, and how client messages are matched on replay (see docs/proxy-and-record.md). */
+export interface ToReplayOptions extends RecordTransformOptions {
   /** Connection id whose traffic to export (default: the first connection). */
   connection?: number
 }
@@ -115,7 +116,7 @@ export class MockWs {
     this.port = init.port
     this.path = init.path
     this.#strict = init.strict
-    this.url = `ws://${urlHost(init.host)}:${init.port}${init.path === '*' ? '/' : init.path}`
+    this.url = `ws://${urlHost(init.host)}:${init.port}${init.path === '*' ? '/' : examplePath(init.path)}`
     this.connected = init.engine.firstConnection
     this.#untrack = trackMock(this)
   }
@@ -207,7 +208,7 @@ export class MockWs {
 
   /** The recorded traffic of one connection as replay entries, ready to save as a fixture. */
   toReplay(opts: ToReplayOptions = {}): ReplayEntry[] {
-    return framesToReplay(this.engine.transcript, opts.connection)
+    return transcriptToReplay(this.engine.transcript, opts)
   }
 
   /** The recorded traffic of one connection as JSON Lines. */
@@ -264,10 +265,11 @@ export class ScenarioFailureError extends MockWsError {
   }
 }
 
-/** One piece of a mock's script: a replay source, or steps from the builder. */
+/** One piece of a mock's script: a replay source, steps from the builder, or entries that need loading first (AsyncAPI examples). */
 export type ScriptPart =
   | { kind: 'replay'; source: string | readonly ReplayEntry[] | URL }
   | { kind: 'compiled'; compile: (opts: { expandTemplates: boolean; faker?: FakerLike }) => CompiledReplay }
+  | { kind: 'load'; load: (opts: { expandTemplates: boolean; faker?: FakerLike }) => Promise<CompiledReplay> }
 
 /** Concatenates compiled parts; each part's times continue after the previous part's last `ts`. */
 export function concatReplays(parts: readonly CompiledReplay[]): CompiledReplay {
@@ -336,6 +338,8 @@ export async function compileScript(parts: readonly ScriptPart[], options: Resol
   for (const part of parts) {
     if (part.kind === 'replay') {
       compiled.push(await loadReplay(part.source, { expandTemplates, ...(options.seed !== undefined ? { seed: options.seed } : {}) }))
+    } else if (part.kind === 'load') {
+      compiled.push(await part.load({ expandTemplates }))
     } else {
       compiled.push(part.compile({ expandTemplates }))
     }
@@ -344,7 +348,14 @@ export async function compileScript(parts: readonly ScriptPart[], options: Resol
   // Faker paths can only be checked against a real faker: compile the builder's steps again with it,
   // so a bad {{faker.…}} fails here, before anything listens (replay files were checked by loadReplay).
   const faker = await loadFaker(options.seed)
-  const checked = parts.map((part, i) => (part.kind === 'compiled' && compiled[i]?.usesFaker ? part.compile({ expandTemplates, faker }) : (compiled[i] as CompiledReplay)))
+  const checked: CompiledReplay[] = []
+  for (const [i, part] of parts.entries()) {
+    const first = compiled[i] as CompiledReplay
+    if (!first.usesFaker) checked.push(first)
+    else if (part.kind === 'compiled') checked.push(part.compile({ expandTemplates, faker }))
+    else if (part.kind === 'load') checked.push(await part.load({ expandTemplates, faker }))
+    else checked.push(first)
+  }
   return { script: concatReplays(checked), faker }
 }
 
