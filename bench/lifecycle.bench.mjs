@@ -159,7 +159,7 @@ const mswHandler = () =>
 async function mswCycle() {
   const client = new globalThis.WebSocket(MSW_URL)
   await new Promise((resolve) => client.addEventListener('open', resolve, { once: true }))
-  const reply = new Promise((resolve) => client.addEventListener('message', (e) => e.data === 'pong' && resolve(), { once: false }))
+  const reply = new Promise((resolve) => client.addEventListener('message', (e) => e.data === 'pong' && resolve()))
   client.send('ping')
   await reply
   const closed = new Promise((resolve) => client.addEventListener('close', resolve, { once: true }))
