@@ -302,10 +302,12 @@ export class MockConnection {
     const bytes = toBytes(raw)
     let message: InboundMessage
     if (isBinary) {
-      message = { connection: this.id, data: bytes, text: Buffer.from(bytes).toString('base64'), isBinary, ts }
+      // ws hands over Buffers: encode in place rather than through a copy.
+      const base64 = (Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes)).toString('base64')
+      message = { connection: this.id, data: bytes, text: base64, isBinary, ts }
       this.#sink.record({ connection: this.id, ts, dir: 'in', binary: bytes })
     } else {
-      const text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8')
+      const text = (Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)).toString('utf8')
       message = { connection: this.id, data: text, text, isBinary, ts }
       this.#sink.record({ connection: this.id, ts, dir: 'in', text })
     }

@@ -73,7 +73,11 @@ export class WsEngine implements ConnectionSink {
   readonly connections: MockConnection[] = []
   readonly transcript: TranscriptFrame[] = []
   readonly failures: ScenarioFailure[] = []
-  readonly messageQueue = new MessageQueue<InboundMessage>()
+  /**
+   * Client messages for `nextMessage()`, oldest first: only their data (the string or bytes the
+   * transcript and `connection.messages` keep anyway), so an echo nobody reads retains no object per message.
+   */
+  readonly messageQueue = new MessageQueue<string | Uint8Array>()
   readonly connectionQueue = new MessageQueue<MockConnection>()
   readonly counters: MockWsMetrics = {
     connectionsActive: 0,
@@ -276,7 +280,7 @@ export class WsEngine implements ConnectionSink {
   inbound(conn: MockConnection, message: InboundMessage, size: number): void {
     this.counters.messagesIn++
     this.counters.bytesIn += size
-    this.messageQueue.push(message)
+    this.messageQueue.push(message.data)
     if (this.messageQueue.size > this.#maxTranscript) this.messageQueue.poll()
     for (const o of this.#observers) o.message?.(conn, 'in', size, message.isBinary)
   }

@@ -173,8 +173,7 @@ export class MockWs {
 
   /** Resolves with the next client message (any connection) not yet taken by an earlier call. */
   async nextMessage(opts: NextOptions = {}): Promise<string | Uint8Array> {
-    const message = await this.engine.messageQueue.take(opts.timeout ?? DEFAULT_NEXT_TIMEOUT_MS, `a client message on ${this.url}`)
-    return message.data
+    return this.engine.messageQueue.take(opts.timeout ?? DEFAULT_NEXT_TIMEOUT_MS, `a client message on ${this.url}`)
   }
 
   /** Sends to the newest connection. */

@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto'
-import { v4 as uuidV4 } from 'uuid'
 import { TemplateError } from '../errors.js'
 import type { FakerLike, TemplateContext } from './context.js'
 import { isCryptoRandom } from './random.js'
@@ -486,7 +485,20 @@ function fakerValueToString(value: unknown): string {
 
 function renderUuid(ctx: TemplateContext): string {
   const random = ctx.random
-  return isCryptoRandom(random) ? randomUUID() : uuidV4({ random: random.bytes(16) })
+  return isCryptoRandom(random) ? randomUUID() : formatUuidV4(random.bytes(16))
+}
+
+const HEX_BYTE = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'))
+
+/**
+ * Formats 16 random bytes as an RFC 9562 version-4 UUID (version and variant bits set, as the
+ * `uuid` package's `v4({ random })` does, so seeded templates keep their values).
+ * @example
+ * formatUuidV4(new Uint8Array(16)) // '00000000-0000-4000-8000-000000000000'
+ */
+export function formatUuidV4(bytes: Uint8Array): string {
+  const h = (i: number): string => HEX_BYTE[i === 6 ? ((bytes[6] ?? 0) & 0x0f) | 0x40 : i === 8 ? ((bytes[8] ?? 0) & 0x3f) | 0x80 : (bytes[i] ?? 0)] ?? '00'
+  return `${h(0)}${h(1)}${h(2)}${h(3)}-${h(4)}${h(5)}-${h(6)}${h(7)}-${h(8)}${h(9)}-${h(10)}${h(11)}${h(12)}${h(13)}${h(14)}${h(15)}`
 }
 
 function show(raw: string): string {
