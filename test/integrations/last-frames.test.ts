@@ -72,7 +72,7 @@ describe('a failed test carries its mocks last frames', () => {
         transcript (3 frames; → server to client, ← client to server):
           #1 +Tms  →  welcome
           #1 +Tms  ←  <binary 3 bytes: 010203>
-          #1 +Tms  →  close 1001 "mock server closed"",
+          #1 +Tms  ←  close 1005",
           "status": "failed",
         },
       }
