@@ -2,7 +2,8 @@
 // test started closed (strict-mode failures of a mock the test left open fail that test). Jest runs no afterEach for
 // `test.concurrent` tests, so their mocks (and those started outside any test) are closed when the file ends.
 import { MockWsError } from '../errors.js'
-import { closeAllMocks, closeMocksOf, setMockOwnerResolver, setMockStartGuard, type MockOwner } from '../server/registry.js'
+import { closeAllMocks, closeMocksOf, mocksOf, setMockOwnerResolver, setMockStartGuard, type MockOwner } from '../server/registry.js'
+import { closeThenReport, lastFramesReport } from './last-frames.js'
 import { mockWsMatchers } from './matchers.js'
 export type { JestMatchersLoaded } from './jest-types.js'
 export type { MockWsMatchers, ReceiveMessageOptions } from './matchers.js'
@@ -54,7 +55,11 @@ export function installJest(target: JestGlobals = globals): void {
   afterEach(async () => {
     // Inside an afterEach hook Jest's context still names the test it follows; without it (Jest < 30) close everything.
     const test = currentTest()
-    await (test ? closeMocksOf(test) : closeAllMocks())
+    if (!test) return closeAllMocks()
+    // Jest's test object holds the errors of the test so far: a failed test's output gets its mocks' last frames.
+    const errors = (test as { errors?: unknown }).errors
+    const report = Array.isArray(errors) && errors.length > 0 ? lastFramesReport(mocksOf(test)) : undefined
+    return closeThenReport(report, () => closeMocksOf(test))
   })
   afterAll?.(async () => {
     await closeAllMocks()

@@ -3,12 +3,18 @@
 // scope, beforeAll) are closed when the file ends.
 import { AsyncLocalStorage } from 'node:async_hooks'
 import * as vitest from 'vitest'
-import { closeAllMocks, closeMocksOf, setMockOwnerResolver, type MockOwner } from '../server/registry.js'
+import { closeAllMocks, closeMocksOf, mocksOf, setMockOwnerResolver, type MockOwner } from '../server/registry.js'
+import { closeThenReport, lastFramesReport } from './last-frames.js'
 import { mockWsMatchers } from './matchers.js'
 export type { VitestMatchersLoaded } from './vitest-types.js'
 export type { MockWsMatchers, ReceiveMessageOptions } from './matchers.js'
 
 vitest.expect.extend(mockWsMatchers)
+
+/** True once the test has failed (its own assertion or error); read in after-each hooks and fixture teardown. */
+function isFailing(task: { result?: { state?: string; errors?: unknown[] } }): boolean {
+  return task.result?.state === 'fail' || (task.result?.errors?.length ?? 0) > 0
+}
 
 // Vitest's aroundEach wraps the test with its beforeEach/afterEach hooks, so a store entered there is the async
 // context of everything the test runs, concurrent tests included; the owner is Vitest's own test object.
@@ -20,7 +26,10 @@ if (typeof vitest.aroundEach === 'function') {
     await running.run(context.task, runTest)
   })
   vitest.afterEach(async (context) => {
-    await closeMocksOf(context.task)
+    // A failed test's output gets the last frames of its mocks, read before they close. (Vitest refuses
+    // annotations once a test has failed, so the frames travel as an error of the hook.)
+    const report = isFailing(context.task) ? lastFramesReport(mocksOf(context.task)) : undefined
+    await closeThenReport(report, () => closeMocksOf(context.task))
   })
   vitest.afterAll(async () => {
     await closeMocksOf(undefined)

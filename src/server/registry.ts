@@ -1,10 +1,15 @@
 // One registry of running mocks, whatever their kind (mockWs(), MSW handlers, protocol kits), so that
 // closeAllMocks() and the test-runner teardowns reach every one of them. Each mock remembers the test that
 // started it (its owner), so that a runner's after-each teardown closes that test's mocks and no other's.
+import type { TranscriptFrame } from './types.js'
 
 /** Something a test started that must be closed at teardown. */
 export interface TrackedMock {
   close(): Promise<void>
+  /** Where it listens, for reports (a `MockWs`'s `url`). */
+  readonly url?: string
+  /** Its traffic, for the last frames a failed test's report shows. */
+  readonly transcript?: readonly TranscriptFrame[]
 }
 
 /** An opaque token for the test a mock belongs to (the runner's own test object); `undefined` outside any test. */
@@ -112,7 +117,16 @@ export function closeAllMocks(): Promise<void> {
  * afterEach((context) => closeMocksOf(context.task))
  */
 export function closeMocksOf(owner: MockOwner | undefined): Promise<void> {
-  return closeEach([...live].flatMap(([mock, of]) => (of === owner ? [mock] : [])))
+  return closeEach(mocksOf(owner))
+}
+
+/**
+ * The mocks `owner` (a test) started and that are still open, in the order they started.
+ * @example
+ * afterEach((context) => { if (context.task.result?.state === 'fail') console.log(mocksOf(context.task).length) })
+ */
+export function mocksOf(owner: MockOwner | undefined): TrackedMock[] {
+  return [...live].flatMap(([mock, of]) => (of === owner ? [mock] : []))
 }
 
 /**
