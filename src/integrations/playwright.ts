@@ -2,6 +2,7 @@ import { test as baseTest, expect as baseExpect, type BrowserContext, type Page,
 import { mkdir, writeFile } from 'node:fs/promises'
 import { dirname } from 'node:path'
 import WebSocket from 'ws'
+import { ORIGINAL_URL_HEADER } from '../constants.js'
 import { RECORD_CONNECTION_PLACEHOLDER } from '../proxy/recorder.js'
 import { connectionFile, perConnectionReplay, removeOldRecordings, vcrMode, type VcrMode } from '../proxy/vcr.js'
 import { pickRecordTransform, recordingToReplay, resolveRecordTransform, type RecordedFrame, type RecordTransformOptions } from '../replay/record-transform.js'
@@ -17,7 +18,6 @@ export type { MockWsMatchers, ReceiveMessageOptions } from './matchers.js'
 export type { MockWsFactory } from './fixture.js'
 export { mockWsMatchers } from './matchers.js'
 
-import { ORIGINAL_URL_HEADER } from '../constants.js'
 /** Header carrying the URL the page asked for, on the connection `routeToMock` opens to the mock. */
 export { ORIGINAL_URL_HEADER } from '../constants.js'
 
