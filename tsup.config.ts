@@ -9,6 +9,8 @@ const entries: Record<string, string> = {
   'integrations/playwright': 'src/integrations/playwright.ts',
   'integrations/msw': 'src/integrations/msw.ts',
   'cli/bin': 'src/cli/bin.ts',
+  'kits/socket-io/index': 'src/kits/socket-io/index.ts',
+  'kits/graphql/index': 'src/kits/graphql/index.ts',
 }
 
 export default defineConfig({
@@ -22,5 +24,5 @@ export default defineConfig({
   splitting: true,
   shims: true,
   // Optional peers: the user's own copy must be used (a bundled vitest cannot find the running suite).
-  external: ['vitest', '@playwright/test', 'playwright', 'msw', 'openai', '@faker-js/faker', 'jest', '@jest/globals'],
+  external: ['vitest', '@playwright/test', 'playwright', 'msw', 'openai', '@faker-js/faker', 'jest', '@jest/globals', 'graphql-ws', 'graphql', '@asyncapi/parser', 'socket.io'],
 })

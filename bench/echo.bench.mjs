@@ -1,146 +1,236 @@
-// Echo throughput: small text frames pipelined by 1 and by 32 clients through a mockWs() echo
-// server with its transcript on (the default), against a raw `ws` echo server in the same run.
-// The clients run in a child process (bench/lib/client-worker.mjs) so this process is the server
-// alone; its CPU time per echoed message is reported next to the rate, because on a 2-core
-// machine the clients can be the bottleneck and hide part of a server's cost.
+// Echo cost: text frames pipelined by 1 and by 8 clients through a mockWs() echo server with its
+// defaults (transcript and metrics on), against raw `ws` echo servers in the same run. The
+// headline is the SERVER's CPU time per echoed message: the clients run in a process of their own
+// (bench/lib/client-worker.mjs) and every server kind runs in a process of its own too (this file,
+// started with `serve KIND`), so one kind's garbage is never collected during another kind's
+// rounds. Client msgs/s is reported beside it; it is the client process's limit as much as the
+// server's and swings from run to run on a 2-core machine.
+//
+// Baselines, both raw `ws` WebSocketServers:
+//   raw ws, decoding text   decodes every text frame to a string and sends the string back: the
+//                           work the mock's default echo does (its messages are strings). The
+//                           target is held against this one.
+//   raw ws, Buffer echo     sends the received Buffer back untouched: the least any ws server does.
 //
 //   npx tsup && node bench/echo.bench.mjs
 //
-// Env: BENCH_ECHO_MESSAGES (per round, spread over the clients, default 50000),
-// BENCH_ECHO_ROUNDS (default 7), BENCH_ECHO_CLIENTS (client counts, default "1,32"), MOCKFORGE_WS_BENCH_ENTRY.
+// Env: BENCH_ECHO_MESSAGES (per round at 32 B, default 40000; 4 KiB rounds send a quarter),
+// BENCH_ECHO_ROUNDS (default 5), BENCH_ECHO_CLIENTS (default "1,8"), BENCH_ECHO_SIZES (bytes,
+// default "32,4096"), MOCKFORGE_WS_BENCH_ENTRY.
 // Writes bench/results/echo.json.
+import { fork } from 'node:child_process'
 import { once } from 'node:events'
+import { fileURLToPath } from 'node:url'
 import { WebSocketServer } from 'ws'
-import { startClientProcess } from './lib/client-process.mjs'
-import { ratio, round, summarize } from './lib/stats.mjs'
-import { envNumber, loadLibrary, writeResults } from './lib/results.mjs'
-import { fmtInt, fmtRatio, fmtSpread, printTable } from './lib/table.mjs'
 
-const MESSAGES = envNumber('BENCH_ECHO_MESSAGES', 50_000)
-const ROUNDS = envNumber('BENCH_ECHO_ROUNDS', 7)
-const CLIENT_COUNTS = (process.env.BENCH_ECHO_CLIENTS ?? '1,32').split(',').map(Number)
-const PAYLOAD = '{"type":"tick","symbol":"ACME","price":101.25}'
-const TARGET_VS_RAW = 0.85
+const LARGE_FROM_BYTES = 1024
 
-const { mockWs } = await loadLibrary('echo')
+if (process.argv[2] === 'serve') await serve(process.argv[3])
+else await main()
 
-async function rawServer() {
-  const wss = new WebSocketServer({ port: 0, host: '127.0.0.1', path: '/ws' })
-  await once(wss, 'listening')
-  wss.on('connection', (socket) => socket.on('message', (data, isBinary) => socket.send(data, { binary: isBinary })))
-  return {
-    url: `ws://127.0.0.1:${wss.address().port}/ws`,
-    close: () => new Promise((resolve) => wss.close(resolve)),
-    check: () => undefined,
-  }
+/** A JSON text frame of exactly `bytes` bytes. */
+function payloadOf(bytes) {
+  const head = '{"type":"tick","pad":"'
+  const tail = '"}'
+  return head + 'x'.repeat(Math.max(0, bytes - head.length - tail.length)) + tail
 }
 
-async function mockServer(options) {
-  const ws = await mockWs(options)
+// ---------------------------------------------------------------------------------------------
+// Server child: one kind, a fresh server per round, CPU time measured around each round.
+
+async function serve(kind) {
+  const { loadLibrary } = await import('./lib/results.mjs')
+  const { mockWs } = kind.startsWith('mockWs') ? await loadLibrary('echo') : {}
+  let current
+  async function start({ expectFrames }) {
+    if (kind === 'rawText' || kind === 'rawBuffer') {
+      const wss = new WebSocketServer({ port: 0, host: '127.0.0.1', path: '/ws' })
+      await once(wss, 'listening')
+      wss.on('connection', (socket) =>
+        socket.on(
+          'message',
+          kind === 'rawText'
+            ? (data, isBinary) => socket.send(isBinary ? data : data.toString('utf8'), { binary: isBinary })
+            : (data, isBinary) => socket.send(data, { binary: isBinary }),
+        ),
+      )
+      current = { url: `ws://127.0.0.1:${wss.address().port}/ws`, close: () => new Promise((resolve) => wss.close(resolve)), check: () => undefined }
+    } else {
+      const ws = await mockWs(kind === 'mockWsNoTelemetry' ? { telemetry: false } : undefined)
+      current = {
+        url: ws.url,
+        close: () => ws.close(),
+        // The figure only counts if the mock really recorded every frame both ways.
+        check: () => {
+          const frames = ws.transcript.length + ws.metrics.transcriptDropped
+          if (frames < expectFrames) throw new Error(`transcript holds ${frames} frames, expected ≥ ${expectFrames}`)
+        },
+      }
+    }
+    return { url: current.url }
+  }
+  let cpu
+  const commands = {
+    start,
+    begin: () => {
+      cpu = process.cpuUsage()
+      return {}
+    },
+    end: async () => {
+      const used = process.cpuUsage(cpu)
+      current.check()
+      await current.close()
+      return { cpuMicros: used.user + used.system, rss: process.memoryUsage().rss }
+    },
+  }
+  process.on('message', async ({ id, cmd, args }) => {
+    try {
+      process.send({ id, ok: true, ...(await commands[cmd](args)) })
+    } catch (error) {
+      process.send({ id, ok: false, error: error instanceof Error ? (error.stack ?? error.message) : String(error) })
+    }
+  })
+  process.send({ ready: true })
+}
+
+function startServerProcess(kind) {
+  const child = fork(fileURLToPath(import.meta.url), ['serve', kind], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })
+  const pending = new Map()
+  let nextId = 1
+  const ready = new Promise((resolve, reject) => {
+    child.once('exit', (code) => reject(new Error(`echo bench server (${kind}) exited with ${code}`)))
+    child.on('message', (msg) => {
+      if (msg.ready) return resolve()
+      const waiter = pending.get(msg.id)
+      if (!waiter) return
+      pending.delete(msg.id)
+      if (msg.ok) waiter.resolve(msg)
+      else waiter.reject(new Error(`echo bench server (${kind}) failed: ${msg.error}`))
+    })
+  })
   return {
-    url: ws.url,
-    close: () => ws.close(),
-    // The figure only counts if the mock really recorded every frame both ways.
-    check: () => {
-      const frames = ws.transcript.length + ws.metrics.transcriptDropped
-      if (frames < 2 * MESSAGES) throw new Error(`transcript holds ${frames} frames, expected ≥ ${2 * MESSAGES}`)
+    ready,
+    call: (cmd, args) =>
+      new Promise((resolve, reject) => {
+        const id = nextId++
+        pending.set(id, { resolve, reject })
+        child.send({ id, cmd, args })
+      }),
+    async stop() {
+      if (child.exitCode !== null) return
+      const exited = once(child, 'exit')
+      child.kill()
+      await exited
     },
   }
 }
 
-const cases = [
-  { key: 'rawWs', label: 'raw ws echo', start: rawServer },
-  { key: 'mockWs', label: 'mockWs() (transcript + metrics on)', start: () => mockServer() },
-  { key: 'mockWsNoTelemetry', label: 'mockWs({ telemetry: false })', start: () => mockServer({ telemetry: false }) },
-]
+// ---------------------------------------------------------------------------------------------
+// Orchestrator.
 
-const clients = await startClientProcess()
-const results = {}
-try {
-  for (const clientCount of CLIENT_COUNTS) {
-    const rates = Object.fromEntries(cases.map((c) => [c.key, []]))
-    const cpuPerMsg = Object.fromEntries(cases.map((c) => [c.key, []]))
-    const round1 = async (c) => {
-      const server = await c.start()
-      try {
-        const cpu = process.cpuUsage()
-        const { elapsedMs } = await clients.call('echo', { url: server.url, clients: clientCount, messages: MESSAGES, payload: PAYLOAD })
-        const used = process.cpuUsage(cpu)
-        server.check()
-        return { rate: MESSAGES / (elapsedMs / 1000), cpuNs: ((used.user + used.system) * 1000) / MESSAGES }
-      } finally {
-        await server.close()
+async function main() {
+  const { startClientProcess } = await import('./lib/client-process.mjs')
+  const { ratio, round, summarize } = await import('./lib/stats.mjs')
+  const { envNumber, writeResults } = await import('./lib/results.mjs')
+  const { fmtInt, fmtRatio, fmtSpread, printTable } = await import('./lib/table.mjs')
+
+  const MESSAGES = envNumber('BENCH_ECHO_MESSAGES', 40_000)
+  const ROUNDS = envNumber('BENCH_ECHO_ROUNDS', 5)
+  const CLIENT_COUNTS = (process.env.BENCH_ECHO_CLIENTS ?? '1,8').split(',').map(Number)
+  const SIZES = (process.env.BENCH_ECHO_SIZES ?? '32,4096').split(',').map(Number)
+  const TARGET_CPU_VS_RAW = 1.15
+
+  const kinds = [
+    { key: 'rawText', label: 'raw ws, decoding text (baseline)' },
+    { key: 'rawBuffer', label: 'raw ws, Buffer echo' },
+    { key: 'mockWs', label: 'mockWs() defaults (transcript + metrics)' },
+    { key: 'mockWsNoTelemetry', label: 'mockWs({ telemetry: false })' },
+  ]
+  const servers = Object.fromEntries(kinds.map((k) => [k.key, startServerProcess(k.key)]))
+  const clients = await startClientProcess()
+  const configs = []
+  try {
+    await Promise.all(Object.values(servers).map((s) => s.ready))
+    for (const bytes of SIZES) {
+      for (const clientCount of CLIENT_COUNTS) {
+        const messages = bytes >= LARGE_FROM_BYTES ? Math.ceil(MESSAGES / 4) : MESSAGES
+        const payload = payloadOf(bytes)
+        const samples = Object.fromEntries(kinds.map((k) => [k.key, { rate: [], cpuNs: [] }]))
+        const round1 = async (kind) => {
+          const server = servers[kind.key]
+          const { url } = await server.call('start', { expectFrames: 2 * messages })
+          await server.call('begin')
+          const { elapsedMs } = await clients.call('echo', { url, clients: clientCount, messages, payload })
+          const { cpuMicros } = await server.call('end')
+          return { rate: messages / (elapsedMs / 1000), cpuNs: (cpuMicros * 1000) / messages }
+        }
+        for (const k of kinds) await round1(k) // warm-up, not recorded
+        for (let r = 0; r < ROUNDS; r++) {
+          for (let i = 0; i < kinds.length; i++) {
+            const k = kinds[(r + i) % kinds.length]
+            const { rate, cpuNs } = await round1(k)
+            samples[k.key].rate.push(rate)
+            samples[k.key].cpuNs.push(cpuNs)
+          }
+        }
+        configs.push({
+          bytes,
+          clients: clientCount,
+          messages,
+          stats: Object.fromEntries(kinds.map((k) => [k.key, { rate: summarize(samples[k.key].rate), cpuNs: summarize(samples[k.key].cpuNs) }])),
+        })
       }
     }
-    for (const c of cases) await round1(c) // warm-up, not recorded
-    for (let r = 0; r < ROUNDS; r++) {
-      for (let k = 0; k < cases.length; k++) {
-        const c = cases[(r + k) % cases.length]
-        const { rate, cpuNs } = await round1(c)
-        rates[c.key].push(rate)
-        cpuPerMsg[c.key].push(cpuNs)
-      }
+  } finally {
+    await clients.stop()
+    await Promise.all(Object.values(servers).map((s) => s.stop()))
+  }
+
+  const rows = [['size', 'clients', 'server', 'server CPU/msg', 'spread', 'CPU vs raw text', 'CPU vs raw Buffer', 'client msgs/s', 'msgs/s vs raw text']]
+  for (const c of configs) {
+    const base = c.stats.rawText
+    for (const k of kinds) {
+      const s = c.stats[k.key]
+      rows.push([
+        `${c.bytes} B`,
+        c.clients,
+        k.label,
+        `${fmtInt(s.cpuNs.median)} ns`,
+        fmtSpread(s.cpuNs.spread),
+        fmtRatio(s.cpuNs.median / base.cpuNs.median),
+        fmtRatio(s.cpuNs.median / c.stats.rawBuffer.cpuNs.median),
+        fmtInt(s.rate.median),
+        fmtRatio(s.rate.median / base.rate.median),
+      ])
     }
-    results[clientCount] = Object.fromEntries(
-      cases.map((c) => [c.key, { label: c.label, rate: summarize(rates[c.key]), serverCpuNsPerMessage: summarize(cpuPerMsg[c.key]) }]),
-    )
   }
-} finally {
-  await clients.stop()
-}
+  printTable(rows, { title: `echo: text frames pipelined per round, ${ROUNDS} rounds, medians; every server kind and the clients in processes of their own` })
 
-const rows = [['clients', 'server', 'msgs/s (median)', 'spread', 'vs raw ws', 'server CPU/msg', 'CPU vs raw ws']]
-for (const clientCount of CLIENT_COUNTS) {
-  const r = results[clientCount]
-  for (const c of cases) {
-    const s = r[c.key]
-    rows.push([
-      clientCount,
-      c.label,
-      fmtInt(s.rate.median),
-      fmtSpread(s.rate.spread),
-      fmtRatio(s.rate.median / r.rawWs.rate.median),
-      `${fmtInt(s.serverCpuNsPerMessage.median)} ns`,
-      fmtRatio(s.serverCpuNsPerMessage.median / r.rawWs.serverCpuNsPerMessage.median),
-    ])
-  }
-}
-printTable(rows, { title: `echo throughput: ${MESSAGES} × ${PAYLOAD.length}-byte text frames pipelined per round, ${ROUNDS} rounds, clients in a child process` })
-
-const summary = []
-const ratios = {}
-for (const clientCount of CLIENT_COUNTS) {
-  const r = results[clientCount]
-  const q = ratio(r.mockWs.rate, r.rawWs.rate, true)
-  ratios[`clients${clientCount}`] = {
-    mockWsVsRawWs: round(q.ratio),
-    mockWsVsRawWsRange: [round(q.low), round(q.high)],
-    noTelemetryVsRawWs: round(r.mockWsNoTelemetry.rate.median / r.rawWs.rate.median),
-    serverCpuPerMessageVsRawWs: round(r.mockWs.serverCpuNsPerMessage.median / r.rawWs.serverCpuNsPerMessage.median),
-  }
-  summary.push({
-    metric: `echo, ${clientCount} client${clientCount === 1 ? '' : 's'}: mockWs() vs raw ws (msgs/s)`,
-    value: fmtInt(r.mockWs.rate.median),
-    baseline: fmtInt(r.rawWs.rate.median),
-    ratio: round(q.ratio),
-    target: `≥ ${TARGET_VS_RAW.toFixed(2)}×`,
-    met: q.ratio >= TARGET_VS_RAW,
+  const summary = configs.map((c) => {
+    const q = ratio(c.stats.mockWs.cpuNs, c.stats.rawText.cpuNs, false)
+    return {
+      metric: `echo ${c.bytes} B, ${c.clients} client${c.clients === 1 ? '' : 's'}: server CPU/msg, mockWs() vs raw ws decoding text`,
+      value: `${fmtInt(c.stats.mockWs.cpuNs.median)} ns`,
+      baseline: `${fmtInt(c.stats.rawText.cpuNs.median)} ns (Buffer echo ${fmtInt(c.stats.rawBuffer.cpuNs.median)} ns)`,
+      ratio: round(q.ratio),
+      target: `≤ ${TARGET_CPU_VS_RAW.toFixed(2)}×`,
+      met: q.ratio <= TARGET_CPU_VS_RAW,
+    }
+  })
+  const roundAll = (s) => Object.fromEntries(Object.entries(s).map(([k, v]) => [k, round(v, 4)]))
+  writeResults('echo', {
+    rounds: ROUNDS,
+    baseline: 'rawText',
+    kinds: Object.fromEntries(kinds.map((k) => [k.key, k.label])),
+    configs: configs.map((c) => ({
+      bytes: c.bytes,
+      clients: c.clients,
+      messagesPerRound: c.messages,
+      serverCpuVsRawText: round(c.stats.mockWs.cpuNs.median / c.stats.rawText.cpuNs.median),
+      serverCpuVsRawBuffer: round(c.stats.mockWs.cpuNs.median / c.stats.rawBuffer.cpuNs.median),
+      clientRateVsRawText: round(c.stats.mockWs.rate.median / c.stats.rawText.rate.median),
+      results: Object.fromEntries(kinds.map((k) => [k.key, { serverCpuNsPerMessage: roundAll(c.stats[k.key].cpuNs), clientMsgsPerSecond: roundAll(c.stats[k.key].rate) }])),
+    })),
+    summary,
   })
 }
-
-const roundAll = (s) => Object.fromEntries(Object.entries(s).map(([k, v]) => [k, round(v, 4)]))
-writeResults('echo', {
-  messagesPerRound: MESSAGES,
-  payloadBytes: PAYLOAD.length,
-  rounds: ROUNDS,
-  results: Object.fromEntries(
-    CLIENT_COUNTS.map((n) => [
-      `clients${n}`,
-      Object.fromEntries(
-        cases.map((c) => [c.key, { label: c.label, msgsPerSecond: roundAll(results[n][c.key].rate), serverCpuNsPerMessage: roundAll(results[n][c.key].serverCpuNsPerMessage) }]),
-      ),
-    ]),
-  ),
-  ratios,
-  summary,
-})

@@ -1,7 +1,10 @@
 // Fixture lifecycle: start a server → a client connects → one message each way → close, timed
 // end to end, the way a test uses a mock. Compared in the same run with a raw `ws`
-// WebSocketServer doing the same steps, and with the popular in-memory fakes: jest-websocket-mock
-// (its `WS` server and mock-socket's WebSocket client) and mock-socket alone.
+// WebSocketServer doing the same steps, and with the in-memory fakes: MSW's `ws.link` (a
+// `setupServer` per cycle, and one shared server with `use`/`resetHandlers` per cycle, the client
+// being undici's WebSocket installed as the global, which MSW patches), jest-websocket-mock (its
+// `WS` server and mock-socket's WebSocket client) and mock-socket alone. Wall time and this
+// process's CPU time per cycle are both reported.
 //
 //   npx tsup && node bench/lifecycle.bench.mjs
 //
@@ -13,13 +16,18 @@ import { createRequire } from 'node:module'
 import { performance } from 'node:perf_hooks'
 import { WebSocket, WebSocketServer } from 'ws'
 import { expect as standaloneExpect } from 'expect'
+import { ws as mswWs } from 'msw'
+import { setupServer } from 'msw/node'
+import { WebSocket as UndiciWebSocket } from 'undici'
 import { ratio, round, summarize } from './lib/stats.mjs'
 import { envNumber, loadLibrary, writeResults } from './lib/results.mjs'
 import { fmtMs, fmtRatio, fmtSpread, printTable } from './lib/table.mjs'
 
 const RUNS = envNumber('BENCH_LIFECYCLE_RUNS', 500)
 const WARMUP = envNumber('BENCH_LIFECYCLE_WARMUP', 50)
-const TARGET_VS_RAW = 1.3
+const TARGET_VS_RAW = 1.1
+const TARGET_CPU_VS_RAW = 1.2
+const TARGET_VS_MSW = 2
 
 const { mockWs } = await loadLibrary('lifecycle')
 
@@ -134,15 +142,80 @@ async function mockSocketAlone() {
   server.stop()
 }
 
+// MSW patches the global WebSocket when a server starts listening, and only if one exists: Node 20
+// has none, so undici's (the one Node 22 ships as the global) is installed, as test/msw does.
+globalThis.WebSocket ??= UndiciWebSocket
+const MSW_URL = 'ws://msw.bench.invalid/ws'
+const mswLink = mswWs.link(MSW_URL)
+const mswHandler = () =>
+  mswLink.addEventListener('connection', ({ client }) => {
+    client.addEventListener('message', (event) => {
+      if (event.data !== 'ping') return
+      client.send('pong')
+    })
+  })
+
+/** One MSW ws.link cycle on `server` (already listening): connect, ping → pong, the client closes. */
+async function mswCycle() {
+  const client = new globalThis.WebSocket(MSW_URL)
+  await new Promise((resolve) => client.addEventListener('open', resolve, { once: true }))
+  const reply = new Promise((resolve) => client.addEventListener('message', (e) => e.data === 'pong' && resolve()))
+  client.send('ping')
+  await reply
+  const closed = new Promise((resolve) => client.addEventListener('close', resolve, { once: true }))
+  client.close(1000)
+  await closed
+}
+
+/** MSW, a setupServer() per cycle, as a test file with its own server per test would. */
+async function mswPerCycle() {
+  const server = setupServer(mswHandler())
+  server.listen({ onUnhandledRequest: 'bypass' })
+  try {
+    await mswCycle()
+  } finally {
+    server.close()
+  }
+}
+
+/** MSW, one server listening for a block of cycles; each cycle adds its handler with use() and resets. */
+let sharedMsw
+async function mswShared() {
+  sharedMsw.use(mswHandler())
+  try {
+    await mswCycle()
+  } finally {
+    sharedMsw.resetHandlers()
+  }
+}
+
 const cases = [
   { key: 'rawWs', label: 'raw ws WebSocketServer', run: rawWs, transport: 'loopback TCP' },
   { key: 'mockWs', label: 'mockWs() (nextMessage/send)', run: mockImperative, transport: 'loopback TCP' },
   { key: 'mockWsScripted', label: "mockWs().expect('ping').send('pong')", run: mockScripted, transport: 'loopback TCP' },
+  { key: 'mswPerCycle', label: 'MSW ws.link, setupServer() per cycle', run: mswPerCycle, transport: 'in-memory' },
+  {
+    key: 'mswShared',
+    label: 'MSW ws.link, shared server, use()/resetHandlers()',
+    run: mswShared,
+    transport: 'in-memory',
+    beginBlock() {
+      sharedMsw = setupServer()
+      sharedMsw.listen({ onUnhandledRequest: 'bypass' })
+    },
+    endBlock() {
+      sharedMsw.close()
+    },
+  },
   { key: 'jestWebsocketMock', label: 'jest-websocket-mock (WS + mock-socket client)', run: jestWebsocketMock, transport: 'in-memory' },
   { key: 'mockSocket', label: 'mock-socket (Server + WebSocket)', run: mockSocketAlone, transport: 'in-memory' },
 ]
 
-for (const c of cases) for (let i = 0; i < WARMUP; i++) await c.run()
+for (const c of cases) {
+  c.beginBlock?.()
+  for (let i = 0; i < WARMUP; i++) await c.run()
+  c.endBlock?.()
+}
 
 // Blocks of BLOCK consecutive runs per case, the blocks in rotating order: a case's runs follow
 // each other as the tests of one suite do, and slow phases of a noisy machine spread over every
@@ -158,6 +231,7 @@ for (let block = 0; block * BLOCK < RUNS; block++) {
   for (let k = 0; k < cases.length; k++) {
     const c = cases[(block + k) % cases.length]
     const n = Math.min(BLOCK, RUNS - block * BLOCK)
+    c.beginBlock?.()
     const cpu = process.cpuUsage()
     for (let i = 0; i < n; i++) {
       const start = performance.now()
@@ -165,6 +239,7 @@ for (let block = 0; block * BLOCK < RUNS; block++) {
       samples[c.key].push(performance.now() - start)
     }
     const used = process.cpuUsage(cpu)
+    c.endBlock?.()
     cpuMicros[c.key] += used.user + used.system
   }
 }
@@ -172,7 +247,7 @@ for (let block = 0; block * BLOCK < RUNS; block++) {
 const stats = Object.fromEntries(cases.map((c) => [c.key, summarize(samples[c.key])]))
 const raw = stats.rawWs
 const cpuMs = (key) => cpuMicros[key] / 1000 / RUNS
-const rows = [['case', 'transport', 'median', 'p25..p75', 'spread', 'CPU/run', 'vs raw ws', 'vs jest-websocket-mock']]
+const rows = [['case', 'transport', 'median', 'p25..p75', 'spread', 'CPU/run', 'vs raw ws', 'CPU vs raw ws', 'vs MSW per cycle']]
 for (const c of cases) {
   const s = stats[c.key]
   rows.push([
@@ -183,7 +258,8 @@ for (const c of cases) {
     fmtSpread(s.spread),
     fmtMs(cpuMs(c.key)),
     fmtRatio(s.median / raw.median),
-    fmtRatio(s.median / stats.jestWebsocketMock.median),
+    fmtRatio(cpuMs(c.key) / cpuMs('rawWs')),
+    fmtRatio(s.median / stats.mswPerCycle.median),
   ])
 }
 printTable(rows, { title: `fixture lifecycle (start → connect → 1 message each way → close), ${RUNS} runs per case, medians` })
@@ -191,6 +267,9 @@ printTable(rows, { title: `fixture lifecycle (start → connect → 1 message ea
 const vsRaw = ratio(stats.mockWs, raw, false)
 const vsJest = ratio(stats.mockWs, stats.jestWebsocketMock, false)
 const scriptedVsRaw = ratio(stats.mockWsScripted, raw, false)
+const cpuVsRaw = cpuMs('mockWs') / cpuMs('rawWs')
+const vsMswPerCycle = stats.mockWs.median / stats.mswPerCycle.median
+const vsMswShared = stats.mockWs.median / stats.mswShared.median
 console.log(`mockWs() / raw ws: ${fmtRatio(vsRaw.ratio)} (quartile range ${fmtRatio(vsRaw.low)}..${fmtRatio(vsRaw.high)}), target ≤ ${fmtRatio(TARGET_VS_RAW)}`)
 console.log(`mockWs() / jest-websocket-mock: ${fmtRatio(vsJest.ratio)} (target < 1×)`)
 
@@ -207,6 +286,9 @@ writeResults('lifecycle', {
     mockWsScriptedVsRawWs: round(scriptedVsRaw.ratio),
     mockWsVsJestWebsocketMock: round(vsJest.ratio),
     mockWsVsMockSocket: round(stats.mockWs.median / stats.mockSocket.median),
+    mockWsCpuVsRawWs: round(cpuVsRaw),
+    mockWsVsMswPerCycle: round(vsMswPerCycle),
+    mockWsVsMswShared: round(vsMswShared),
   },
   summary: [
     {
@@ -216,6 +298,28 @@ writeResults('lifecycle', {
       ratio: round(vsRaw.ratio),
       target: `≤ ${TARGET_VS_RAW.toFixed(2)}×`,
       met: vsRaw.ratio <= TARGET_VS_RAW,
+    },
+    {
+      metric: 'lifecycle: mockWs() vs raw ws, CPU per cycle',
+      value: fmtMs(cpuMs('mockWs')),
+      baseline: fmtMs(cpuMs('rawWs')),
+      ratio: round(cpuVsRaw),
+      target: `≤ ${TARGET_CPU_VS_RAW.toFixed(2)}×`,
+      met: cpuVsRaw <= TARGET_CPU_VS_RAW,
+    },
+    {
+      metric: 'lifecycle: mockWs() vs MSW ws.link, setupServer per cycle',
+      value: fmtMs(stats.mockWs.median),
+      baseline: fmtMs(stats.mswPerCycle.median),
+      ratio: round(vsMswPerCycle),
+      target: `≤ ${TARGET_VS_MSW.toFixed(2)}×`,
+      met: vsMswPerCycle <= TARGET_VS_MSW,
+    },
+    {
+      metric: 'lifecycle: mockWs() vs MSW ws.link, shared server use/resetHandlers',
+      value: fmtMs(stats.mockWs.median),
+      baseline: fmtMs(stats.mswShared.median),
+      ratio: round(vsMswShared),
     },
     {
       metric: 'lifecycle: mockWs() vs jest-websocket-mock',

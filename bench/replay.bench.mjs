@@ -1,6 +1,7 @@
 // Replay files: load + parse + validate time for 1k, 100k and 1M-line files (lines/s, and whether
 // the time per line stays flat as files grow), against reading the same file and JSON.parse-ing
-// every line (the least any JSON Lines reader does); then playback of 100k `ts=0` entries through
+// every line (the least any JSON Lines reader does), both from a file (loadReplay(path)) and in
+// memory (parseReplay(text) against split + JSON.parse of the same text); then playback of 100k `ts=0` entries through
 // mockWs().replay() against a raw `ws` server sending the same texts in a loop.
 //
 //   npx tsup && node --expose-gc bench/replay.bench.mjs
@@ -31,7 +32,7 @@ const MIN_LINES_PER_SIZE = 1_000_000
 const MIN_REPS = 3
 const GC_BETWEEN_RUNS_FROM = 100_000
 
-const { loadReplay } = await loadLibrary('replay')
+const { loadReplay, parseReplay } = await loadLibrary('replay')
 
 /**
  * A recorded session as mockforge-ws writes it: mostly server messages (JSON as text), client
@@ -65,7 +66,11 @@ function fileText(lines) {
 
 /** The least a JSON Lines reader does: read the file, split it, JSON.parse every line. */
 function baselineLoad(file) {
-  const text = readFileSync(file, 'utf8')
+  return baselineParse(readFileSync(file, 'utf8'))
+}
+
+/** The same in memory: split the text, JSON.parse every line. */
+function baselineParse(text) {
   const lines = text.split('\n')
   const entries = []
   for (const l of lines) if (l !== '') entries.push(JSON.parse(l))
@@ -77,10 +82,13 @@ const parse = {}
 try {
   for (const size of SIZES) {
     const file = join(dir, `session-${size}.jsonl`)
-    writeFileSync(file, fileText(size))
+    const text = fileText(size)
+    writeFileSync(file, text)
     const reps = Math.max(MIN_REPS, Math.ceil(MIN_LINES_PER_SIZE / size))
     const ours = []
     const base = []
+    const oursMem = []
+    const baseMem = []
     // Warm-up at this size (JIT, file cache), then alternate so both see the same machine state.
     {
       const replay = await loadReplay(file)
@@ -98,9 +106,19 @@ try {
       start = performance.now()
       baselineLoad(file)
       base.push(performance.now() - start)
+      collect()
+      start = performance.now()
+      parseReplay(text)
+      oursMem.push(performance.now() - start)
+      collect()
+      start = performance.now()
+      baselineParse(text)
+      baseMem.push(performance.now() - start)
     }
     const o = summarize(ours)
     const b = summarize(base)
+    const om = summarize(oursMem)
+    const bm = summarize(baseMem)
     parse[size] = {
       reps,
       ms: o,
@@ -108,6 +126,10 @@ try {
       linesPerSecond: size / (o.median / 1000),
       nsPerLine: (o.median * 1e6) / size,
       baselineNsPerLine: (b.median * 1e6) / size,
+      memMs: om,
+      memBaselineMs: bm,
+      memNsPerLine: (om.median * 1e6) / size,
+      memBaselineNsPerLine: (bm.median * 1e6) / size,
     }
     rmSync(file)
   }
@@ -121,19 +143,24 @@ const flatness = largest.nsPerLine / smallest.nsPerLine
 // The same growth for read + JSON.parse alone: what the heap (GC of everything a run keeps) costs
 // any reader, as opposed to work of the parser that grows with the file.
 const baselineFlatness = largest.baselineNsPerLine / smallest.baselineNsPerLine
+const memFlatness = largest.memNsPerLine / smallest.memNsPerLine
+const memBaselineFlatness = largest.memBaselineNsPerLine / smallest.memBaselineNsPerLine
 const minRate = Math.min(...SIZES.map((s) => parse[s].linesPerSecond))
 printTable(
   [
-    ['lines', 'reps', 'loadReplay median', 'spread', 'lines/s', 'ns/line', 'read+JSON.parse ns/line', 'vs read+JSON.parse'],
-    ...SIZES.map((s) => {
+    ['lines', 'source', 'reps', 'median', 'spread', 'lines/s', 'ns/line', 'JSON.parse ns/line', 'vs JSON.parse'],
+    ...SIZES.flatMap((s) => {
       const p = parse[s]
-      return [fmtInt(s), p.reps, fmtMs(p.ms.median), fmtSpread(p.ms.spread), fmtInt(p.linesPerSecond), Math.round(p.nsPerLine), Math.round(p.baselineNsPerLine), fmtRatio(p.nsPerLine / p.baselineNsPerLine)]
+      return [
+        [fmtInt(s), 'file: loadReplay vs read+JSON.parse', p.reps, fmtMs(p.ms.median), fmtSpread(p.ms.spread), fmtInt(p.linesPerSecond), Math.round(p.nsPerLine), Math.round(p.baselineNsPerLine), fmtRatio(p.nsPerLine / p.baselineNsPerLine)],
+        ['', 'memory: parseReplay vs split+JSON.parse', p.reps, fmtMs(p.memMs.median), fmtSpread(p.memMs.spread), fmtInt(s / (p.memMs.median / 1000)), Math.round(p.memNsPerLine), Math.round(p.memBaselineNsPerLine), fmtRatio(p.memNsPerLine / p.memBaselineNsPerLine)],
+      ]
     }),
   ],
   { title: 'replay load + parse + validate (file on tmpfs/disk cache, 10% templates, 5% regex waits)' },
 )
 console.log(
-  `time per line, ${fmtInt(SIZES[SIZES.length - 1])} vs ${fmtInt(SIZES[0])} lines: ${fmtRatio(flatness)} (≤ ${fmtRatio(TARGET_FLATNESS)} counts as linear); read+JSON.parse alone: ${fmtRatio(baselineFlatness)}`,
+  `ns/line growth ${fmtInt(SIZES[SIZES.length - 1])} vs ${fmtInt(SIZES[0])} lines: file ${fmtRatio(flatness)} (JSON.parse ${fmtRatio(baselineFlatness)}), memory ${fmtRatio(memFlatness)} (JSON.parse ${fmtRatio(memBaselineFlatness)})`,
 )
 
 // ---------------------------------------------------------------------------------------------
@@ -218,11 +245,19 @@ writeResults('replay', {
         linesPerSecond: Math.round(parse[s].linesPerSecond),
         nsPerLine: round(parse[s].nsPerLine, 1),
         baselineNsPerLine: round(parse[s].baselineNsPerLine, 1),
+        memory: {
+          ms: roundAll(parse[s].memMs),
+          baselineMs: roundAll(parse[s].memBaselineMs),
+          nsPerLine: round(parse[s].memNsPerLine, 1),
+          baselineNsPerLine: round(parse[s].memBaselineNsPerLine, 1),
+        },
       },
     ]),
   ),
   perLineGrowth: round(flatness),
   baselinePerLineGrowth: round(baselineFlatness),
+  memoryPerLineGrowth: round(memFlatness),
+  memoryBaselinePerLineGrowth: round(memBaselineFlatness),
   playback: {
     entries: PLAY_ENTRIES,
     rounds: PLAY_ROUNDS,
@@ -248,10 +283,20 @@ writeResults('replay', {
       met: flatness <= TARGET_FLATNESS,
     },
     {
-      metric: `replay playback: ${fmtInt(PLAY_ENTRIES)} ts=0 entries vs raw send loop (time)`,
+      metric: `replay parse in memory: time/line ${fmtInt(SIZES[SIZES.length - 1])} vs ${fmtInt(SIZES[0])} lines`,
+      value: `${Math.round(largest.memNsPerLine)} ns`,
+      baseline: `${Math.round(smallest.memNsPerLine)} ns (split+JSON.parse grows ${fmtRatio(memBaselineFlatness)})`,
+      ratio: round(memFlatness),
+      target: `≤ ${TARGET_FLATNESS.toFixed(2)}× (linear)`,
+      met: memFlatness <= TARGET_FLATNESS,
+    },
+    {
+      metric: `replay playback: ${fmtInt(PLAY_ENTRIES)} ts=0 entries vs raw send loop (rate)`,
       value: fmtMs(playStats.mockWs.ms.median),
       baseline: fmtMs(playStats.rawWs.ms.median),
-      ratio: round(playRatio.ratio),
+      ratio: round(1 / playRatio.ratio),
+      target: '≥ 0.95×',
+      met: 1 / playRatio.ratio >= 0.95,
     },
   ],
 })

@@ -157,6 +157,95 @@ for (const [name, r] of Object.entries(results)) {
 const m = merged.machine
 console.log(`\n━━ summary (${m.cpuModel}, ${m.cpus} CPUs, node ${m.node}) ━━`)
 printTable(rows)
+printTargets(results)
 for (const o of outcomes) if (!o.ok) console.log(`FAILED: ${o.name} (exit ${o.code ?? o.signal}) after ${o.seconds.toFixed(1)} s`)
 console.log(`ran ${outcomes.length} bench${outcomes.length === 1 ? '' : 'es'} in ${merged.runSeconds} s; wrote ${MERGED_FILE}`)
 process.exitCode = outcomes.every((o) => o.ok) ? 0 : 1
+
+/**
+ * The targets of issue #17, one row each: what this run (or the latest results file) measured,
+ * the target, and whether it is met. Ratios are against raw `ws` in the same run.
+ */
+function printTargets(results) {
+  const x = (r) => (Number.isFinite(r) ? `${r.toFixed(2)}×` : 'n/a')
+  const span = (values) => (values.length === 0 ? 'n/a' : `${x(Math.min(...values))}–${x(Math.max(...values))}`.replace(/^(.+)–\1$/, '$1'))
+  const from = (name) => (results[name] ? (results[name].ranThisRun ? '' : ` (from ${results[name].date?.slice(0, 16) ?? 'an earlier run'})`) : '')
+  const targets = [
+    {
+      figure: 'echo, server CPU per message, 1 and 8 clients, 32 B and 4 KiB, defaults (vs raw ws decoding text)',
+      target: '≤ 1.15×',
+      bench: 'echo',
+      read(r) {
+        const v = (r.configs ?? []).map((c) => c.serverCpuVsRawText)
+        return v.length ? { now: span(v), met: Math.max(...v) <= 1.15 } : undefined
+      },
+    },
+    {
+      figure: 'heapUsed per idle connection (5,000 connections)',
+      target: '≤ 1.30×',
+      bench: 'memory',
+      read: (r) => (r.ratios ? { now: x(r.ratios.heapUsed), met: r.ratios.heapUsed <= 1.3 } : undefined),
+    },
+    {
+      figure: 'RSS per idle connection',
+      target: '≤ 1.20×',
+      bench: 'memory',
+      read: (r) => (r.ratios ? { now: x(r.ratios.rss), met: r.ratios.rss <= 1.2 } : undefined),
+    },
+    {
+      figure: 'lifecycle wall (start → connect → 1 msg each way → close)',
+      target: '≤ 1.10×',
+      bench: 'lifecycle',
+      read: (r) => (r.ratios ? { now: x(r.ratios.mockWsVsRawWs), met: r.ratios.mockWsVsRawWs <= 1.1 } : undefined),
+    },
+    {
+      figure: 'lifecycle CPU per cycle',
+      target: '≤ 1.20×',
+      bench: 'lifecycle',
+      read: (r) => (r.ratios?.mockWsCpuVsRawWs !== undefined ? { now: x(r.ratios.mockWsCpuVsRawWs), met: r.ratios.mockWsCpuVsRawWs <= 1.2 } : undefined),
+    },
+    {
+      figure: "lifecycle wall vs MSW ws.link, per-cycle setupServer",
+      target: '≤ 2.00×',
+      bench: 'lifecycle',
+      read: (r) => (r.ratios?.mockWsVsMswPerCycle !== undefined ? { now: x(r.ratios.mockWsVsMswPerCycle), met: r.ratios.mockWsVsMswPerCycle <= 2 } : undefined),
+    },
+    {
+      figure: "import of the core, whole process (import('mockforge-ws') vs import('ws'))",
+      target: '≤ +15 ms',
+      bench: 'import',
+      read: (r) => (r.extraOverWsMs ? { now: `+${r.extraOverWsMs.median.toFixed(1)} ms`, met: r.extraOverWsMs.median <= 15 } : undefined),
+    },
+    {
+      figure: 'replay playback of 100k ts=0 entries (rate vs raw send loop)',
+      target: '≥ 0.95×',
+      bench: 'replay',
+      read(r) {
+        const t = r.playback?.mockWsVsRawWsTime
+        return t ? { now: x(1 / t), met: 1 / t >= 0.95 } : undefined
+      },
+    },
+    {
+      figure: 'proxy throughput vs direct, 1 and 8 clients',
+      target: '≥ 0.85×',
+      bench: 'proxy',
+      read(r) {
+        const v = (r.results ?? []).map((row) => row.ratio)
+        return v.length ? { now: span(v), met: Math.min(...v) >= 0.85 } : undefined
+      },
+    },
+    {
+      figure: '1M echoes on one connection: peak RSS vs raw ws, and flat',
+      target: '≤ 1.50×, flat',
+      bench: 'soak',
+      read: (r) => (r.ratios ? { now: `${x(r.ratios.peakRss)}, last/first quarter ${x(r.ratios.growth)}`, met: r.ratios.peakRss <= 1.5 && r.ratios.growth <= 1.1 } : undefined),
+    },
+  ]
+  const rows = [['figure (issue #17)', 'now', 'target', 'met']]
+  for (const t of targets) {
+    const got = results[t.bench] ? t.read(results[t.bench]) : undefined
+    rows.push([t.figure, got ? got.now + from(t.bench) : `not measured (bench ${t.bench})`, t.target, got ? (got.met ? 'yes' : 'NO') : ''])
+  }
+  console.log('\n━━ targets (ratios against raw ws in the same run, medians of interleaved rounds) ━━')
+  printTable(rows)
+}

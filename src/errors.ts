@@ -10,6 +10,8 @@ export type MockWsErrorCode =
   | 'WSM_PROXY'
   | 'WSM_AI'
   | 'WSM_CONFIG'
+  | 'WSM_GRAPHQL'
+  | 'WSM_ASYNCAPI'
 
 /**
  * Base class of every error thrown by mockforge-ws; `code` is stable across versions.
@@ -82,4 +84,38 @@ export class MockWsTimeoutError extends MockWsError {
     super('WSM_TIMEOUT', message)
     this.name = 'MockWsTimeoutError'
   }
+}
+
+/** One problem the AsyncAPI parser (or the channel lookup) found in a document. */
+export interface AsyncApiDiagnostic {
+  /** File name, or `<inline>` for a document passed as an object. */
+  file: string
+  /** 1-based line, when the parser gives one. */
+  line?: number
+  /** 1-based column, when the parser gives one. */
+  column?: number
+  message: string
+  /** The parser's rule code (`asyncapi-is-asyncapi`, `parser`, `invalid-ref`, …). */
+  code?: string
+}
+
+/**
+ * Thrown when an AsyncAPI document cannot be used (bad YAML, not AsyncAPI, unsupported version, unknown
+ * channel or server); lists every problem as `file:line:column: message`.
+ * @example
+ * try { await mockWs().asyncApi('api.yaml') } catch (e) { if (e instanceof AsyncApiError) console.log(e.diagnostics) }
+ */
+export class AsyncApiError extends MockWsError {
+  readonly diagnostics: readonly AsyncApiDiagnostic[]
+  constructor(message: string, diagnostics: readonly AsyncApiDiagnostic[] = [], options?: { cause?: unknown }) {
+    const lines = diagnostics.map((d) => `  ${formatDiagnosticPlace(d)}: ${d.message}${d.code ? ` [${d.code}]` : ''}`)
+    super('WSM_ASYNCAPI', lines.length > 0 ? `${message}\n${lines.join('\n')}` : message, options)
+    this.name = 'AsyncApiError'
+    this.diagnostics = diagnostics
+  }
+}
+
+function formatDiagnosticPlace(d: AsyncApiDiagnostic): string {
+  if (d.line === undefined) return d.file
+  return d.column === undefined ? `${d.file}:${d.line}` : `${d.file}:${d.line}:${d.column}`
 }

@@ -4,8 +4,8 @@
 export { mockWs, MockWsBuilder } from './server/builder.js'
 export type { StepWaitOptions } from './server/builder.js'
 export { MockWs, ScenarioFailureError } from './server/mock-ws.js'
-export { closeAllMocks, liveMockCount, trackMock } from './server/registry.js'
-export type { TrackedMock } from './server/registry.js'
+export { closeAllMocks, closeMocksOf, currentMockOwner, liveMockCount, liveMocks, trackMock } from './server/registry.js'
+export type { MockOwner, TrackedMock } from './server/registry.js'
 export type { MockWsOptions, NextOptions, ToReplayOptions } from './server/mock-ws.js'
 export { MockConnection } from './server/connection.js'
 export type { InboundMessage, WsData } from './server/connection.js'
@@ -102,6 +102,23 @@ export type { ProxyOptions } from './proxy/plugin.js'
 export { RECORD_CONNECTION_PLACEHOLDER } from './proxy/recorder.js'
 export type { RecordOptions, RecordedFile } from './proxy/recorder.js'
 
+// AsyncAPI (the parser, an optional peer, is loaded only when a document is read)
+export { loadAsyncApi, formatLocation } from './asyncapi/load.js'
+export { examplesToReplay } from './asyncapi/examples.js'
+export { ContractValidator } from './asyncapi/schema.js'
+export type { FrameVerdict } from './asyncapi/schema.js'
+export { appDirection } from './asyncapi/direction.js'
+export type { AppDirection } from './asyncapi/direction.js'
+export type { AsyncApiSource, AsyncApiOptions, AsyncApiValidateMode, AsyncApiContract, ContractMessage, ContractExample } from './asyncapi/types.js'
+export type { SchemaMismatch } from './server/types.js'
+
+// Recordings that replay against real clients (VCR)
+export { vcrMode, VCR_UPDATE_ENV } from './proxy/vcr.js'
+export type { VcrOptions, VcrMode } from './proxy/vcr.js'
+export { fromHar } from './replay/from-har.js'
+export type { FromHarOptions, HarWebSocketMessage } from './replay/from-har.js'
+export { recordingToReplay, resolveRecordTransform, isVolatileValue, isCorrelatable, MATCH_ANY_FRAME } from './replay/record-transform.js'
+export type { RecordTransformOptions, InboundMatching, VolatileMode, RecordedFrame, VcrEntry } from './replay/record-transform.js'
 // HTML timeline (`mockforge-ws view`, Playwright failure attachments)
 export { renderTimeline, timelineRows } from './view/timeline.js'
 export type { TimelineInput, TimelineFrame, TimelineFailure, TimelineRow } from './view/timeline.js'
@@ -114,5 +131,5 @@ export type { RegexHazard } from './replay/regex-guard.js'
 
 // Errors
 export { ORIGINAL_URL_HEADER } from './constants.js'
-export { MockWsError, ReplayParseError, TemplateError, MockWsTimeoutError } from './errors.js'
-export type { MockWsErrorCode, ReplayIssue } from './errors.js'
+export { MockWsError, ReplayParseError, TemplateError, MockWsTimeoutError, AsyncApiError } from './errors.js'
+export type { MockWsErrorCode, ReplayIssue, AsyncApiDiagnostic } from './errors.js'

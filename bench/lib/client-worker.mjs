@@ -51,6 +51,26 @@ async function echo({ url, clients, messages, payload }) {
   return { elapsedMs }
 }
 
+/** One socket keeps `window` frames in flight until `messages` echoes are back (a soak, not a burst). */
+async function echoWindowed({ url, messages, payload, window }) {
+  const [socket] = [await open(url)]
+  let sent = 0
+  let received = 0
+  const start = performance.now()
+  const elapsedMs = await new Promise((resolve) => {
+    socket.on('message', () => {
+      if (++received === messages) resolve(performance.now() - start)
+      else if (sent < messages) {
+        sent++
+        socket.send(payload)
+      }
+    })
+    for (; sent < Math.min(window, messages); sent++) socket.send(payload)
+  })
+  await closeAll([socket])
+  return { elapsedMs }
+}
+
 /** Opens one socket and resolves with the time from construction until `count` messages arrived. */
 async function receive({ url, count }) {
   const start = performance.now()
@@ -89,7 +109,7 @@ async function release() {
   return { released: sockets.length }
 }
 
-const commands = { echo, receive, hold, release }
+const commands = { echo, echoWindowed, receive, hold, release }
 
 process.on('message', async ({ id, cmd, args }) => {
   try {

@@ -10,6 +10,7 @@ import {
 } from './defaults.js'
 import { AiGenerationError } from './errors.js'
 import { isPlainObject } from './schema.js'
+import { checkSchema } from './schema-check.js'
 import type { JsonSchema } from './schema.js'
 import type { AiProvider, AiReplayMode, ReplayAugmentationConfig, WebSocketAiConfig } from './types.js'
 
@@ -37,6 +38,18 @@ export interface ResolvedAiConfig {
 }
 
 const DEFAULT_EVENT_COUNT = 10
+/** Every field a generator config may have; anything else is a typo to report, not to ignore. */
+const CONFIG_FIELDS: ReadonlySet<string> = new Set([
+  'narrative', 'eventCount', 'eventType', 'schema', 'mode', 'provider', 'model', 'baseURL', 'apiKey',
+  'temperature', 'seed', 'batchSize', 'eventRate', 'maxRetries', 'timeoutMs', 'now',
+] satisfies (keyof ReplayAugmentationConfig)[])
+const AI_CONFIG_FIELDS: ReadonlySet<string> = new Set(['enabled', 'replay', 'maxEvents', 'eventRate'] satisfies (keyof WebSocketAiConfig)[])
+
+function unknownFields(input: Record<string, unknown>, known: ReadonlySet<string>, what: string): string[] {
+  return Object.keys(input)
+    .filter((key) => !known.has(key))
+    .map((key) => `unknown ${what} field ${JSON.stringify(key)} (known: ${[...known].join(', ')})`)
+}
 const MODES: readonly AiReplayMode[] = ['generated', 'augmented', 'static']
 const PROVIDERS: readonly AiProvider[] = ['openai', 'offline']
 const MAX_TEMPERATURE = 2
@@ -59,6 +72,7 @@ export function resolveAiConfig(
   if (!isPlainObject(input)) {
     throw new AiGenerationError('config', `the config must be an object, got ${String(input)}`, CONFIG_HINT)
   }
+  problems.push(...unknownFields(input, CONFIG_FIELDS, 'config'))
   const mode = input.mode ?? 'generated'
   const provider = input.provider ?? 'openai'
   if (!MODES.includes(mode)) problems.push(`mode must be one of ${MODES.join(', ')} (got ${JSON.stringify(mode)})`)
@@ -74,7 +88,7 @@ export function resolveAiConfig(
   }
   const eventType = input.eventType ?? AI_DEFAULT_EVENT_TYPE
   if (typeof eventType !== 'string' || eventType === '') problems.push('eventType must be a non-empty string')
-  if (input.schema !== undefined && !isPlainObject(input.schema)) problems.push('schema must be a JSON schema object')
+  if (input.schema !== undefined) problems.push(...checkSchema(input.schema))
   const model = input.model ?? AI_DEFAULT_MODEL
   if (typeof model !== 'string' || model === '') problems.push('model must be a non-empty string')
   const temperature = input.temperature ?? AI_DEFAULT_TEMPERATURE
@@ -144,7 +158,7 @@ export function validateAiConfig(config: WebSocketAiConfig, env: NodeJS.ProcessE
   if (!isPlainObject(config)) {
     throw new AiGenerationError('config', `the AI config must be an object, got ${String(config)}`, CONFIG_HINT)
   }
-  const problems: string[] = []
+  const problems: string[] = unknownFields(config, AI_CONFIG_FIELDS, 'AI config')
   if (typeof config.enabled !== 'boolean') problems.push('enabled must be true or false')
   if (config.maxEvents !== undefined && !(Number.isSafeInteger(config.maxEvents) && config.maxEvents >= 0)) {
     problems.push(`maxEvents must be a non-negative integer (got ${String(config.maxEvents)})`)

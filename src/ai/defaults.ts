@@ -22,3 +22,12 @@ export const AI_OFFLINE_EPOCH_MS = Date.UTC(2024, 0, 1)
 export const AI_ERROR_SNIPPET_CHARS = 200
 /** Name of the structured-output format sent to the model. */
 export const AI_RESPONSE_FORMAT_NAME = 'event_batch'
+/**
+ * Shortest API key that is redacted from frames, errors and logs: shorter ones ("x", "unused", "test") are
+ * placeholders that local servers accept, not secrets, and redacting them would mangle ordinary text.
+ */
+export const AI_MIN_REDACTED_KEY_CHARS = 8
+/** Time of the first event's `timestamp` under a seed without a `now` clock (events then follow at the rate). */
+export const AI_SEEDED_EPOCH_MS = Date.UTC(2024, 0, 1)
+/** Spacing of seeded `timestamp`s when no `eventRate` is set. */
+export const AI_SEEDED_SPACING_MS = 1000

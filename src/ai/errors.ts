@@ -1,5 +1,5 @@
 import { MockWsError } from '../errors.js'
-import { AI_ERROR_SNIPPET_CHARS } from './defaults.js'
+import { AI_ERROR_SNIPPET_CHARS, AI_MIN_REDACTED_KEY_CHARS } from './defaults.js'
 
 /**
  * What went wrong while generating AI events.
@@ -37,14 +37,29 @@ export class AiGenerationError extends MockWsError {
 const KEY_LIKE = /\b(sk|pk|rk)-[A-Za-z0-9_*.-]{6,}/g
 
 /**
- * Removes the API key, and anything shaped like one, from text that will reach an error or a log.
+ * Removes the API key (when it is at least `AI_MIN_REDACTED_KEY_CHARS` long), and anything shaped like one, from
+ * text that will reach a frame, an error or a log.
  * @example
  * redactSecrets('bad key sk-abc123456', 'sk-abc123456') // 'bad key [redacted]'
  */
 export function redactSecrets(text: string, apiKey?: string): string {
   let out = text
-  if (apiKey) out = out.split(apiKey).join('[redacted]')
+  if (apiKey && apiKey.length >= AI_MIN_REDACTED_KEY_CHARS) out = out.split(apiKey).join('[redacted]')
   return out.replace(KEY_LIKE, '[redacted]')
+}
+
+/**
+ * Applies `redactSecrets` to every string (keys included) of a JSON value, such as a generated event's data.
+ * @example
+ * redactValue({ note: 'key sk-abc123456' }, 'sk-abc123456') // { note: 'key [redacted]' }
+ */
+export function redactValue(value: unknown, apiKey?: string): unknown {
+  if (typeof value === 'string') return redactSecrets(value, apiKey)
+  if (Array.isArray(value)) return value.map((item) => redactValue(item, apiKey))
+  if (value !== null && typeof value === 'object') {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [redactSecrets(k, apiKey), redactValue(v, apiKey)]))
+  }
+  return value
 }
 
 /**

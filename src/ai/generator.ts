@@ -1,6 +1,7 @@
 import type { ReplayEntry } from '../replay/types.js'
 import { resolveAiConfig } from './config.js'
 import type { ResolvedAiConfig } from './config.js'
+import { AI_SEEDED_EPOCH_MS, AI_SEEDED_SPACING_MS } from './defaults.js'
 import { AiGenerationError } from './errors.js'
 import { createOpenAiSource } from './openai-source.js'
 import { abortableDelay, RateSchedule } from './pacing.js'
@@ -25,6 +26,8 @@ interface Generated {
 }
 
 interface ClosableSink extends AiEventSink {
+  closed?: unknown
+  isOpen?: unknown
   once?(event: 'close', listener: () => void): unknown
   off?(event: 'close', listener: () => void): unknown
   removeListener?(event: 'close', listener: () => void): unknown
@@ -44,11 +47,13 @@ export class AiEventGenerator {
   readonly config: Readonly<ResolvedAiConfig>
   #apiKey: string | undefined
   #frozen: Promise<AiEventFrame[]> | undefined
+  #seededTime: boolean
 
   constructor(config: ReplayAugmentationConfig) {
     const resolved = resolveAiConfig(config)
     this.config = Object.freeze(resolved.config)
     this.#apiKey = resolved.apiKey
+    this.#seededTime = config.now === undefined && resolved.config.seed !== undefined
   }
 
   /**
@@ -134,10 +139,18 @@ export class AiEventGenerator {
   #frame(item: Generated): AiEventFrame {
     return {
       type: this.config.eventType,
-      timestamp: new Date(this.config.now()).toISOString(),
+      timestamp: new Date(this.#timestamp(item.sequence)).toISOString(),
       sequence: item.sequence,
       data: item.data,
     }
+  }
+
+  // Under a seed and without a clock of the caller's, times are derived from the sequence (event k at the epoch plus
+  // k-1 spacings of the rate), so the same seed gives byte-identical frames on every run.
+  #timestamp(sequence: number): number {
+    if (!this.#seededTime) return this.config.now()
+    const spacing = this.config.eventRate === undefined ? AI_SEEDED_SPACING_MS : 1000 / this.config.eventRate
+    return AI_SEEDED_EPOCH_MS + Math.round((sequence - 1) * spacing)
   }
 
   #createSource(): EventSource {
@@ -173,6 +186,22 @@ export class AiEventGenerator {
       return pending
     }
     try {
+      if (source.streamBatch) {
+        // A streaming source hands each event over as soon as it is complete: the first frame leaves while the
+        // model is still answering.
+        while (produced < total) {
+          const before = produced
+          const batch = { start: produced, count: Math.min(this.config.batchSize, total - produced), total, previous }
+          for await (const data of source.streamBatch(batch, controller.signal)) {
+            produced++
+            previous = [...previous, data].slice(-PREVIOUS_EVENTS_CONTEXT)
+            yield { sequence: ++sequence, data }
+            if (produced >= total) break
+          }
+          if (produced === before) break
+        }
+        return
+      }
       let pending: Promise<unknown[]> | undefined = request()
       while (pending) {
         const batch = (await pending).slice(0, total - produced)
@@ -200,7 +229,9 @@ export class AiEventGenerator {
     if (options.signal?.aborted) return 0
     options.signal?.addEventListener('abort', onStop, { once: true })
     const unwatch = watchClose(socket as ClosableSink, onStop)
-    const open = () => socket.readyState === undefined || socket.readyState === (socket.OPEN ?? WS_OPEN)
+    const sink = socket as ClosableSink
+    const open = () =>
+      typeof sink.isOpen === 'boolean' ? sink.isOpen : socket.readyState === undefined || socket.readyState === (socket.OPEN ?? WS_OPEN)
     const schedule = rate === undefined ? undefined : new RateSchedule(rate)
     const items = this.#generate(maxEvents, stop.signal)
     let sent = 0
@@ -237,6 +268,17 @@ function escapeTemplateOpen(text: string): string {
 }
 
 function watchClose(socket: ClosableSink, onClose: () => void): () => void {
+  // A mockforge-ws connection (MockConnection, MswConnection): its `closed` promise settles when the client leaves.
+  if (socket.closed instanceof Promise) {
+    let watching = true
+    void socket.closed.then(
+      () => watching && onClose(),
+      () => watching && onClose(),
+    )
+    return () => {
+      watching = false
+    }
+  }
   if (typeof socket.once === 'function') {
     socket.once('close', onClose)
     return () => {

@@ -1,11 +1,12 @@
 import type { ResolvedAiConfig } from './config.js'
 import { AI_BAD_BATCH_RETRIES, AI_RESPONSE_FORMAT_NAME } from './defaults.js'
-import { AiGenerationError, redactSecrets, snippet } from './errors.js'
+import { AiGenerationError, redactSecrets, redactValue, snippet } from './errors.js'
 import type { AiErrorKind } from './errors.js'
 import { staticExample } from './offline.js'
 import { isPlainObject, validateSchema } from './schema.js'
 import type { JsonSchema } from './schema.js'
 import type { BatchRequest, EventSource } from './source.js'
+import { EventArrayScanner } from './json-stream.js'
 
 type OpenAiModule = typeof import('openai')
 type OpenAiClient = InstanceType<OpenAiModule['OpenAI']>
@@ -66,68 +67,147 @@ export function createOpenAiSource(config: ResolvedAiConfig, apiKey: string | un
   }
   const base = config.mode === 'augmented' && config.schema ? staticExample(config.schema) : undefined
 
-  return {
-    nextBatch: async (request, signal) => {
-      const { mod, client, origin } = await load()
+  const streamBatch = async function* (request: BatchRequest, signal: AbortSignal): AsyncGenerator<unknown> {
+    const { mod, client, origin } = await load()
+    const attempts = 1 + AI_BAD_BATCH_RETRIES
+    let emitted = 0
+    let previous = request.previous
+    let rejected: (BadBatch & { content: string }) | undefined
+    for (let attempt = 1; attempt <= attempts; attempt++) {
+      // A retry asks only for the events still missing: those already sent cannot be taken back.
+      const remaining: BatchRequest = { ...request, start: request.start + emitted, count: request.count - emitted, previous }
       const messages: ChatMessage[] = [
         { role: 'system', content: SYSTEM_PROMPT },
-        { role: 'user', content: userPrompt(config, request, base) },
+        { role: 'user', content: userPrompt(config, remaining, base) },
       ]
-      const attempts = 1 + AI_BAD_BATCH_RETRIES
-      let rejected: BadBatch | undefined
-      for (let attempt = 1; attempt <= attempts; attempt++) {
-        let content: string | null | undefined
-        let refusal: string | null | undefined
-        try {
-          const completion = await client.chat.completions.create(
-            {
-              model: config.model,
-              temperature: config.temperature,
-              ...(config.seed !== undefined ? { seed: Math.trunc(config.seed) } : {}),
-              messages,
-              response_format: {
-                type: 'json_schema',
-                json_schema: {
-                  name: AI_RESPONSE_FORMAT_NAME,
-                  description: `${request.count} "${config.eventType}" events`,
-                  schema: batchSchema(config.schema, request.count),
-                },
-              },
-            },
-            { signal },
-          )
-          const message = completion.choices?.[0]?.message
-          content = message?.content
-          refusal = message?.refusal
-        } catch (error) {
-          if (signal.aborted) throw error
-          throw describeFailure(error, mod, origin, apiKey, config.timeoutMs)
-        }
-        if (refusal) {
-          throw new AiGenerationError(
-            'refusal',
-            `the model refused: ${redactSecrets(snippet(refusal), apiKey)}`,
-            'Rephrase the narrative or try another model',
-          )
-        }
-        const result = parseBatch(content, request, config.schema, base)
-        if (Array.isArray(result)) return result
-        rejected = result
+      if (rejected) {
         messages.push(
-          { role: 'assistant', content: content ?? '' },
-          { role: 'user', content: `That answer was rejected: ${result.cause}. Answer again with valid JSON only.` },
+          { role: 'assistant', content: rejected.content },
+          { role: 'user', content: `That answer was rejected: ${rejected.cause}. Answer again with valid JSON only.` },
         )
       }
-      const last = rejected as BadBatch
-      throw new AiGenerationError(
-        last.kind,
-        `${redactSecrets(last.cause, apiKey)} (${attempts} attempts)`,
-        last.kind === 'schema'
-          ? 'Loosen the schema, or describe the constraint in the narrative so the model follows it'
-          : 'Use a model that supports structured output (response_format json_schema), or lower batchSize',
-      )
+      let stream: AsyncIterable<ChatChunk> & { controller: AbortController }
+      try {
+        stream = (await client.chat.completions.create(
+          {
+            model: config.model,
+            temperature: config.temperature,
+            ...(config.seed !== undefined ? { seed: Math.trunc(config.seed) } : {}),
+            messages,
+            stream: true,
+            response_format: {
+              type: 'json_schema',
+              json_schema: {
+                name: AI_RESPONSE_FORMAT_NAME,
+                description: `${remaining.count} "${config.eventType}" events`,
+                schema: batchSchema(config.schema, remaining.count),
+              },
+            },
+          },
+          { signal },
+        )) as unknown as AsyncIterable<ChatChunk> & { controller: AbortController }
+      } catch (error) {
+        if (signal.aborted) throw error
+        throw describeFailure(error, mod, origin, apiKey, config.timeoutMs)
+      }
+      const scanner = new EventArrayScanner()
+      const chunks = stream[Symbol.asyncIterator]()
+      let refusal = ''
+      let bad: BadBatch | undefined
+      let emittedNow = 0
+      try {
+        while (bad === undefined && emitted < request.count) {
+          let next: IteratorResult<ChatChunk>
+          try {
+            next = await chunks.next()
+          } catch (error) {
+            if (signal.aborted) throw error
+            throw describeFailure(error, mod, origin, apiKey, config.timeoutMs)
+          }
+          if (next.done) break
+          const delta = next.value.choices?.[0]?.delta
+          if (delta?.refusal) refusal += delta.refusal
+          if (!delta?.content) continue
+          for (const raw of scanner.push(delta.content)) {
+            const event = acceptEvent(raw, request.start + emitted, config.schema, base)
+            if ('cause' in event) {
+              bad = event
+              break
+            }
+            emitted++
+            emittedNow++
+            previous = [...previous, event.data].slice(-PREVIOUS_CONTEXT)
+            // The model may echo the key (from its context or its training): it never reaches a frame.
+            yield redactValue(event.data, apiKey)
+            if (emitted === request.count) break
+          }
+        }
+      } finally {
+        // Whatever ended the loop (enough events, a bad one, the caller stopping), the rest of the answer is not needed.
+        stream.controller.abort()
+      }
+      if (emitted === request.count || (bad === undefined && emittedNow > 0)) return
+      if (refusal && emittedNow === 0) {
+        throw new AiGenerationError('refusal', `the model refused: ${redactSecrets(snippet(refusal), apiKey)}`, 'Rephrase the narrative or try another model')
+      }
+      if (bad === undefined) {
+        // Nothing usable was found while streaming: the whole answer says why (or, in a shape the scanner does not
+        // know, still holds events).
+        const whole = parseBatch(scanner.text, remaining, config.schema, base)
+        if (Array.isArray(whole)) {
+          for (const data of whole) yield redactValue(data, apiKey)
+          return
+        }
+        bad = whole
+      }
+      rejected = { ...bad, content: scanner.text }
+    }
+    const last = rejected as BadBatch
+    throw new AiGenerationError(
+      last.kind,
+      `${redactSecrets(last.cause, apiKey)} (${attempts} attempts)`,
+      last.kind === 'schema'
+        ? 'Loosen the schema, or describe the constraint in the narrative so the model follows it'
+        : 'Use a model that supports structured output (response_format json_schema), or lower batchSize',
+    )
+  }
+
+  return {
+    streamBatch,
+    nextBatch: async (request, signal) => {
+      const events: unknown[] = []
+      for await (const data of streamBatch(request, signal)) events.push(data)
+      return events
     },
   }
+}
+
+/** The part of a streamed chat completion chunk that is read. */
+interface ChatChunk {
+  choices?: { delta?: { content?: string | null; refusal?: string | null } }[]
+}
+
+/** Events of the current batch handed back to the model as context of a retry. */
+const PREVIOUS_CONTEXT = 3
+
+/** Parses one streamed event's JSON, merges it onto the base and checks it against the schema. */
+function acceptEvent(raw: string, index: number, schema: JsonSchema | undefined, base: unknown): { data: unknown } | BadBatch {
+  let parsed: unknown
+  try {
+    parsed = JSON.parse(raw)
+  } catch (error) {
+    return { kind: 'invalid-json', cause: `the model returned invalid JSON (${(error as Error).message}): ${snippet(raw)}` }
+  }
+  const data = base === undefined ? parsed : merge(base, parsed)
+  if (schema) {
+    const issues = validateSchema(data, schema, '$.data')
+    if (issues.length > 0) {
+      const shown = issues.slice(0, SCHEMA_ISSUES_SHOWN).map((issue) => `${issue.path}: ${issue.message}`)
+      const more = issues.length > SCHEMA_ISSUES_SHOWN ? ` (+${issues.length - SCHEMA_ISSUES_SHOWN} more)` : ''
+      return { kind: 'schema', cause: `event ${index + 1} does not match the schema: ${shown.join('; ')}${more}` }
+    }
+  }
+  return { data }
 }
 
 interface BadBatch {

@@ -1,3 +1,5 @@
+import { previewJson } from '../replay/preview.js'
+
 /**
  * JSON type names understood by the schema subset.
  * @example
@@ -170,6 +172,12 @@ function describe(value: unknown): string {
 
 function show(value: unknown): string {
   if (value === undefined) return 'undefined'
-  const text = JSON.stringify(value)
+  let text: string
+  try {
+    text = JSON.stringify(value)
+  } catch {
+    // A model's event nested too deep for JSON.stringify: a bounded preview instead of a RangeError.
+    text = previewJson(value, MAX_SHOWN + 1)
+  }
   return text.length > MAX_SHOWN ? `${text.slice(0, MAX_SHOWN)}…` : text
 }

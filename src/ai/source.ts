@@ -24,6 +24,11 @@ export interface BatchRequest {
 export interface EventSource {
   /** Resolves with 1..count events' data; rejects with AiGenerationError, or an AbortError when `signal` aborts. */
   nextBatch(request: BatchRequest, signal: AbortSignal): Promise<unknown[]>
+  /**
+   * Yields 1..count events' data one by one as they are produced (a streamed model answer), when the source can;
+   * the generator prefers it to `nextBatch`. Throws as `nextBatch` rejects.
+   */
+  streamBatch?(request: BatchRequest, signal: AbortSignal): AsyncIterable<unknown>
 }
 
 /**

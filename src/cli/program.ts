@@ -1,6 +1,8 @@
 import { Command } from 'commander'
+import { registerAsyncApi } from './asyncapi.js'
 import { processIo, type CliIo } from './io.js'
 import { registerGenerate } from './generate.js'
+import { registerImportHar } from './import-har.js'
 import { registerRecord } from './record.js'
 import { registerServe } from './serve.js'
 import { registerValidate } from './validate.js'
@@ -23,6 +25,8 @@ export function createProgram(io: CliIo = processIo): Command {
   registerValidate(program, io)
   registerGenerate(program, io)
   registerRecord(program, io)
+  registerImportHar(program, io)
   registerView(program, io)
+  registerAsyncApi(program, io)
   return program
 }

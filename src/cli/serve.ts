@@ -5,7 +5,7 @@ import type { MockWs } from '../server/mock-ws.js'
 import { LatencyProfile, type LatencyPresetName } from '../latency/profile.js'
 import type { CliIo } from './io.js'
 import { runUntilStopped } from './run-until-stopped.js'
-import { cliRecordOptions } from './record.js'
+import { cliRecordOptions, withRecordTransformFlags, type RecordTransformFlags } from './record.js'
 
 /** Parses a port flag value. */
 export function parsePort(value: string): number {
@@ -29,7 +29,7 @@ export function parseInteger(value: string): number {
   return n
 }
 
-interface ServeFlags {
+interface ServeFlags extends RecordTransformFlags {
   port?: number
   host?: string
   path?: string
@@ -79,7 +79,7 @@ export async function startServe(flags: ServeFlags, io: CliIo, env: NodeJS.Proce
   }
   const builder = builderFromSettings(settings)
   if (flags.latency !== undefined) builder.latency(flags.latency)
-  if (flags.record !== undefined) builder.record(cliRecordOptions(flags.record, io))
+  if (flags.record !== undefined) builder.record(cliRecordOptions(flags.record, io, flags))
   mock = await builder.start()
   const behaviour = settings.proxy ? `proxying to ${settings.proxy}` : settings.replay ? `replaying ${settings.replay}` : 'echo'
   const what = behaviour + (flags.latency !== undefined ? `, latency ${flags.latency}` : '') + (flags.record !== undefined ? `, recording to ${flags.record}` : '')
@@ -90,8 +90,7 @@ export async function startServe(flags: ServeFlags, io: CliIo, env: NodeJS.Proce
 
 /** Registers `mockforge-ws serve`. */
 export function registerServe(program: Command, io: CliIo): void {
-  program
-    .command('serve')
+  withRecordTransformFlags(program.command('serve'))
     .description('run a mock WebSocket server (echo, or a replay file) until SIGINT/SIGTERM')
     .option('--port <n>', 'port (default $MOCKFORGE_WS_PORT or 3001; 0 = any free port)', parsePort)
     .option('--host <addr>', 'bind address (default $MOCKFORGE_WS_HOST or 127.0.0.1)')

@@ -97,7 +97,7 @@ interface MockLike {
   readonly failures: readonly ScenarioFailure[]
   readonly connections: readonly unknown[]
   readonly closed: boolean
-  readonly metrics: { connectionsTotal: number }
+  readonly metrics: { connectionsTotal: number; failuresDropped?: number }
   /** The mock's clock (`clock` option): waits follow it; absent (protocol kits): the real clock. */
   readonly clock?: Clock
 }
@@ -455,7 +455,7 @@ export function toHaveNoFailures(this: MatcherContextLike, received: unknown): M
     message: () =>
       failures.length === 0
         ? join(hint(this, name, ''), 'Expected: at least one scenario failure\nReceived: none', timeline(mock))
-        : join(hint(this, name, ''), formatFailureReport(failures, mock.transcript, { frames: MATCHER_TRANSCRIPT_FRAMES })),
+        : join(hint(this, name, ''), formatFailureReport(failures, mock.transcript, { frames: MATCHER_TRANSCRIPT_FRAMES, dropped: mock.metrics.failuresDropped ?? 0 })),
   }
 }
 

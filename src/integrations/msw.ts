@@ -1,6 +1,6 @@
 import { ws, type WebSocketHandler, type WebSocketHandlerConnection } from 'msw'
-import { framesToReplay } from '../replay/from-transcript.js'
-import { CLOSE_GOING_AWAY, DEFAULT_MAX_TRANSCRIPT, DEFAULT_NEXT_TIMEOUT_MS } from '../constants.js'
+import { transcriptToReplay } from '../replay/record-transform.js'
+import { CLOSE_GOING_AWAY, DEFAULT_MAX_TRANSCRIPT, DEFAULT_NEXT_TIMEOUT_MS, MAX_FAILURES } from '../constants.js'
 import { MockWsError } from '../errors.js'
 import { loadReplay } from '../replay/load.js'
 import { playReplay } from '../replay/player.js'
@@ -11,6 +11,7 @@ import type { InboundMessage, WsData } from '../server/connection.js'
 import type { MockWsMetrics } from '../server/engine.js'
 import { formatFailureReport } from '../server/failure-report.js'
 import { MessageQueue } from '../server/message-queue.js'
+import { assertMockCanStart, closeAllMocks, trackMock } from '../server/registry.js'
 import type { MockWsOptions, NextOptions, ToReplayOptions } from '../server/mock-ws.js'
 import type { ScenarioFailure, TranscriptFrame } from '../server/types.js'
 import { resolveOptions, type ResolvedMockWsOptions } from '../server/options.js'
@@ -33,10 +34,10 @@ const CLOSING_REASON = 'mock server is closing'
  */
 export type MswHandlerOptions = Pick<MockWsOptions, MswOptionName>
 
-type MswOptionName = 'expandTemplates' | 'seed' | 'now' | 'strict' | 'unexpected' | 'timeoutMs' | 'speed' | 'maxTranscript' | 'clock'
-const MSW_OPTIONS: readonly MswOptionName[] = ['expandTemplates', 'seed', 'now', 'strict', 'unexpected', 'timeoutMs', 'speed', 'maxTranscript', 'clock']
+type MswOptionName = 'expandTemplates' | 'seed' | 'now' | 'strict' | 'unexpected' | 'timeoutMs' | 'speed' | 'maxTranscript' | 'maxRegexInput' | 'clock'
+const MSW_OPTIONS: readonly MswOptionName[] = ['expandTemplates', 'seed', 'now', 'strict', 'unexpected', 'timeoutMs', 'speed', 'maxTranscript', 'maxRegexInput', 'clock']
 /** MSW handler options, checked, with the same defaults as `mockWs()`. */
-type ResolvedMswOptions = MswHandlerOptions & Pick<ResolvedMockWsOptions, 'expandTemplates' | 'strict' | 'unexpected' | 'timeoutMs' | 'speed'>
+type ResolvedMswOptions = MswHandlerOptions & Pick<ResolvedMockWsOptions, 'expandTemplates' | 'strict' | 'unexpected' | 'timeoutMs' | 'speed' | 'maxRegexInput'>
 
 /**
  * What an MSW handler plays on each connection: a `Scenario`, replay entries, JSON Lines text,
@@ -45,8 +46,6 @@ type ResolvedMswOptions = MswHandlerOptions & Pick<ResolvedMockWsOptions, 'expan
  * const script: MswScript = [{ ts: 0, dir: 'out', text: 'hello' }]
  */
 export type MswScript = Scenario | readonly ReplayEntry[] | string | URL
-
-const live = new Set<MswWsMock>()
 
 /**
  * Turns a scenario or replay into an MSW 2.x `ws.link(url)` handler played by the same player as `mockWs()`,
@@ -66,20 +65,17 @@ export async function toMswHandler(url: string | RegExp, script?: MswScript, opt
   }
   const resolved = resolveOptions(options, { action: 'create the MSW handler', only: MSW_OPTIONS })
   const { replay, faker } = await compileMswScript(script, resolved)
+  assertMockCanStart()
   return new MswWsMock(url, replay, faker, resolved)
 }
 
 /**
- * Closes every MSW mock not yet closed; rejects with the strict-mode failures of any of them, after all are closed.
+ * Alias of `closeAllMocks()` (MSW mocks are tracked with every other mock): closes every mock not yet closed and
+ * rejects with the strict-mode failures of any of them, after all are closed.
  * @example
  * afterEach(() => closeAllMswMocks())
  */
-export async function closeAllMswMocks(): Promise<void> {
-  const results = await Promise.allSettled([...live].map((mock) => mock.close()))
-  const errors = results.flatMap((r) => (r.status === 'rejected' ? [r.reason as unknown] : []))
-  if (errors.length === 1) throw errors[0]
-  if (errors.length > 1) throw new AggregateError(errors, `${errors.length} MSW mocks reported failures`)
-}
+export const closeAllMswMocks: () => Promise<void> = closeAllMocks
 
 function isScenario(script: MswScript): script is Scenario {
   // Duck-typed so that a Scenario from a second copy of the package works too.
@@ -110,8 +106,8 @@ function connectionSeed(seed: number | undefined, id: number): number | undefine
 /** The strict-mode error of an MSW mock: the same name, code and report as the core's `ScenarioFailureError`. */
 class MswScenarioFailureError extends MockWsError {
   readonly failures: readonly ScenarioFailure[]
-  constructor(failures: readonly ScenarioFailure[], transcript: readonly TranscriptFrame[]) {
-    super('WSM_STRICT_FAILURES', formatFailureReport(failures, transcript))
+  constructor(failures: readonly ScenarioFailure[], transcript: readonly TranscriptFrame[], dropped = 0) {
+    super('WSM_STRICT_FAILURES', formatFailureReport(failures, transcript, { dropped }))
     this.name = 'ScenarioFailureError'
     this.failures = failures
   }
@@ -152,6 +148,7 @@ export class MswWsMock {
     bytesOut: 0,
     errors: 0,
     transcriptDropped: 0,
+    failuresDropped: 0,
   }
   #replay: CompiledReplay | undefined
   #faker: FakerLike | undefined
@@ -162,6 +159,7 @@ export class MswWsMock {
   #shuttingDown = false
   #closing: Promise<void> | undefined
   #resolveFirst!: (conn: MswConnection) => void
+  #untrack: () => void
 
   /** @internal use `toMswHandler()` */
   constructor(url: string | RegExp, replay: CompiledReplay | undefined, faker: FakerLike | undefined, options: ResolvedMswOptions) {
@@ -176,7 +174,7 @@ export class MswWsMock {
     this.#maxTranscript = options.maxTranscript ?? DEFAULT_MAX_TRANSCRIPT
     this.connected = new Promise((resolve) => (this.#resolveFirst = resolve))
     this.handler = ws.link(url).addEventListener('connection', (connection) => this.#accept(connection))
-    live.add(this)
+    this.#untrack = trackMock(this)
   }
 
   /** Live connections, in order of arrival. */
@@ -239,7 +237,7 @@ export class MswWsMock {
 
   /** The recorded traffic of one connection (default: the first) as replay entries, ready to save as a fixture. */
   toReplay(opts: ToReplayOptions = {}): ReplayEntry[] {
-    return framesToReplay(this.#transcript, opts.connection)
+    return transcriptToReplay(this.#transcript, opts)
   }
 
   /** The recorded traffic of one connection as JSON Lines. */
@@ -267,9 +265,9 @@ export class MswWsMock {
       this.#messageQueue.close(closedError)
       this.#connectionQueue.close(closedError)
     } finally {
-      live.delete(this)
+      this.#untrack()
     }
-    if (this.#options.strict && this.#failures.length > 0) throw new MswScenarioFailureError(this.#failures, this.#transcript)
+    if (this.#options.strict && this.#failures.length > 0) throw new MswScenarioFailureError(this.#failures, this.#transcript, this.#counters.failuresDropped)
   }
 
   #accept(connection: WebSocketHandlerConnection): void {
@@ -302,9 +300,16 @@ export class MswWsMock {
       timeoutMs: options.timeoutMs,
       context,
       unexpected: options.unexpected,
-      onFailure: (failure) => this.#failures.push(failure),
+      onFailure: (failure) => this.#addFailure(failure),
       isShuttingDown: () => this.#shuttingDown,
+      maxRegexInput: options.maxRegexInput,
     })
+  }
+
+  // Bounded as the real-socket engine bounds it: the first MAX_FAILURES are kept, later ones counted.
+  #addFailure(failure: ScenarioFailure): void {
+    if (this.#failures.length < MAX_FAILURES) this.#failures.push(failure)
+    else this.#counters.failuresDropped++
   }
 
   // The bookkeeping the real-socket engine does, kept off the public surface of the mock.

@@ -1,6 +1,15 @@
 import { test as baseTest, expect as baseExpect, type BrowserContext, type Page, type TestInfo, type WebSocketRoute } from '@playwright/test'
+import { mkdir, writeFile } from 'node:fs/promises'
+import { dirname } from 'node:path'
 import WebSocket from 'ws'
-import type { MockWs } from '../server/mock-ws.js'
+import { ORIGINAL_URL_HEADER } from '../constants.js'
+import { RECORD_CONNECTION_PLACEHOLDER } from '../proxy/recorder.js'
+import { connectionFile, perConnectionReplay, removeOldRecordings, vcrMode, type VcrMode } from '../proxy/vcr.js'
+import { pickRecordTransform, recordingToReplay, resolveRecordTransform, type RecordedFrame, type RecordTransformOptions } from '../replay/record-transform.js'
+import { toJSONL } from '../replay/serialize.js'
+import { mockWs } from '../server/builder.js'
+import type { MockWs, MockWsOptions } from '../server/mock-ws.js'
+import { liveMocks } from '../server/registry.js'
 import { transcriptToJsonl } from '../view/transcript-jsonl.js'
 import { renderTimeline } from '../view/timeline.js'
 import { createFixtureScope, type MockWsFactory } from './fixture.js'
@@ -9,7 +18,6 @@ export type { MockWsMatchers, ReceiveMessageOptions } from './matchers.js'
 export type { MockWsFactory } from './fixture.js'
 export { mockWsMatchers } from './matchers.js'
 
-import { ORIGINAL_URL_HEADER } from '../constants.js'
 /** Header carrying the URL the page asked for, on the connection `routeToMock` opens to the mock. */
 export { ORIGINAL_URL_HEADER } from '../constants.js'
 
@@ -26,6 +34,8 @@ function sendableCode(code: number | undefined): number | undefined {
 export interface MockWsFixtures {
   /** `mockWs()` whose servers close after the test; strict-mode failures of mocks left open fail the test. */
   mockWs: MockWsFactory
+  /** @internal automatic: closes the mocks of any kind (protocol kits, `mockWs()` imported from the core) that the test started and left open. */
+  mockforgeTeardown: void
 }
 
 /**
@@ -57,6 +67,20 @@ export const test = baseTest.extend<MockWsFixtures>({
       if (failedTeardown) throw teardownError
     }
   },
+  // A worker runs one test at a time, so the mocks registered during this test are the ones it started.
+  mockforgeTeardown: [
+    // eslint-disable-next-line no-empty-pattern
+    async ({}, use) => {
+      const before = new Set(liveMocks())
+      await use()
+      const started = liveMocks().filter((m) => !before.has(m))
+      const results = await Promise.allSettled(started.map((m) => m.close()))
+      const errors = results.flatMap((r) => (r.status === 'rejected' ? [r.reason as unknown] : []))
+      if (errors.length === 1) throw errors[0]
+      if (errors.length > 1) throw new AggregateError(errors, `${errors.length} mocks reported failures`)
+    },
+    { auto: true },
+  ],
 })
 
 /**
@@ -146,4 +170,118 @@ async function bridge(route: WebSocketRoute, mock: RouteTarget): Promise<void> {
   })
   const opened = new Promise<void>((resolve) => upstream.once('open', () => resolve()))
   await Promise.race([opened, closed])
+}
+
+/**
+ * Options of `routeFromReplay()`: when to record again, the record options, and the replaying mock's options.
+ * @example
+ * const opts: RouteFromReplayOptions = { update: process.env.CI === undefined, ignore: ['$.ts'], mock: { strict: true } }
+ */
+export interface RouteFromReplayOptions extends RecordTransformOptions {
+  /** Record again from the real server even when the file exists (also: `MOCKFORGE_WS_UPDATE=1`). */
+  update?: boolean
+  /** Options of the mock that replays the file (default `{ strict: true }`). */
+  mock?: MockWsOptions
+}
+
+/** What `routeFromReplay()` set up: the mode, the replaying mock, and how to finish. */
+export interface ReplayRoute {
+  readonly mode: VcrMode
+  /** The mock replaying the file (replay mode only). */
+  readonly mock: MockWs | undefined
+  /** Recordings written so far (record mode). */
+  readonly written: readonly string[]
+  /** Replay: closes the mock (rejects with strict failures). Record: writes the sockets still open and stops recording. */
+  close(): Promise<void>
+}
+
+interface RecordingSocket {
+  id: number
+  start: number
+  frames: RecordedFrame[]
+  written: boolean
+}
+
+/**
+ * Record once against the real server, replay in CI: replays `file` to the page's WebSockets matching `url`
+ * through a mock; with `update` (or `MOCKFORGE_WS_UPDATE=1`, or no file yet) connects the page to the real
+ * server and records both directions into `file` (one file per socket with `{connection}` in the name).
+ * @example
+ * const route = await routeFromReplay(page, 'wss://api.example.com/feed', 'test/fixtures/feed.jsonl')
+ * await page.goto(appUrl)
+ * await route.close()
+ */
+export async function routeFromReplay(
+  target: Page | BrowserContext,
+  url: string | RegExp | ((url: URL) => boolean),
+  file: string,
+  opts: RouteFromReplayOptions = {},
+): Promise<ReplayRoute> {
+  const { update, mock: mockOptions, ...recordOptions } = opts
+  const transform = resolveRecordTransform(pickRecordTransform(recordOptions), 'routeFromReplay()')
+  if (vcrMode(file, update !== undefined ? { update } : {}) === 'replay') {
+    const builder = mockWs({ strict: true, ...mockOptions, path: '*' })
+    const mock = await (file.includes(RECORD_CONNECTION_PLACEHOLDER) ? builder.use(perConnectionReplay(file)) : builder.replay(file))
+    await routeToMock(target, url, mock)
+    return { mode: 'replay', mock, written: [], close: () => mock.close() }
+  }
+  removeOldRecordings(file)
+  const sockets: RecordingSocket[] = []
+  const written: string[] = []
+  const writes: Promise<void>[] = []
+  let stopped = false
+  const save = (socket: RecordingSocket): void => {
+    if (socket.written) return
+    const perSocket = file.includes(RECORD_CONNECTION_PLACEHOLDER)
+    if (!perSocket && socket.id !== 1) return
+    socket.written = true
+    const path = connectionFile(file, socket.id)
+    const text = toJSONL(recordingToReplay(socket.frames, transform, { recordedAt: socket.start }))
+    writes.push(
+      mkdir(dirname(path), { recursive: true })
+        .then(() => writeFile(path, text))
+        .then(() => {
+          written.push(path)
+        }),
+    )
+  }
+  await target.routeWebSocket(url, (route) => {
+    if (stopped) {
+      route.connectToServer()
+      return
+    }
+    const socket: RecordingSocket = { id: sockets.length + 1, start: Date.now(), frames: [], written: false }
+    sockets.push(socket)
+    const ts = (): number => Date.now() - socket.start
+    const frame = (dir: 'in' | 'out', message: string | Buffer): RecordedFrame =>
+      typeof message === 'string' ? { ts: ts(), dir, text: message } : { ts: ts(), dir, binary: new Uint8Array(message) }
+    const server = route.connectToServer()
+    route.onMessage((message) => {
+      socket.frames.push(frame('in', message))
+      server.send(message)
+    })
+    server.onMessage((message) => {
+      socket.frames.push(frame('out', message))
+      route.send(message)
+    })
+    route.onClose((code, reason) => {
+      void server.close({ ...(code !== undefined ? { code } : {}), ...(reason !== undefined ? { reason } : {}) })
+      save(socket)
+    })
+    server.onClose((code, reason) => {
+      socket.frames.push({ ts: ts(), dir: 'out', close: { ...(code !== undefined ? { code } : {}), ...(reason !== undefined ? { reason } : {}) } })
+      void route.close({ ...(code !== undefined ? { code } : {}), ...(reason !== undefined ? { reason } : {}) })
+      save(socket)
+    })
+  })
+  return {
+    mode: 'record',
+    mock: undefined,
+    written,
+    close: async () => {
+      stopped = true
+      for (const socket of sockets) save(socket)
+      await Promise.all(writes)
+    },
+  }
 }

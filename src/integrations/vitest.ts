@@ -1,6 +1,7 @@
 import { test as baseTest } from 'vitest'
 import { expect } from 'vitest'
 import { createFixtureScope, type MockWsFactory } from './fixture.js'
+import { lastFramesReport, MockWsLastFrames } from './last-frames.js'
 import { mockWsMatchers } from './matchers.js'
 export type { VitestMatchersLoaded } from './vitest-types.js'
 export type { MockWsMatchers, ReceiveMessageOptions } from './matchers.js'
@@ -30,10 +31,15 @@ export interface MockWsFixtures {
  * })
  */
 export const test = baseTest.extend<MockWsFixtures>({
-  // Vitest reads the fixture's dependencies from the destructuring pattern; this fixture has none.
-  // eslint-disable-next-line no-empty-pattern
-  mockWs: async ({}, use) => {
+  // Vitest reads the fixture's dependencies from the destructuring pattern: only the test's own onTestFailed.
+  mockWs: async ({ onTestFailed }, use) => {
     const scope = createFixtureScope()
+    // A failed test's output gets the last frames of the fixture's mocks. Thrown from onTestFailed, not from the
+    // teardown below: Vitest reports an error of a fixture's teardown twice.
+    onTestFailed(async () => {
+      const report = lastFramesReport(await scope.mocks())
+      if (report) throw new MockWsLastFrames(report)
+    })
     try {
       await use(scope.factory)
     } finally {

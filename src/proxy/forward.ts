@@ -2,6 +2,7 @@ import WebSocket, { type RawData } from 'ws'
 import { CLOSE_ABNORMAL, CLOSE_BAD_GATEWAY, CLOSE_TRY_AGAIN_LATER } from '../constants.js'
 import { MockWsError } from '../errors.js'
 import type { MockConnection } from '../server/connection.js'
+import type { WsSocket } from '../server/ws-socket.js'
 import {
   PROXY_DRAIN_CHECK_MS,
   PROXY_HIGH_WATER_BYTES,
@@ -37,7 +38,7 @@ function toBytes(data: RawData): Buffer {
 }
 
 /** The TCP socket under a `ws` WebSocket, when this `ws` version exposes it (it is not public API). */
-function tcpOf(socket: WebSocket): { cork(): void; uncork(): void } | undefined {
+function tcpOf(socket: WsSocket): { cork(): void; uncork(): void } | undefined {
   const tcp = (socket as unknown as { _socket?: { cork?: unknown; uncork?: unknown } })._socket
   return tcp && typeof tcp.cork === 'function' && typeof tcp.uncork === 'function' ? (tcp as { cork(): void; uncork(): void }) : undefined
 }
@@ -47,7 +48,7 @@ function tcpOf(socket: WebSocket): { cork(): void; uncork(): void } | undefined 
  * `ws` parses every frame of a TCP chunk in one go, and without this each forwarded frame would
  * cost a system call of its own (the proxy's main cost on small messages).
  */
-function batchWrites(socket: WebSocket): () => void {
+function batchWrites(socket: WsSocket): () => void {
   let corked = false
   const uncork = (): void => {
     corked = false
@@ -121,7 +122,7 @@ export function forwardConnection(conn: MockConnection, upstream: WebSocket, opt
 
   // Backpressure: when the side we write to holds too much, stop reading the side that feeds it
   // until the writes drain. ws has no public drain event, so a short timer checks while paused.
-  const relieve = (target: WebSocket, source: WebSocket, towards: 'client' | 'upstream'): void => {
+  const relieve = (target: WsSocket, source: WsSocket, towards: 'client' | 'upstream'): void => {
     const buffered = target.bufferedAmount
     if (buffered > options.maxBufferedBytes) {
       const error = new MockWsError(

@@ -1,8 +1,10 @@
 import { mkdir, writeFile } from 'node:fs/promises'
 import { dirname } from 'node:path'
+import { toJSONL } from '../replay/serialize.js'
 import type { BehaviourPlugin } from '../server/builder.js'
 import type { MockWs } from '../server/mock-ws.js'
 import type { EngineObserver } from '../server/observer.js'
+import { pickRecordTransform, resolveRecordTransform, type RecordTransformOptions } from '../replay/record-transform.js'
 
 /** Placeholder in `record({ file })` replaced by the connection id, so every connection gets its own file. */
 export const RECORD_CONNECTION_PLACEHOLDER = '{connection}'
@@ -21,7 +23,7 @@ export interface RecordedFile {
  * @example
  * await mockWs().proxy('ws://127.0.0.1:8080/ws', { record: { file: 'recordings/session-{connection}.jsonl' } })
  */
-export interface RecordOptions {
+export interface RecordOptions extends RecordTransformOptions {
   /**
    * JSON Lines file written when a connection closes. With `{connection}` in the name every
    * connection gets its own file; without it, only the first connection is written.
@@ -42,16 +44,19 @@ export interface RecordOptions {
  */
 export function recorder(options: RecordOptions): { plugin: BehaviourPlugin; observer: EngineObserver } {
   const file = options.file
+  // Validated now, so that a bad option fails record() rather than the first write.
+  const transform = pickRecordTransform(options)
+  resolveRecordTransform(transform, 'record()')
   let mock: MockWs | undefined
   let first: number | undefined
   const writes = new Set<Promise<void>>()
 
   const write = async (connection: number, path: string): Promise<void> => {
     if (!mock) return
-    const entries = mock.toReplay({ connection })
     try {
+      const entries = mock.toReplay({ connection, ...transform })
       await mkdir(dirname(path), { recursive: true })
-      await writeFile(path, mock.toJSONL({ connection }))
+      await writeFile(path, toJSONL(entries))
       options.onWrite?.({ connection, file: path, entries: entries.length })
     } catch (error) {
       const cause = error instanceof Error ? error : new Error(String(error))

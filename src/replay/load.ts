@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url'
 import { MockWsError } from '../errors.js'
 import type { FakerLike } from '../template/context.js'
 import { loadFaker } from '../template/faker.js'
+import { decodeReplayText } from './decode.js'
 import { compileEntries, INLINE_SOURCE, parseReplay } from './parse.js'
 import type { ParseReplayOptions } from './parse.js'
 import type { CompiledReplay, ReplayEntry } from './types.js'
@@ -35,7 +36,7 @@ export async function loadReplay(source: string | readonly ReplayEntry[] | URL, 
     compile = (parseOpts) => parseReplay(source, { ...parseOpts, file: INLINE_SOURCE })
   } else if (typeof source === 'string' || source instanceof URL) {
     const file = typeof source === 'string' ? source : fileURLToPath(source)
-    const text = await readReplayFile(file)
+    const text = decodeReplayText(await readReplayFile(file), file)
     compile = (parseOpts) => parseReplay(text, { ...parseOpts, file })
   } else {
     throw new MockWsError(
@@ -58,9 +59,10 @@ function isInlineJsonl(source: string): boolean {
   return source.includes('\n') || source.trimStart().startsWith('{')
 }
 
-async function readReplayFile(file: string): Promise<string> {
+async function readReplayFile(file: string): Promise<Uint8Array> {
   try {
-    return await readFile(file, 'utf8')
+    // Bytes, not 'utf8': Node's decoder would turn invalid bytes into U+FFFD without a word.
+    return await readFile(file)
   } catch (error) {
     const cause = error instanceof Error ? error.message : String(error)
     throw new MockWsError(

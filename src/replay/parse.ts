@@ -6,6 +6,7 @@ import { compileTemplate, findTemplateIssues } from '../template/compile.js'
 import type { CompiledTemplate } from '../template/compile.js'
 import { compileLiteral } from '../template/escape.js'
 import type { FakerLike } from '../template/context.js'
+import { previewJson, showInvisible } from './preview.js'
 import { jsonValueProblem } from '../scenario/json-subset.js'
 import type { JsonValue } from '../scenario/json-subset.js'
 import { CAPTURE_NAME, parseCapturePath } from './capture-path.js'
@@ -522,27 +523,20 @@ function editDistance(a: string, b: string): number {
 
 function describeValue(v: unknown): string {
   if (v === null) return 'null'
-  if (Array.isArray(v)) return `an array ${shorten(safeJson(v))}`
+  // previewJson is depth-bounded: JSON.stringify/String recurse per level and overflow on deep values.
+  if (Array.isArray(v)) return `an array ${previewJson(v, MAX_SHOWN_VALUE_LENGTH)}`
   switch (typeof v) {
     case 'string':
-      return `the string ${shorten(JSON.stringify(v))}`
+      return `the string ${shorten(JSON.stringify(v.slice(0, MAX_SHOWN_VALUE_LENGTH + 1)))}`
     case 'number':
     case 'boolean':
       return String(v)
     case 'object':
-      return `an object ${shorten(safeJson(v))}`
+      return `an object ${previewJson(v, MAX_SHOWN_VALUE_LENGTH)}`
     case 'bigint':
       return `${v}n`
     default:
       return typeof v
-  }
-}
-
-function safeJson(v: unknown): string {
-  try {
-    return JSON.stringify(v) ?? String(v)
-  } catch {
-    return String(v)
   }
 }
 
@@ -562,8 +556,9 @@ function locator(line: string): (where: Where) => number {
       root = safeParseTree(line, [])
       parsed = true
     }
-    const start = root ? root.offset : 0
-    if (!root || where.kind === 'object') return start
+    if (!root) return shallowLocate(line, where)
+    const start = root.offset
+    if (where.kind === 'object') return start
     const property = findProperty(root, where.path)
     if (!property) return start
     const [keyNode, valueNode] = property.children ?? []
@@ -571,6 +566,54 @@ function locator(line: string): (where: Where) => number {
     if (where.kind === 'char' && valueNode.type === 'string') return valueNode.offset + 1 + rawIndex(line, valueNode.offset + 1, where.index)
     return valueNode.offset
   }
+}
+
+/**
+ * Column of a problem on a line too deep for jsonc-parser: a flat scan of the top-level object's
+ * keys, without recursion, so a 200,000-deep value still gets the column of its field.
+ */
+function shallowLocate(line: string, where: Where): number {
+  const start = line.length - line.trimStart().length
+  if (where.kind === 'object' || line[start] !== '{') return start
+  const name = where.path[0]
+  let depth = 0
+  let i = start
+  // JSON.parse keeps the last of duplicate keys, so the last one found wins.
+  let found = start
+  while (i < line.length) {
+    const c = line.charCodeAt(i)
+    if (c === 0x22) {
+      const end = stringEnd(line, i)
+      if (depth === 1 && line.slice(i + 1, end - 1) === name) {
+        let colon = end
+        while (colon < line.length && line[colon] !== ':') colon++
+        if (line[colon] === ':') {
+          let v = colon + 1
+          while (v < line.length && (line[v] === ' ' || line[v] === '\t')) v++
+          if (where.kind === 'key') found = i
+          else found = where.kind === 'char' && line[v] === '"' && where.path.length === 1 ? v + 1 + rawIndex(line, v + 1, where.index) : v
+        }
+      }
+      i = end
+      continue
+    }
+    if (c === 0x7b || c === 0x5b) depth++
+    else if (c === 0x7d || c === 0x5d) depth--
+    i++
+  }
+  return found
+}
+
+/** Offset just past the closing quote of the JSON string opening at `quote`. */
+function stringEnd(line: string, quote: number): number {
+  let i = quote + 1
+  while (i < line.length) {
+    const c = line.charCodeAt(i)
+    if (c === 0x5c) i += 2
+    else if (c === 0x22) return i + 1
+    else i++
+  }
+  return line.length
 }
 
 /** jsonc-parser recurses per nesting level; a pathologically deep line must cost a column, not the whole report. */
@@ -622,7 +665,8 @@ function describeJsonError(line: string, error: unknown): { offset: number; mess
 
 function describeJsoncError(line: string, e: JsoncError): { offset: number; message: string } {
   const at = e.offset
-  const token = line.slice(at, at + Math.max(1, e.length))
+  // A raw NUL or a stray U+FEFF prints as nothing: name it instead.
+  const token = showInvisible(line.slice(at, at + Math.max(1, e.length)))
   const atEnd = at >= line.length
   const previous = line.slice(0, at).trimEnd().slice(-1)
   const trailingComma = previous === ',' ? ' (trailing comma?)' : ''

@@ -5,6 +5,8 @@ import type { FailureKind, ScenarioFailure } from '../server/types.js'
 import { matchesJsonSubset } from '../scenario/json-subset.js'
 import type { JsonValue } from '../scenario/json-subset.js'
 import type { TemplateContext } from '../template/context.js'
+import { MAX_INBOX_MESSAGES, SEND_DRAIN_POLL_MS, SEND_HIGH_WATER_MARK } from '../constants.js'
+import { regexInputProblem } from './regex-input.js'
 import { captureText, readCapturePath } from './capture-path.js'
 import type { CompiledReplay, PlayStep } from './types.js'
 
@@ -22,6 +24,8 @@ export interface PlayerConnection {
   onClose(cleanup: () => void): void
   /** A timer cleared when the connection closes; must honour delays beyond 2^31-1 ms (see `setLongTimeout`). */
   setTimer(fn: () => void, ms: number): { clear(): void }
+  /** Bytes sent but not yet taken by the transport (absent: it never buffers, as with MSW). */
+  readonly bufferedAmount?: number
 }
 
 /** Options of one playback. */
@@ -44,6 +48,14 @@ export interface PlayOptions {
    * its business too, never `unexpected-message` failures.
    */
   afterScript?: (unconsumed: InboundMessage[]) => void
+  /** Longest message a quadratic regex is run against (default: no limit); see `regexInputProblem`. */
+  maxRegexInput?: number
+}
+
+/** The regex a step would run on a text message, when no in-memory predicate takes precedence. */
+function stepRegex(step: PlayStep): RegExp | undefined {
+  if (step.predicate) return undefined
+  return step.dir === 'in' ? step.match : step.waitFor
 }
 
 const BINARY_PREVIEW_BYTES = 16
@@ -166,11 +178,19 @@ export async function playReplay(conn: PlayerConnection, replay: CompiledReplay,
   let closed = false
   const sleepers = new Set<() => void>()
 
+  let inboxDropped = 0
   // `{{lastMessage}}` is the message that satisfied the latest wait; before any wait, the latest arrival.
   let waited = false
   conn.onMessage((message) => {
     if (!waited) ctx.lastMessage = message.text
     if (done && !handedOff && options.unexpected === 'fail') unexpected(message, replay.steps.length + 1)
+    // A client that floods a sleeping script must not grow the queue without bound: drop the oldest.
+    if (!done && inbox.size > MAX_INBOX_MESSAGES) {
+      inbox.poll()
+      if (inboxDropped++ === 0) {
+        fail('unexpected-message', 0, `at most ${MAX_INBOX_MESSAGES} client messages queued for the script`, `more arrived before the script waited for them; the oldest are dropped`)
+      }
+    }
   })
   conn.onClose(() => {
     closed = true
@@ -195,6 +215,14 @@ export async function playReplay(conn: PlayerConnection, replay: CompiledReplay,
     fail('unexpected-message', step, 'no client message (the script has ended)', describeMessage(message))
   }
 
+  /** Backpressure: resolves once the send buffer is below the high-water mark (true), or the connection closed (false). */
+  async function drained(): Promise<boolean> {
+    while (!closed && (conn.bufferedAmount ?? 0) > SEND_HIGH_WATER_MARK) {
+      if (!(await sleep(SEND_DRAIN_POLL_MS))) return false
+    }
+    return !closed
+  }
+
   function sleep(ms: number): Promise<boolean> {
     return new Promise((resolve) => {
       const wake = (): void => {
@@ -217,6 +245,13 @@ export async function playReplay(conn: PlayerConnection, replay: CompiledReplay,
         message = await inbox.take(Math.max(0, deadline - conn.elapsed()))
       } catch {
         return { ok: false, reason: closed || !conn.isOpen ? 'closed' : 'timeout' }
+      }
+      // A quadratic regex on an over-long message could hold the event loop: not matched, and said why.
+      const regex = options.maxRegexInput === undefined ? undefined : stepRegex(step)
+      const tooLong = regex && regexInputProblem(regex, message.text, options.maxRegexInput as number)
+      if (tooLong) {
+        fail('unexpected-message', step.index + 1, describeStep(step), tooLong, step.origin)
+        continue
       }
       let groups: Record<string, string> | undefined
       try {
@@ -286,7 +321,8 @@ export async function playReplay(conn: PlayerConnection, replay: CompiledReplay,
     }
     const due = anchorTime + (step.ts - anchorTs) / speed
     const wait = due - conn.elapsed()
-    if ((wait >= 1 && !(await sleep(wait))) || closed || !conn.isOpen) {
+    // Backpressure only costs an await when the client is behind on reading.
+    if ((wait >= 1 && !(await sleep(wait))) || closed || !conn.isOpen || ((conn.bufferedAmount ?? 0) > SEND_HIGH_WATER_MARK && !(await drained()))) {
       closedAt(step)
       return
     }

@@ -7,10 +7,14 @@
  * pointing at the pattern. The analysis is a heuristic over the pattern's syntax: inside any part
  * that repeats (a quantifier allowing more than one iteration), no choice may have two ways to go
  * on with the same character: an inner quantifier whose "once more" and "stop" both accept the same
- * next character, or alternatives that start with the same character. Polynomial patterns such as
- * `\d+\d+$` are accepted (their cost grows with the message length, bounded by `maxPayload`).
- * This module is the only place that knows the rules, so a library (e.g. safe-regex2) can replace it.
+ * next character, or alternatives that start with the same character. Polynomial backtracking is
+ * bounded too: chains of unbounded parts that can share one run of a character give the degree
+ * (`regexDegree`); more than `MAX_REGEX_DEGREE` is refused, and quadratic patterns are run only on
+ * messages up to `maxRegexInput` (the player's side, `regex-input.ts`). Patterns are parsed with
+ * `@eslint-community/regexpp`; this module is the only place that knows the rules.
  */
+
+import { RegExpParser, type AST } from '@eslint-community/regexpp'
 
 /** A catastrophic-backtracking shape found in a regex source. */
 export interface RegexHazard {
@@ -58,19 +62,6 @@ const LINE_TERMINATORS: CharSet = normalize([
   [0x2028, 0x2029],
 ])
 const DOT: CharSet = complement(LINE_TERMINATORS)
-const CLASS_ESCAPES: Readonly<Record<string, CharSet>> = {
-  d: DIGIT,
-  D: complement(DIGIT),
-  w: WORD,
-  W: complement(WORD),
-  s: SPACE,
-  S: complement(SPACE),
-}
-const CONTROL_ESCAPES: Readonly<Record<string, number>> = { n: 0x0a, r: 0x0d, t: 0x09, f: 0x0c, v: 0x0b }
-const HEX2 = /^[0-9a-fA-F]{2}$/
-const HEX4 = /^[0-9a-fA-F]{4}$/
-const LETTER = /^[A-Za-z]$/
-const QUANTIFIER_BRACES = /^\{(\d+)(,(\d*))?\}/
 
 function single(code: number): CharSet {
   return [[code, code]]
@@ -124,212 +115,92 @@ type Node =
   | { type: 'alt'; alts: Node[]; start: number; end: number }
   | { type: 'group'; body: Node; look: boolean }
   | { type: 'char'; set: CharSet; start: number; end: number }
-  | { type: 'assert' }
+  | { type: 'assert'; start?: boolean }
   | { type: 'backref' }
   | { type: 'repeat'; body: Node; min: number; max: number; start: number; end: number }
 
-/** Thrown inside the parser for syntax it does not model; the pattern is then left unchecked. */
-class Unsupported extends Error {}
-/** Thrown inside the parser when groups nest deeper than `MAX_REGEX_NESTING`. */
-class TooDeep extends Error {
-  constructor(readonly index: number) {
-    super('too deep')
+/** Code unit offset of the group opening that nests deeper than `MAX_REGEX_NESTING`, or undefined. */
+function tooDeepAt(source: string): number | undefined {
+  // A flat scan before regexpp (which recurses per group) sees the pattern.
+  let depth = 0
+  let inClass = false
+  for (let i = 0; i < source.length; i++) {
+    const c = source[i]
+    if (c === '\\') i++
+    else if (inClass) inClass = c !== ']'
+    else if (c === '[') inClass = true
+    else if (c === '(') {
+      if (++depth > MAX_REGEX_NESTING) return i
+    } else if (c === ')') depth--
   }
+  return undefined
 }
 
-/** Recursive-descent parser of the non-unicode (Annex B) regex syntax that `new RegExp(source)` accepts. */
-class Parser {
-  #s: string
-  #i = 0
-  #depth = 0
-  constructor(source: string) {
-    this.#s = source
-  }
+const regexParser = new RegExpParser({ ecmaVersion: 2025 })
 
-  parse(): Node {
-    const node = this.#alternation()
-    if (this.#i < this.#s.length) throw new Unsupported('unbalanced )')
-    return node
+/** Parses a flag-free (Annex B) source with regexpp into the small tree the checks walk; undefined when regexpp refuses it. */
+function parseSource(source: string): Node | undefined {
+  let pattern: AST.Pattern
+  try {
+    pattern = regexParser.parsePattern(source, 0, source.length, { unicode: false, unicodeSets: false })
+  } catch {
+    return undefined
   }
+  return fromAlternatives(pattern.alternatives)
+}
 
-  #alternation(): Node {
-    const start = this.#i
-    const alts: Node[] = [this.#sequence()]
-    while (this.#s[this.#i] === '|') {
-      this.#i++
-      alts.push(this.#sequence())
-    }
-    return alts.length === 1 ? (alts[0] as Node) : { type: 'alt', alts, start, end: this.#i }
-  }
+function fromAlternatives(alternatives: readonly AST.Alternative[]): Node {
+  const alts = alternatives.map((alt): Node => ({ type: 'seq', items: alt.elements.map(fromElement) }))
+  // The span of the alternatives themselves (inside the group's parentheses), as hazard messages quote it.
+  const start = alternatives[0]?.start ?? 0
+  const end = alternatives.at(-1)?.end ?? start
+  return alts.length === 1 ? (alts[0] as Node) : { type: 'alt', alts, start, end }
+}
 
-  #sequence(): Node {
-    const items: Node[] = []
-    while (this.#i < this.#s.length && this.#s[this.#i] !== '|' && this.#s[this.#i] !== ')') {
-      const start = this.#i
-      const atom = this.#atom()
-      items.push(this.#quantified(atom, start))
-    }
-    return { type: 'seq', items }
-  }
-
-  #quantified(atom: Node, start: number): Node {
-    const c = this.#s[this.#i]
-    let min: number
-    let max: number
-    if (c === '*' || c === '+' || c === '?') {
-      this.#i++
-      min = c === '+' ? 1 : 0
-      max = c === '?' ? 1 : Infinity
-    } else if (c === '{') {
-      const braces = QUANTIFIER_BRACES.exec(this.#s.slice(this.#i))
-      if (!braces) return atom
-      this.#i += braces[0].length
-      min = Number(braces[1])
-      max = braces[2] === undefined ? min : braces[3] === '' ? Infinity : Number(braces[3])
-    } else return atom
-    if (this.#s[this.#i] === '?') this.#i++
-    return { type: 'repeat', body: atom, min, max, start, end: this.#i }
-  }
-
-  #atom(): Node {
-    const start = this.#i
-    const c = this.#s[this.#i++] as string
-    switch (c) {
-      case '^':
-      case '$':
-        return { type: 'assert' }
-      case '.':
-        return { type: 'char', set: DOT, start, end: this.#i }
-      case '(':
-        return this.#group()
-      case '[':
-        return { type: 'char', set: this.#charClass(), start, end: this.#i }
-      case '\\':
-        return this.#atomEscape(start)
-      default:
-        return { type: 'char', set: single(c.charCodeAt(0)), start, end: this.#i }
-    }
-  }
-
-  #group(): Node {
-    if (++this.#depth > MAX_REGEX_NESTING) throw new TooDeep(this.#i - 1)
-    let look = false
-    if (this.#s[this.#i] === '?') {
-      const kind = this.#s.slice(this.#i, this.#i + 3)
-      if (kind.startsWith('?:')) this.#i += 2
-      else if (kind.startsWith('?=') || kind.startsWith('?!')) {
-        this.#i += 2
-        look = true
-      } else if (kind === '?<=' || kind === '?<!') {
-        this.#i += 3
-        look = true
-      } else if (kind.startsWith('?<')) {
-        const close = this.#s.indexOf('>', this.#i)
-        if (close === -1) throw new Unsupported('group name')
-        this.#i = close + 1
-      } else throw new Unsupported('group kind')
-    }
-    const body = this.#alternation()
-    if (this.#s[this.#i] !== ')') throw new Unsupported('unclosed group')
-    this.#i++
-    this.#depth--
-    return { type: 'group', body, look }
-  }
-
-  #atomEscape(start: number): Node {
-    const c = this.#s[this.#i]
-    if (c === undefined) throw new Unsupported('trailing backslash')
-    if (c === 'b' || c === 'B') {
-      this.#i++
-      return { type: 'assert' }
-    }
-    // A back reference matches whatever its group matched: any text, possibly empty.
-    if ((c >= '1' && c <= '9') || (c === 'k' && this.#s[this.#i + 1] === '<')) {
-      this.#i++
-      if (c === 'k') this.#i = Math.max(this.#i, this.#s.indexOf('>', this.#i) + 1)
-      else while (/[0-9]/.test(this.#s[this.#i] ?? '')) this.#i++
+function fromElement(element: AST.Element): Node {
+  switch (element.type) {
+    case 'Character':
+      return { type: 'char', set: single(element.value), start: element.start, end: element.end }
+    case 'CharacterSet':
+      return { type: 'char', set: characterSet(element), start: element.start, end: element.end }
+    case 'CharacterClass':
+      return { type: 'char', set: characterClass(element), start: element.start, end: element.end }
+    case 'Quantifier':
+      return { type: 'repeat', body: fromElement(element.element), min: element.min, max: element.max, start: element.start, end: element.end }
+    case 'Group':
+    case 'CapturingGroup':
+      return { type: 'group', body: fromAlternatives(element.alternatives), look: false }
+    case 'Assertion':
+      if (element.kind === 'lookahead' || element.kind === 'lookbehind') {
+        return { type: 'group', body: fromAlternatives(element.alternatives), look: true }
+      }
+      return element.kind === 'start' ? { type: 'assert', start: true } : { type: 'assert' }
+    case 'Backreference':
+      // A back reference matches whatever its group matched: any text, possibly empty.
       return { type: 'backref' }
-    }
-    return { type: 'char', set: this.#escapeSet(false), start, end: this.#i }
-  }
-
-  /** Reads the escape after a backslash (the cursor is on the character after it). */
-  #escapeSet(inClass: boolean): CharSet {
-    const c = this.#s[this.#i++] as string
-    const classEscape = CLASS_ESCAPES[c]
-    if (classEscape) return classEscape
-    const control = CONTROL_ESCAPES[c]
-    if (control !== undefined) return single(control)
-    if (inClass && c === 'b') return single(0x08)
-    if (c === 'x' || c === 'u') {
-      const digits = c === 'x' ? 2 : 4
-      const hex = this.#s.slice(this.#i, this.#i + digits)
-      if ((digits === 2 ? HEX2 : HEX4).test(hex)) {
-        this.#i += digits
-        return single(Number.parseInt(hex, 16))
-      }
-      return single(c.charCodeAt(0))
-    }
-    if (c === 'c') {
-      const letter = this.#s[this.#i]
-      if (letter !== undefined && LETTER.test(letter)) {
-        this.#i++
-        return single(letter.charCodeAt(0) % 32)
-      }
-      // Annex B: `\c` without a letter is a literal backslash; the `c` is read next.
-      this.#i--
-      return single(0x5c)
-    }
-    // Octal escapes and digits: rare enough to model as "any character" (only ever makes the check stricter).
-    if (c >= '0' && c <= '9') {
-      while (/[0-7]/.test(this.#s[this.#i] ?? '')) this.#i++
-      return ANY
-    }
-    return single(c.charCodeAt(0))
-  }
-
-  /** Reads a character class; the cursor is just after `[`. */
-  #charClass(): CharSet {
-    const negated = this.#s[this.#i] === '^'
-    if (negated) this.#i++
-    const ranges: (readonly [number, number])[] = []
-    for (;;) {
-      if (this.#i >= this.#s.length) throw new Unsupported('unclosed class')
-      if (this.#s[this.#i] === ']') {
-        this.#i++
-        break
-      }
-      const from = this.#classAtom()
-      if (this.#s[this.#i] === '-' && this.#s[this.#i + 1] !== ']' && this.#i + 1 < this.#s.length) {
-        const save = this.#i
-        this.#i++
-        const to = this.#classAtom()
-        const lo = isSingle(from)
-        const hi = isSingle(to)
-        if (lo !== undefined && hi !== undefined) {
-          ranges.push([lo, hi])
-          continue
-        }
-        // Annex B: a range with a class escape on either side is the two sets and a literal `-`.
-        this.#i = save
-      }
-      ranges.push(...from)
-    }
-    const set = normalize(ranges)
-    return negated ? complement(set) : set
-  }
-
-  #classAtom(): CharSet {
-    const c = this.#s[this.#i++] as string
-    if (c !== '\\') return single(c.charCodeAt(0))
-    if (this.#i >= this.#s.length) throw new Unsupported('trailing backslash')
-    return this.#escapeSet(true)
+    default:
+      // Only with the v flag, which replay regexes never have: "could be anything" keeps the checks strict.
+      return { type: 'char', set: ANY, start: element.start, end: element.end }
   }
 }
 
-function isSingle(set: CharSet): number | undefined {
-  const only = set.length === 1 ? set[0] : undefined
-  return only && only[0] === only[1] ? only[0] : undefined
+function characterSet(set: AST.CharacterSet): CharSet {
+  if (set.kind === 'any') return DOT
+  const base = set.kind === 'digit' ? DIGIT : set.kind === 'word' ? WORD : set.kind === 'space' ? SPACE : ANY
+  if (set.kind === 'property') return ANY
+  return set.negate ? complement(base) : base
+}
+
+function characterClass(cls: AST.CharacterClass): CharSet {
+  const ranges: (readonly [number, number])[] = []
+  for (const element of cls.elements) {
+    if (element.type === 'Character') ranges.push([element.value, element.value])
+    else if (element.type === 'CharacterClassRange') ranges.push([element.min.value, element.max.value])
+    else if (element.type === 'CharacterSet') ranges.push(...characterSet(element))
+    else ranges.push(...ANY)
+  }
+  const set = normalize(ranges)
+  return cls.negate ? complement(set) : set
 }
 
 const nullableMemo = new WeakMap<Node, boolean>()
@@ -498,25 +369,259 @@ function describeChar(code: number): string {
   return code >= 0x21 && code <= 0x7e ? JSON.stringify(String.fromCharCode(code)) : `U+${code.toString(16).toUpperCase().padStart(4, '0')}`
 }
 
+/** Quantifiers whose count can vary by at least this much count as unbounded for the degree. */
+const GROWING_SPAN = 16
+/** Most characters tried as the "same character" of a chain; more distinct classes than this are sampled. */
+const MAX_CHAIN_CHARS = 512
 /**
- * Finds a shape in a regex source (JS syntax, no flags) that can backtrack exponentially, or `undefined`.
- * Call it only on sources `new RegExp` accepts; syntax it does not model is left unchecked.
+ * Highest polynomial degree of backtracking accepted: a message of n characters may cost about n² steps
+ * (`.*x`, `\d+\d+$` anchored), never n³. Quadratic patterns are only run on messages up to `maxRegexInput`.
+ */
+export const MAX_REGEX_DEGREE = 2
+
+interface Chain {
+  /** Unbounded quantifiers (the search loop of an unanchored pattern counts as one) that can share one run of the character. */
+  k: number
+}
+
+const ZERO: Chain = { k: 0 }
+
+function better(a: Chain, b: Chain): Chain {
+  return b.k > a.k ? b : a
+}
+
+function contains(set: CharSet, code: number): boolean {
+  for (const [lo, hi] of set) {
+    if (code < lo) return false
+    if (code <= hi) return true
+  }
+  return false
+}
+
+/**
+ * Polynomial backtracking: quantifiers in a row that can each take a share of the same run of one
+ * character (`\d+\d+\d+`, `.*.*`, `(?:a|x)*(?:a|x)*`) let the engine try every split of that run:
+ * k of them cost about n^k steps on a non-matching message of n characters. An unanchored pattern
+ * is tried at every start offset, which counts as one more. This walk finds, for one character,
+ * the longest such chain; lookarounds add to the chain they are evaluated in.
+ */
+class DegreeWalker {
+  best = 0
+  at = -1
+  constructor(readonly code: number) {}
+
+  run(node: Node, chain: Chain): Chain {
+    switch (node.type) {
+      case 'seq': {
+        let out = chain
+        for (const item of node.items) out = this.run(item, out)
+        return out
+      }
+      case 'alt': {
+        let out = ZERO
+        for (const alt of node.alts) out = better(out, this.run(alt, chain))
+        return out
+      }
+      case 'group':
+        if (!node.look) return this.run(node.body, chain)
+        this.run(node.body, chain)
+        return chain
+      case 'char':
+        return contains(node.set, this.code) ? chain : ZERO
+      case 'assert':
+        // `^` (no multiline flag) only holds at offset 0: no split of an earlier run reaches past it.
+        return node.start ? ZERO : chain
+      case 'backref':
+        return this.#grow(chain, -1)
+      case 'repeat': {
+        if (node.max === 0) return chain
+        const once = this.run(node.body, chain)
+        let out = node.min === 0 ? better(chain, once) : once
+        const growing = node.max === Infinity || node.max - node.min >= GROWING_SPAN
+        if (growing && this.#consumesOnly(node.body)) out = better(out, this.#grow(better(chain, once), node.start))
+        else if (node.max > 1) out = better(out, this.run(node.body, ZERO))
+        return out
+      }
+    }
+  }
+
+  #grow(chain: Chain, at: number): Chain {
+    const next = { k: chain.k + 1 }
+    if (next.k > this.best) {
+      this.best = next.k
+      // Where the chain first goes past what is accepted: the part the hazard message points at.
+      if (next.k === MAX_REGEX_DEGREE + 1) this.at = at
+    }
+    return next
+  }
+
+  /** True when the node can match a non-empty run of only this character. */
+  #consumesOnly(node: Node): boolean {
+    switch (node.type) {
+      case 'seq':
+        return node.items.every((item) => this.#transparent(item)) && node.items.some((item) => this.#consumesOnly(item))
+      case 'alt':
+        return node.alts.some((alt) => this.#consumesOnly(alt))
+      case 'group':
+        return !node.look && this.#consumesOnly(node.body)
+      case 'char':
+        return contains(node.set, this.code)
+      case 'repeat':
+        return node.max > 0 && this.#consumesOnly(node.body)
+      case 'backref':
+        return true
+      default:
+        return false
+    }
+  }
+
+  /** True when the node can match a (possibly empty) run of only this character. */
+  #transparent(node: Node): boolean {
+    switch (node.type) {
+      case 'seq':
+        return node.items.every((item) => this.#transparent(item))
+      case 'alt':
+        return node.alts.some((alt) => this.#transparent(alt))
+      case 'group':
+        return node.look || this.#transparent(node.body)
+      case 'char':
+        return contains(node.set, this.code)
+      case 'repeat':
+        return node.min === 0 || this.#transparent(node.body)
+      default:
+        return true
+    }
+  }
+}
+
+/** One character from each class of characters the pattern's growing parts tell apart. */
+function chainChars(tree: Node): number[] {
+  const codes = new Set<number>([0x61])
+  const visit = (node: Node, inGrowing: boolean): void => {
+    switch (node.type) {
+      case 'seq':
+        for (const item of node.items) visit(item, inGrowing)
+        return
+      case 'alt':
+        for (const alt of node.alts) visit(alt, inGrowing)
+        return
+      case 'group':
+        return visit(node.body, inGrowing)
+      case 'repeat':
+        return visit(node.body, inGrowing || node.max === Infinity || node.max - node.min >= GROWING_SPAN)
+      case 'char':
+        if (inGrowing) {
+          for (const [lo, hi] of node.set) {
+            codes.add(lo)
+            if (hi < MAX_CODE_UNIT) codes.add(hi + 1)
+          }
+        }
+        return
+      default:
+        return
+    }
+  }
+  visit(tree, false)
+  const all = [...codes]
+  if (all.length <= MAX_CHAIN_CHARS) return all
+  const step = all.length / MAX_CHAIN_CHARS
+  return Array.from({ length: MAX_CHAIN_CHARS }, (_, i) => all[Math.floor(i * step)] as number)
+}
+
+/** The polynomial degree of a parsed pattern, with the quantifier and character that reach it. */
+function degreeOf(tree: Node): { degree: number; index: number; code: number } {
+  let worst = { degree: 1, index: -1, code: 0x61 }
+  for (const code of chainChars(tree)) {
+    const walker = new DegreeWalker(code)
+    // The search loop of `exec` tries every start offset: an implicit `[\s\S]*?` in front.
+    walker.run(tree, { k: 1 })
+    if (walker.best > worst.degree) worst = { degree: walker.best, index: walker.at, code }
+  }
+  return worst
+}
+
+function ordinal(n: number): string {
+  return n === 1 ? '1st' : n === 2 ? '2nd' : n === 3 ? '3rd' : `${n}th`
+}
+
+const degreeCache = new Map<string, number>()
+/** Distinct sources whose degree is remembered (the player asks once per message). */
+const MAX_CACHED_DEGREES = 1024
+
+/**
+ * The polynomial degree of backtracking of a regex source (no flags): 1 for linear patterns, 2 for
+ * quadratic ones such as `.*x`; exponential shapes are `findRegexHazard`'s business. Remembered per source.
+ * @example
+ * regexDegree('^\{"type":"(\w+)"') // 1
+ * regexDegree('\d+x') // 2: every start offset times every length of \d+
+ */
+export function regexDegree(source: string): number {
+  let degree = degreeCache.get(source)
+  if (degree === undefined) {
+    const tree = tooDeepAt(source) === undefined ? parseSource(source) : undefined
+    // What cannot be analysed is treated as the worst accepted case.
+    degree = tree ? degreeOf(tree).degree : MAX_REGEX_DEGREE
+    if (degreeCache.size >= MAX_CACHED_DEGREES) degreeCache.clear()
+    degreeCache.set(source, degree)
+  }
+  return degree
+}
+
+/**
+ * Finds a shape in a regex source (JS syntax, no flags) that can backtrack exponentially, or
+ * polynomially with a degree above `MAX_REGEX_DEGREE`, or `undefined`.
+ * Call it only on sources `new RegExp` accepts; syntax regexpp does not accept is left unchecked.
  * @example
  * findRegexHazard('(a+)+$')?.index // 0
- * findRegexHazard('^\\{"type":"(\\w+)"') // undefined
+ * findRegexHazard('^.*.*.*x')?.index // 5
+ * findRegexHazard('^\{"type":"(\w+)"') // undefined
  */
 export function findRegexHazard(source: string): RegexHazard | undefined {
-  let tree: Node
-  try {
-    tree = new Parser(source).parse()
-  } catch (error) {
-    if (error instanceof Unsupported) return undefined
-    if (error instanceof TooDeep) {
-      return { index: error.index, message: `groups nest more than ${MAX_REGEX_NESTING} levels deep, too deep to check for catastrophic backtracking. Flatten the pattern` }
-    }
-    throw error
+  const deep = tooDeepAt(source)
+  if (deep !== undefined) {
+    return { index: deep, message: `groups nest more than ${MAX_REGEX_NESTING} levels deep, too deep to check for catastrophic backtracking. Flatten the pattern` }
   }
+  const tree = parseSource(source)
+  if (!tree) return undefined
   const checker = new Checker(source)
   checker.walk(tree, EMPTY, undefined)
-  return checker.hazard
+  if (checker.hazard) return checker.hazard
+  const { degree, index, code } = degreeOf(tree)
+  if (degree <= MAX_REGEX_DEGREE) return undefined
+  const node = index >= 0 ? quantifierAt(tree, index) : undefined
+  const quoted = node ? `/${shortQuote(source.slice(node.start, node.end))}/` : 'a back reference'
+  return {
+    index: Math.max(0, index),
+    message:
+      `${quoted} can backtrack polynomially: it is the ${ordinal(MAX_REGEX_DEGREE + 1)} of ${degree} unbounded parts that can all match ${describeChar(code)} ` +
+      `(a pattern without ^ is tried at every offset, which counts as one), so a non-matching message of n characters costs about n^${degree} steps. ` +
+      `Merge adjacent repetitions (e.g. /\\d+\\d+/ → /\\d{2,}/, /.*.*/ → /.*/), anchor the pattern with ^, or separate the parts with a character they cannot match`,
+  }
+}
+
+function shortQuote(text: string): string {
+  return text.length <= MAX_QUOTED_PATTERN ? text : `${text.slice(0, MAX_QUOTED_PATTERN - 1)}…`
+}
+
+function quantifierAt(node: Node, index: number): Extract<Node, { type: 'repeat' }> | undefined {
+  switch (node.type) {
+    case 'repeat':
+      return node.start === index ? node : quantifierAt(node.body, index)
+    case 'seq':
+      for (const item of node.items) {
+        const found = quantifierAt(item, index)
+        if (found) return found
+      }
+      return undefined
+    case 'alt':
+      for (const alt of node.alts) {
+        const found = quantifierAt(alt, index)
+        if (found) return found
+      }
+      return undefined
+    case 'group':
+      return quantifierAt(node.body, index)
+    default:
+      return undefined
+  }
 }

@@ -1,3 +1,4 @@
+import { previewJson } from '../replay/preview.js'
 import { isPlainObject, matchesJsonSubset } from './json-subset.js'
 import type { JsonSubset } from './json-subset.js'
 
@@ -60,7 +61,12 @@ export function describeMatcher(matcher: MessageMatcher): string {
   if (typeof matcher === 'string') return JSON.stringify(matcher)
   if (matcher instanceof RegExp) return String(matcher)
   if (typeof matcher === 'function') return `predicate ${matcher.name || '(anonymous)'}`
-  return JSON.stringify(matcher)
+  try {
+    return JSON.stringify(matcher)
+  } catch {
+    // Too deep (RangeError) or cyclic for JSON.stringify: a bounded preview instead.
+    return previewJson(matcher, 200)
+  }
 }
 
 /**

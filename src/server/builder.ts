@@ -1,4 +1,6 @@
 import { aiPlugin } from '../ai/plugin.js'
+import { asyncApiPlugin } from '../asyncapi/plugin.js'
+import type { AsyncApiOptions, AsyncApiSource } from '../asyncapi/types.js'
 import type { WebSocketAiConfig } from '../ai/types.js'
 import { CLOSE_ABNORMAL } from '../constants.js'
 import { MockWsError } from '../errors.js'
@@ -7,7 +9,9 @@ import type { LatencyInjector, LatencyInjectorOptions } from '../latency/injecto
 import { latencyFactory } from '../latency/mock-latency.js'
 import type { LatencyProfileInput } from '../latency/profile.js'
 import { proxyPlugin, type ProxyOptions } from '../proxy/plugin.js'
-import { recorder, type RecordOptions } from '../proxy/recorder.js'
+import { RECORD_CONNECTION_PLACEHOLDER, recorder, type RecordOptions } from '../proxy/recorder.js'
+import { checkVcrOptions, perConnectionReplay, removeOldRecordings, vcrMode, type VcrOptions } from '../proxy/vcr.js'
+import { pickRecordTransform } from '../replay/record-transform.js'
 import type { MessageMatcher } from '../scenario/matcher.js'
 import { Scenario } from '../scenario/scenario.js'
 import type { ReplayEntry } from '../replay/types.js'
@@ -35,6 +39,8 @@ export interface BehaviourPlugin {
   handler?(ctx: StartContext): ConnectionHandler | Promise<ConnectionHandler>
   /** Called once the mock runs (e.g. to register close hooks). */
   attach?(mock: MockWs): void
+  /** Runs first when the mock starts, before anything listens (loading a document); returns options to override. */
+  prepare?(options: Readonly<MockWsOptions>): Promise<Partial<MockWsOptions>>
 }
 
 /**
@@ -213,6 +219,39 @@ export class MockWsBuilder implements PromiseLike<MockWs> {
   }
 
   /**
+   * Mocks one channel of an AsyncAPI 2.x or 3.x document (see docs/asyncapi.md): listens at its address,
+   * sends the examples of the messages the application sends, and checks every frame both ways against
+   * the payload schemas (`schema-mismatch` failures). Needs `@asyncapi/parser` (an optional peer).
+   * @example
+   * await mockWs({ strict: true }).asyncApi('asyncapi.yaml', { channel: 'market', validate: 'fail' })
+   */
+  asyncApi(spec: AsyncApiSource, opts: AsyncApiOptions = {}): this {
+    this.#mutable('asyncApi')
+    const { plugin, part, observer } = asyncApiPlugin(spec, opts)
+    this.#steps = undefined
+    this.#parts.push(part)
+    this.engineOption(() => ({ observers: [observer] }))
+    return this.use(plugin)
+  }
+
+  /**
+   * Record once, replay ever after: replays `file` when it exists; otherwise (or with `update: true` or
+   * `MOCKFORGE_WS_UPDATE=1`) proxies to `upstream` and records each connection into it (see docs/proxy-and-record.md).
+   * @example
+   * const ws = await mockWs({ strict: true }).vcr('test/fixtures/feed-{connection}.jsonl', { upstream: 'ws://127.0.0.1:8080/feed' })
+   */
+  vcr(file: string, opts: VcrOptions): this {
+    this.#mutable('vcr')
+    checkVcrOptions(file, opts)
+    if (vcrMode(file, opts) === 'replay') {
+      return file.includes(RECORD_CONNECTION_PLACEHOLDER) ? this.use(perConnectionReplay(file)) : this.replay(file)
+    }
+    const { onWrite, onError } = opts
+    this.proxy(opts.upstream, { ...opts.proxy, record: { file, ...pickRecordTransform(opts), ...(onWrite ? { onWrite } : {}), ...(onError ? { onError } : {}) } })
+    return this.use({ attach: () => removeOldRecordings(file) })
+  }
+
+  /**
    * Echoes every message: alone, the default echo; with steps, each connection plays the steps, then
    * echoes (first the messages the steps did not consume, in order, then every later one).
    * @example
@@ -275,7 +314,13 @@ export class MockWsBuilder implements PromiseLike<MockWs> {
   }
 
   async #start(): Promise<MockWs> {
-    const options = resolveOptions(this.#options)
+    const requested = { ...this.#options }
+    // The user's options are checked before a plugin's (possibly slow) preparation, then again with its overrides.
+    if (this.#plugins.some((p) => p.prepare)) {
+      resolveOptions(requested)
+      for (const p of this.#plugins) if (p.prepare) Object.assign(requested, await p.prepare(requested))
+    }
+    const options = resolveOptions(requested)
     const { script, faker } = await compileScript(this.#parts, options)
     const ctx: StartContext = { options, script, faker, ...(this.#echoAfterScript && script ? { echoAfterScript: true } : {}) }
     const plugin = this.#plugins.filter((p) => p.handler).at(-1)

@@ -1,6 +1,6 @@
 import type { IncomingHttpHeaders, IncomingMessage } from 'node:http'
-import type { RawData, WebSocket } from 'ws'
-import { CLOSE_ABNORMAL, CLOSE_HANDSHAKE_TIMEOUT_MS, ORIGINAL_URL_HEADER } from '../constants.js'
+import type { WsRawData as RawData, WsSocket } from './ws-socket.js'
+import { CLOSE_ABNORMAL, CLOSE_HANDSHAKE_TIMEOUT_MS, CLOSE_POLICY_VIOLATION, ORIGINAL_URL_HEADER } from '../constants.js'
 import { MockWsError } from '../errors.js'
 import { markShutdownClose } from '../replay/shutdown-close.js'
 import { realClock, type Clock } from '../template/clock.js'
@@ -39,6 +39,8 @@ export interface ConnectionSink {
   outbound(conn: MockConnection, size: number, binary: boolean): void
   error(conn: MockConnection, error: Error): void
   closed(conn: MockConnection, code: number, reason: string): void
+  /** The connection was closed with 1008 because `buffered` bytes were waiting to be sent, over `limit`. */
+  overBuffered?(conn: MockConnection, buffered: number, limit: number): void
 }
 
 const OPEN = 1
@@ -72,7 +74,8 @@ export class MockConnection {
   /** Resolves with the close code and reason once the socket is closed. */
   readonly closed: Promise<TranscriptClose>
 
-  /** @internal */ readonly socket: WebSocket
+  /** The accepted `ws` socket (for what the connection's API does not cover, such as `bufferedAmount`). */
+  readonly socket: WsSocket
   #sink: ConnectionSink
   #clock: Clock
   #inbox: MessageQueue<InboundMessage> | undefined
@@ -83,6 +86,7 @@ export class MockConnection {
   #inboundScheduler: FrameScheduler | undefined
   #dropOutbound: (() => boolean) | undefined
   #maxMessages: number
+  #maxBufferedBytes: number
   #closeRequested = false
   #byShutdown = false
   #isClosed = false
@@ -91,7 +95,7 @@ export class MockConnection {
 
   constructor(init: {
     id: number
-    socket: WebSocket
+    socket: WsSocket
     request: IncomingMessage
     sink: ConnectionSink
     outbound?: FrameScheduler
@@ -100,6 +104,8 @@ export class MockConnection {
     dropOutbound?: () => boolean
     /** Length beyond which `messages` forgets its oldest entries (the engine's `maxTranscript`). */
     maxMessages?: number
+    /** Bytes that may wait in the send buffer before a send closes the connection with 1008. */
+    maxBufferedBytes?: number
     /** Times the script's timers, waits and `elapsed()` (default: the real clock). */
     clock?: Clock
   }) {
@@ -118,6 +124,7 @@ export class MockConnection {
     this.#inboundScheduler = init.inbound
     this.#dropOutbound = init.dropOutbound
     this.#maxMessages = init.maxMessages ?? Infinity
+    this.#maxBufferedBytes = init.maxBufferedBytes ?? Infinity
     this.closed = new Promise((resolve) => (this.#resolveClosed = resolve))
 
     const socket = init.socket
@@ -145,6 +152,11 @@ export class MockConnection {
   /** True while the socket is open. */
   get isOpen(): boolean {
     return this.socket.readyState === OPEN
+  }
+
+  /** Bytes sent but not yet handed to the operating system: grows while the client does not read. */
+  get bufferedAmount(): number {
+    return this.socket.bufferedAmount
   }
 
   /** ms since the connection opened. */
@@ -279,6 +291,7 @@ export class MockConnection {
 
   #transmit(data: string | Uint8Array): void {
     if (this.socket.readyState !== OPEN) return
+    if (this.#overBuffered()) return
     const binary = typeof data !== 'string'
     this.socket.send(data, { binary })
     this.#sink.record(
@@ -289,15 +302,27 @@ export class MockConnection {
     this.#sink.outbound(this, binary ? data.byteLength : Buffer.byteLength(data), binary)
   }
 
+  // Checked before a send, so one large message into an empty buffer is fine; a client that does not read
+  // cannot make the mock hold more than the limit plus one message.
+  #overBuffered(): boolean {
+    const buffered = this.socket.bufferedAmount
+    if (buffered <= this.#maxBufferedBytes) return false
+    this.#sink.overBuffered?.(this, buffered, this.#maxBufferedBytes)
+    this.close(CLOSE_POLICY_VIOLATION, 'send buffer over maxBufferedBytes: the client does not read')
+    return true
+  }
+
   #receive(raw: RawData, isBinary: boolean): void {
     const ts = this.elapsed()
     const bytes = toBytes(raw)
     let message: InboundMessage
     if (isBinary) {
-      message = { connection: this.id, data: bytes, text: Buffer.from(bytes).toString('base64'), isBinary, ts }
+      // ws hands over Buffers: encode in place rather than through a copy.
+      const base64 = (Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes)).toString('base64')
+      message = { connection: this.id, data: bytes, text: base64, isBinary, ts }
       this.#sink.record({ connection: this.id, ts, dir: 'in', binary: bytes })
     } else {
-      const text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8')
+      const text = (Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)).toString('utf8')
       message = { connection: this.id, data: text, text, isBinary, ts }
       this.#sink.record({ connection: this.id, ts, dir: 'in', text })
     }

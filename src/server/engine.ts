@@ -1,11 +1,12 @@
 import { STATUS_CODES, type IncomingMessage } from 'node:http'
 import type { Duplex } from 'node:stream'
 import { WebSocketServer, type WebSocket } from 'ws'
-import { CLOSE_GOING_AWAY, DEFAULT_MAX_PAYLOAD, DEFAULT_MAX_TRANSCRIPT, MAX_RETAINED_CONNECTIONS } from '../constants.js'
+import { CLOSE_GOING_AWAY, DEFAULT_MAX_BUFFERED_BYTES, DEFAULT_MAX_PAYLOAD, DEFAULT_MAX_TRANSCRIPT, MAX_FAILURES, MAX_RETAINED_CONNECTIONS } from '../constants.js'
 import { MockWsError } from '../errors.js'
 import { realClock, type Clock } from '../template/clock.js'
 import { MockConnection, type ConnectionSink, type FrameScheduler, type InboundMessage } from './connection.js'
 import { MessageQueue } from './message-queue.js'
+import { pathMatcher } from './path-pattern.js'
 import type { EngineObserver } from './observer.js'
 import type { ScenarioFailure, TranscriptFrame } from './types.js'
 
@@ -30,7 +31,7 @@ export type UpgradeDecision = { accept: true } | { accept: false; status: number
 
 /** Options of the engine shared by `mockWs()` and the routers. */
 export interface EngineOptions {
-  /** Path to accept (`'*'`: any). */
+  /** Path to accept (`'*'`: any; `{name}` segments match any one segment, e.g. `/rooms/{room}`). */
   path: string
   handler: ConnectionHandler
   maxPayload?: number
@@ -44,6 +45,8 @@ export interface EngineOptions {
   dropper?: FrameDropper
   /** Live connections beyond which upgrades are refused with HTTP 503, checked after the gates. */
   maxConnections?: number
+  /** Bytes a connection may have waiting to be sent before a send closes it with 1008 (default `DEFAULT_MAX_BUFFERED_BYTES`). */
+  maxBufferedBytes?: number
   /** Times script delays, waits, latency and `elapsed()` (default: the real clock; see the `clock` option). */
   clock?: Clock
 }
@@ -63,6 +66,8 @@ export interface MockWsMetrics {
   errors: number
   /** Transcript frames dropped because `maxTranscript` was exceeded. */
   transcriptDropped: number
+  /** Scenario failures not kept because `failures` already held `MAX_FAILURES` (the first ones are kept). */
+  failuresDropped: number
 }
 
 /** The WebSocket engine behind `mockWs()` and the routers: connections, transcript, failures, metrics. */
@@ -73,7 +78,11 @@ export class WsEngine implements ConnectionSink {
   readonly failures: ScenarioFailure[] = []
   /** The clock of every delay and wait of this engine's connections. */
   readonly clock: Clock
-  readonly messageQueue: MessageQueue<InboundMessage>
+  /**
+   * Client messages for `nextMessage()`, oldest first: only their data (the string or bytes the
+   * transcript and `connection.messages` keep anyway), so an echo nobody reads retains no object per message.
+   */
+  readonly messageQueue: MessageQueue<string | Uint8Array>
   readonly connectionQueue: MessageQueue<MockConnection>
   readonly counters: MockWsMetrics = {
     connectionsActive: 0,
@@ -84,12 +93,14 @@ export class WsEngine implements ConnectionSink {
     bytesOut: 0,
     errors: 0,
     transcriptDropped: 0,
+    failuresDropped: 0,
   }
   /** Every connection ever accepted, by id (for transcripts after close). */
   readonly allConnections: MockConnection[] = []
 
   #wss: WebSocketServer
   #options: EngineOptions
+  #matchesPath: (pathname: string) => boolean
   #observers: readonly EngineObserver[]
   #maxTranscript: number
   #nextId = 1
@@ -103,8 +114,9 @@ export class WsEngine implements ConnectionSink {
     this.#options = options
     this.path = options.path
     this.clock = options.clock ?? realClock
-    this.messageQueue = new MessageQueue<InboundMessage>(this.clock)
+    this.messageQueue = new MessageQueue<string | Uint8Array>(this.clock)
     this.connectionQueue = new MessageQueue<MockConnection>(this.clock)
+    this.#matchesPath = pathMatcher(options.path)
     this.#observers = options.observers ?? []
     this.#maxTranscript = options.maxTranscript ?? DEFAULT_MAX_TRANSCRIPT
     const accepted = options.protocols
@@ -138,7 +150,7 @@ export class WsEngine implements ConnectionSink {
 
   /** True when `pathname` is served by this engine. */
   accepts(pathname: string): boolean {
-    return this.path === '*' || pathname === this.path
+    return this.#matchesPath(pathname)
   }
 
   /**
@@ -222,6 +234,7 @@ export class WsEngine implements ConnectionSink {
       ...(latency?.appliesTo('in') ? { inbound: latency.createScheduler({ clock: this.clock }) } : {}),
       ...(this.#options.dropper ? { dropOutbound: this.#options.dropper.createFilter() } : {}),
       maxMessages: this.#maxTranscript,
+      maxBufferedBytes: this.#options.maxBufferedBytes ?? DEFAULT_MAX_BUFFERED_BYTES,
       clock: this.clock,
     })
     this.connections.push(conn)
@@ -244,13 +257,15 @@ export class WsEngine implements ConnectionSink {
     if (this.connectionQueue.size > MAX_RETAINED_CONNECTIONS) this.connectionQueue.poll()
   }
 
-  /** Records a scenario failure. */
+  /** Records a scenario failure: the first `MAX_FAILURES` are kept, later ones only counted. */
   addFailure(failure: ScenarioFailure): void {
-    this.failures.push(failure)
+    if (this.failures.length < MAX_FAILURES) this.failures.push(failure)
+    else this.counters.failuresDropped++
   }
 
   record(frame: TranscriptFrame): void {
     this.transcript.push(frame)
+    for (const o of this.#observers) o.transcriptFrame?.(frame)
     // Drop the oldest frames in batches so a long soak stays bounded without an O(n) shift per frame.
     if (this.transcript.length > this.#maxTranscript + Math.ceil(this.#maxTranscript / 10)) {
       const excess = this.transcript.length - this.#maxTranscript
@@ -259,10 +274,22 @@ export class WsEngine implements ConnectionSink {
     }
   }
 
+  overBuffered(conn: MockConnection, buffered: number, limit: number): void {
+    this.addFailure({
+      kind: 'send-failed',
+      connection: conn.id,
+      step: 0,
+      expected: `at most ${limit} bytes waiting to be sent (maxBufferedBytes)`,
+      actual: `${buffered} bytes waiting: the client does not read`,
+      ts: conn.elapsed(),
+      message: `connection #${conn.id}: ${buffered} bytes waiting to be sent, over maxBufferedBytes (${limit}); closed with 1008`,
+    })
+  }
+
   inbound(conn: MockConnection, message: InboundMessage, size: number): void {
     this.counters.messagesIn++
     this.counters.bytesIn += size
-    this.messageQueue.push(message)
+    this.messageQueue.push(message.data)
     if (this.messageQueue.size > this.#maxTranscript) this.messageQueue.poll()
     for (const o of this.#observers) o.message?.(conn, 'in', size, message.isBinary)
   }

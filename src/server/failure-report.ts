@@ -13,12 +13,15 @@ const KIND_LABELS: Record<FailureKind, string> = {
   'wait-timeout': 'timed out waiting',
   'closed-with-steps-left': 'connection closed with steps left',
   'send-failed': 'send failed',
+  'schema-mismatch': 'message breaks the AsyncAPI schema',
 }
 
 /** Options of `formatFailureReport`. */
 export interface FailureReportOptions {
   /** How many of the last transcript frames to show (default `FAILURE_TRANSCRIPT_FRAMES`, 0 hides them). */
   frames?: number
+  /** Failures that happened but were not kept (`metrics.failuresDropped`); the headline counts them. */
+  dropped?: number
 }
 
 // Control characters would break the one-frame-per-line timeline.
@@ -71,6 +74,27 @@ function formatFailure(failure: ScenarioFailure, index: number, total: number): 
 }
 
 /**
+ * The last `limit` transcript frames as readable lines (`#1  +5ms  ←  hello`), headed by how many are shown.
+ * @example
+ * transcriptTail(ws.transcript, 10).join('\n')
+ */
+export function transcriptTail(transcript: readonly TranscriptFrame[], limit: number = FAILURE_TRANSCRIPT_FRAMES): string[] {
+  const shown = transcript.slice(-Math.max(0, Math.floor(limit)))
+  if (shown.length === 0) return ['transcript: (no frames)']
+  const scope = shown.length < transcript.length ? `last ${shown.length} of ${transcript.length} frames` : `${shown.length} frame${shown.length === 1 ? '' : 's'}`
+  const lines = [`transcript (${scope}; → server to client, ← client to server):`]
+  const ids = shown.map((f) => `#${f.connection}`)
+  const times = shown.map((f) => `+${Math.round(f.ts)}ms`)
+  const idWidth = Math.max(...ids.map((s) => s.length))
+  const timeWidth = Math.max(...times.map((s) => s.length))
+  shown.forEach((frame, i) => {
+    const arrow = frame.dir === 'out' ? '→' : '←'
+    lines.push(`  ${(ids[i] ?? '').padEnd(idWidth)}  ${(times[i] ?? '').padStart(timeWidth)}  ${arrow}  ${formatFrame(frame)}`)
+  })
+  return lines
+}
+
+/**
  * Formats scenario failures and the last transcript frames as one block a user can read in a test log.
  * @example
  * throw new Error(formatFailureReport(ws.failures, ws.transcript))
@@ -82,27 +106,13 @@ export function formatFailureReport(
 ): string {
   const limit = Math.max(0, Math.floor(opts.frames ?? FAILURE_TRANSCRIPT_FRAMES))
   const count = failures.length
-  const lines = [`mockforge-ws: ${count === 0 ? 'no' : count} scenario failure${count === 1 ? '' : 's'}`]
+  const dropped = Math.max(0, Math.floor(opts.dropped ?? 0))
+  const total = count + dropped
+  const lines = [`mockforge-ws: ${total === 0 ? 'no' : total} scenario failure${total === 1 ? '' : 's'}`]
+  if (dropped > 0) lines[0] += ` (only the first ${count} are kept; ${dropped} more were dropped)`
   failures.forEach((failure, i) => {
     lines.push('', ...formatFailure(failure, i, count))
   })
-  if (limit > 0) {
-    const shown = transcript.slice(-limit)
-    lines.push('')
-    if (shown.length === 0) {
-      lines.push('transcript: (no frames)')
-    } else {
-      const scope = shown.length < transcript.length ? `last ${shown.length} of ${transcript.length} frames` : `${shown.length} frame${shown.length === 1 ? '' : 's'}`
-      lines.push(`transcript (${scope}; → server to client, ← client to server):`)
-      const ids = shown.map((f) => `#${f.connection}`)
-      const times = shown.map((f) => `+${Math.round(f.ts)}ms`)
-      const idWidth = Math.max(...ids.map((s) => s.length))
-      const timeWidth = Math.max(...times.map((s) => s.length))
-      shown.forEach((frame, i) => {
-        const arrow = frame.dir === 'out' ? '→' : '←'
-        lines.push(`  ${(ids[i] ?? '').padEnd(idWidth)}  ${(times[i] ?? '').padStart(timeWidth)}  ${arrow}  ${formatFrame(frame)}`)
-      })
-    }
-  }
+  if (limit > 0) lines.push('', ...transcriptTail(transcript, limit))
   return lines.join('\n')
 }

@@ -1,5 +1,5 @@
 import http from 'node:http'
-import { framesToReplay } from '../replay/from-transcript.js'
+import { transcriptToReplay, type RecordTransformOptions } from '../replay/record-transform.js'
 import { DEFAULT_NEXT_TIMEOUT_MS } from '../constants.js'
 import { MockWsError } from '../errors.js'
 import { loadReplay } from '../replay/load.js'
@@ -15,7 +15,8 @@ import { createTelemetryObserver } from '../telemetry/observer.js'
 import { formatFailureReport } from './failure-report.js'
 import type { EngineObserver } from './observer.js'
 import type { ScenarioFailure, TranscriptFrame } from './types.js'
-import { trackMock } from './registry.js'
+import { assertMockCanStart, trackMock } from './registry.js'
+import { examplePath } from './path-pattern.js'
 import { addInterceptRoute, type InterceptPattern } from './intercept.js'
 import type { ResolvedMockWsOptions } from './options.js'
 
@@ -33,7 +34,7 @@ export interface MockWsOptions {
   strictPort?: boolean
   /** Bind address (default `127.0.0.1`). */
   host?: string
-  /** WebSocket path (default `/ws`; `'*'` accepts any path). */
+  /** WebSocket path (default `/ws`; `'*'` accepts any path; `{name}` matches any one segment, e.g. `/rooms/{room}`). */
   path?: string
   /** Expand template tokens in `out` entries (default true). */
   expandTemplates?: boolean
@@ -55,6 +56,16 @@ export interface MockWsOptions {
   speed?: number
   /** Frames kept in the transcript before the oldest are dropped. */
   maxTranscript?: number
+  /**
+   * Longest client message (UTF-16 code units) a quadratic `waitFor`/`match` regex is run against (default 2000);
+   * longer messages are not matched by it and give a failure saying why. Linear patterns run on any message.
+   */
+  maxRegexInput?: number
+  /**
+   * Bytes a connection may have waiting to be sent (the client does not read) before the next send closes it
+   * with 1008 and a `send-failed` failure (default 8 MiB). Replays pause above 1 MiB until the client reads.
+   */
+  maxBufferedBytes?: number
   /** Engine observers of your own (spans, metrics, logging), in addition to the built-in telemetry. */
   observers?: EngineObserver[]
   /** Built-in OpenTelemetry spans and Prometheus metrics (default true; spans are no-ops without a tracer provider). */
@@ -74,8 +85,8 @@ export interface NextOptions {
   timeout?: number
 }
 
-/** Options of `toReplay()` / `toJSONL()`. */
-export interface ToReplayOptions {
+/** Options of `toReplay()` / `toJSONL()`: which connection, and how client messages are matched on replay (see docs/proxy-and-record.md). */
+export interface ToReplayOptions extends RecordTransformOptions {
   /** Connection id whose traffic to export (default: the first connection). */
   connection?: number
 }
@@ -121,7 +132,7 @@ export class MockWs {
     this.port = init.port
     this.path = init.path
     this.#strict = init.strict
-    this.url = `ws://${urlHost(init.host)}:${init.port}${init.path === '*' ? '/' : init.path}`
+    this.url = `ws://${urlHost(init.host)}:${init.port}${init.path === '*' ? '/' : examplePath(init.path)}`
     this.connected = init.engine.firstConnection
     this.#untrack = trackMock(this)
   }
@@ -173,8 +184,7 @@ export class MockWs {
 
   /** Resolves with the next client message (any connection) not yet taken by an earlier call. */
   async nextMessage(opts: NextOptions = {}): Promise<string | Uint8Array> {
-    const message = await this.engine.messageQueue.take(opts.timeout ?? DEFAULT_NEXT_TIMEOUT_MS, `a client message on ${this.url}`)
-    return message.data
+    return this.engine.messageQueue.take(opts.timeout ?? DEFAULT_NEXT_TIMEOUT_MS, `a client message on ${this.url}`)
   }
 
   /** Sends to the newest connection. */
@@ -219,7 +229,7 @@ export class MockWs {
 
   /** The recorded traffic of one connection as replay entries, ready to save as a fixture. */
   toReplay(opts: ToReplayOptions = {}): ReplayEntry[] {
-    return framesToReplay(this.engine.transcript, opts.connection)
+    return transcriptToReplay(this.engine.transcript, opts)
   }
 
   /** The recorded traffic of one connection as JSON Lines. */
@@ -258,7 +268,7 @@ export class MockWs {
       this.#untrack()
     }
     if (this.#strict && this.engine.failures.length > 0) {
-      throw new ScenarioFailureError(this.engine.failures, this.engine.transcript)
+      throw new ScenarioFailureError(this.engine.failures, this.engine.transcript, this.engine.counters.failuresDropped)
     }
   }
 }
@@ -270,17 +280,18 @@ export class MockWs {
  */
 export class ScenarioFailureError extends MockWsError {
   readonly failures: readonly ScenarioFailure[]
-  constructor(failures: readonly ScenarioFailure[], transcript: readonly TranscriptFrame[]) {
-    super('WSM_STRICT_FAILURES', formatFailureReport(failures, transcript))
+  constructor(failures: readonly ScenarioFailure[], transcript: readonly TranscriptFrame[], dropped = 0) {
+    super('WSM_STRICT_FAILURES', formatFailureReport(failures, transcript, { dropped }))
     this.name = 'ScenarioFailureError'
     this.failures = failures
   }
 }
 
-/** One piece of a mock's script: a replay source, or steps from the builder. */
+/** One piece of a mock's script: a replay source, steps from the builder, or entries that need loading first (AsyncAPI examples). */
 export type ScriptPart =
   | { kind: 'replay'; source: string | readonly ReplayEntry[] | URL }
   | { kind: 'compiled'; compile: (opts: { expandTemplates: boolean; faker?: FakerLike }) => CompiledReplay }
+  | { kind: 'load'; load: (opts: { expandTemplates: boolean; faker?: FakerLike }) => Promise<CompiledReplay> }
 
 /** Concatenates compiled parts; each part's times continue after the previous part's last `ts`. */
 export function concatReplays(parts: readonly CompiledReplay[]): CompiledReplay {
@@ -325,6 +336,7 @@ export function scriptHandler(ctx: StartContext): ConnectionHandler {
       unexpected: options.unexpected,
       onFailure: (f) => engine.addFailure(f),
       isShuttingDown: () => engine.shuttingDown,
+      maxRegexInput: options.maxRegexInput,
       ...(ctx.echoAfterScript ? { afterScript: (rest: InboundMessage[]) => echoAfterScript(conn, rest) } : {}),
     })
   }
@@ -349,6 +361,8 @@ export async function compileScript(parts: readonly ScriptPart[], options: Resol
   for (const part of parts) {
     if (part.kind === 'replay') {
       compiled.push(await loadReplay(part.source, { expandTemplates, ...(options.seed !== undefined ? { seed: options.seed } : {}) }))
+    } else if (part.kind === 'load') {
+      compiled.push(await part.load({ expandTemplates }))
     } else {
       compiled.push(part.compile({ expandTemplates }))
     }
@@ -357,18 +371,27 @@ export async function compileScript(parts: readonly ScriptPart[], options: Resol
   // Faker paths can only be checked against a real faker: compile the builder's steps again with it,
   // so a bad {{faker.…}} fails here, before anything listens (replay files were checked by loadReplay).
   const faker = await loadFaker(options.seed)
-  const checked = parts.map((part, i) => (part.kind === 'compiled' && compiled[i]?.usesFaker ? part.compile({ expandTemplates, faker }) : (compiled[i] as CompiledReplay)))
+  const checked: CompiledReplay[] = []
+  for (const [i, part] of parts.entries()) {
+    const first = compiled[i] as CompiledReplay
+    if (!first.usesFaker) checked.push(first)
+    else if (part.kind === 'compiled') checked.push(part.compile({ expandTemplates, faker }))
+    else if (part.kind === 'load') checked.push(await part.load({ expandTemplates, faker }))
+    else checked.push(first)
+  }
   return { script: concatReplays(checked), faker }
 }
 
 /** Starts an HTTP server with the engine on it; resolves once listening. */
 export async function startMock(options: ResolvedMockWsOptions, engineOptions: Omit<EngineOptions, 'path'>): Promise<MockWs> {
+  assertMockCanStart()
   const { host, path } = options
   const engine = new WsEngine({
     path,
     ...(options.maxPayload !== undefined ? { maxPayload: options.maxPayload } : {}),
     ...(options.protocols ? { protocols: options.protocols } : {}),
     ...(options.maxTranscript !== undefined ? { maxTranscript: options.maxTranscript } : {}),
+    ...(options.maxBufferedBytes !== undefined ? { maxBufferedBytes: options.maxBufferedBytes } : {}),
     clock: clockFor(options.clock),
     ...engineOptions,
     observers: [

@@ -1,4 +1,5 @@
 import type { IncomingHttpHeaders, IncomingMessage } from 'node:http'
+import type { TranscriptFrame } from './types.js'
 
 /** What an observer learns about a connection. */
 export interface ObservedConnection {
@@ -25,6 +26,8 @@ export interface EngineObserver {
   message?(conn: ObservedConnection, dir: 'in' | 'out', size: number, binary: boolean): void
   connectionError?(conn: ObservedConnection, error: Error): void
   connectionClosed?(conn: ObservedConnection, code: number, reason: string): void
+  /** Every frame as it enters the transcript, with its content (the AsyncAPI contract check reads frames here). */
+  transcriptFrame?(frame: TranscriptFrame): void
   /** An upgrade that was refused (wrong path, fault injection, limit) with its HTTP status. */
   handshakeRejected?(request: IncomingMessage, status: number): void
 }

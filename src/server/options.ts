@@ -1,4 +1,4 @@
-import { DEFAULT_HOST, DEFAULT_PATH, DEFAULT_WAIT_TIMEOUT_MS } from '../constants.js'
+import { DEFAULT_HOST, DEFAULT_MAX_REGEX_INPUT, DEFAULT_PATH, DEFAULT_WAIT_TIMEOUT_MS } from '../constants.js'
 import { MockWsError } from '../errors.js'
 import type { MockWsOptions } from './mock-ws.js'
 
@@ -19,6 +19,7 @@ export interface ResolvedMockWsOptions extends MockWsOptions {
   timeoutMs: number
   speed: number
   telemetry: boolean
+  maxRegexInput: number
   clock: 'real' | 'fake'
 }
 
@@ -73,6 +74,8 @@ const CHECKS: { readonly [K in keyof MockWsOptions]-?: Check } = {
       : 'must be an array of subprotocol names (letters, digits and !#$%&\'*+-.^_`|~, no spaces or commas)',
   speed: positiveFinite,
   maxTranscript: positiveInteger,
+  maxRegexInput: positiveInteger,
+  maxBufferedBytes: positiveInteger,
   observers: (v) => (Array.isArray(v) && v.every((o) => typeof o === 'object' && o !== null) ? undefined : 'must be an array of observer objects'),
   telemetry: boolean,
   httpHandler: fn,
@@ -136,6 +139,7 @@ export function resolveOptions(options: MockWsOptions = {}, opts: ResolveOptions
     timeoutMs: options.timeoutMs ?? DEFAULT_WAIT_TIMEOUT_MS,
     speed: options.speed ?? 1,
     telemetry: options.telemetry ?? true,
+    maxRegexInput: options.maxRegexInput ?? DEFAULT_MAX_REGEX_INPUT,
     clock: options.clock ?? 'real',
   }
 }

@@ -60,8 +60,8 @@ export interface WsRouter {
 }
 
 /** The `MockWsOptions` a router takes (it owns no listener, so no port, host or strictness). */
-type RouterOptionName = 'path' | 'seed' | 'now' | 'timeoutMs' | 'maxPayload' | 'protocols' | 'speed' | 'maxTranscript' | 'observers' | 'telemetry' | 'clock'
-const ROUTER_OPTIONS: readonly (keyof MockWsOptions)[] = ['path', 'seed', 'now', 'timeoutMs', 'maxPayload', 'protocols', 'speed', 'maxTranscript', 'observers', 'telemetry', 'expandTemplates', 'clock']
+type RouterOptionName = 'path' | 'seed' | 'now' | 'timeoutMs' | 'maxPayload' | 'protocols' | 'speed' | 'maxTranscript' | 'maxRegexInput' | 'observers' | 'telemetry' | 'clock'
+const ROUTER_OPTIONS: readonly (keyof MockWsOptions)[] = ['path', 'seed', 'now', 'timeoutMs', 'maxPayload', 'protocols', 'speed', 'maxTranscript', 'maxRegexInput', 'observers', 'telemetry', 'expandTemplates', 'clock']
 
 /** A router's options, checked, with defaults; `expandTemplates` stays unset when not given (it is then read per connection). */
 type ResolvedRouterOptions = Omit<RouterOptions, 'expandTemplates'> & Pick<ResolvedMockWsOptions, 'path' | 'speed' | 'timeoutMs' | 'telemetry'> & { expandTemplates?: boolean }
@@ -115,6 +115,7 @@ function envReplayHandler(options: ResolvedRouterOptions): ConnectionHandler {
           unexpected: 'ignore',
           onFailure: (f) => engine.addFailure(f),
           isShuttingDown: () => engine.shuttingDown,
+          maxRegexInput: options.maxRegexInput,
         })
       },
       (error: unknown) => {

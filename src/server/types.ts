@@ -29,6 +29,7 @@ export type FailureKind =
   | 'wait-timeout'
   | 'closed-with-steps-left'
   | 'send-failed'
+  | 'schema-mismatch'
 
 /**
  * Something a scenario expected that did not happen, recorded in `ws.failures`.
@@ -51,4 +52,22 @@ export interface ScenarioFailure {
   ts: number
   /** One-line summary. */
   message: string
+  /** For `schema-mismatch` failures (AsyncAPI): what the frame was checked against and what was wrong. */
+  schema?: SchemaMismatch
+}
+
+/**
+ * Why a frame fits none of the messages an AsyncAPI document allows there (`kind: 'schema-mismatch'`).
+ * @example
+ * ws.failures.filter((f) => f.kind === 'schema-mismatch').map((f) => f.schema?.pointer)
+ */
+export interface SchemaMismatch {
+  /** The messages the frame was checked against, closest fit first: name and place in the document. */
+  candidates: { name: string; location: string }[]
+  /** JSON pointer into the frame where the closest candidate failed (`''`: the whole frame). */
+  pointer: string
+  /** The schema error there, e.g. `must be equal to one of the allowed values ("buy", "sell")`. */
+  error: string
+  /** For the mock's own sends: where the example that was sent is in the document (`components.messages.X.examples[0]`). */
+  example?: string
 }

@@ -1,4 +1,5 @@
-import { Counter, Gauge, Histogram, Registry } from 'prom-client'
+import { createRequire } from 'node:module'
+import type { Counter, Histogram, Registry } from 'prom-client'
 
 /**
  * Buckets of `mockforge_ws_connection_duration_seconds`, in seconds. Mock connections in tests
@@ -32,76 +33,132 @@ const CLOSE_ABNORMAL = 1006
 const NORMAL_CLOSE_CODES: ReadonlySet<number> = new Set([1000, 1001, 1005])
 
 /**
+ * Connection durations kept while prom-client is not loaded yet; past this many the registry is
+ * built (loading prom-client) so the buffer never grows without bound.
+ */
+const PENDING_DURATIONS_LIMIT = 4096
+
+// The counters are plain numbers, bumped on the hot path (one increment per frame), and handed
+// to prom-client only when the registry is built: on the first scrape or the first use of
+// `metricsRegistry`. Importing the core therefore never loads prom-client.
+const counts = {
+  liveConnections: 0,
+  connectionsTotal: 0,
+  messagesSent: 0,
+  messagesReceived: 0,
+  errors: { connection: 0, handshake: 0, telemetry: 0 } satisfies Record<ErrorKind, number>,
+}
+/** Durations closed before the histogram existed: status, seconds, status, seconds, … */
+let pendingDurations: (CloseStatus | number)[] = []
+
+interface Built {
+  registry: Registry
+  connectionDuration: Histogram<'status'>
+}
+let built: Built | undefined
+
+type PromClient = typeof import('prom-client')
+
+function build(): Built {
+  if (built) return built
+  const prom = createRequire(import.meta.url)('prom-client') as PromClient
+  const registry = new prom.Registry()
+  // Each collect() copies the plain number into the metric right before it is read.
+  const fromCount = (name: string, help: string, read: () => number): Counter =>
+    new prom.Counter({
+      name,
+      help,
+      registers: [registry],
+      collect(this: Counter) {
+        this.reset()
+        this.inc(read())
+      },
+    })
+  // Live connections are counted rather than gauge.inc()/dec(): `resetMetrics()` clears the gauge
+  // while connections may still be open, and a collect-time value can never go negative.
+  new prom.Gauge({
+    name: 'mockforge_ws_connections_active',
+    help: 'WebSocket connections currently open on mockforge-ws servers.',
+    registers: [registry],
+    collect() {
+      this.set(counts.liveConnections)
+    },
+  })
+  fromCount('mockforge_ws_connections_total', 'WebSocket connections accepted by mockforge-ws servers.', () => counts.connectionsTotal)
+  fromCount('mockforge_ws_messages_sent_total', 'Data frames sent from mockforge-ws servers to clients.', () => counts.messagesSent)
+  fromCount('mockforge_ws_messages_received_total', 'Data frames received by mockforge-ws servers from clients.', () => counts.messagesReceived)
+  new prom.Counter({
+    name: 'mockforge_ws_errors_total',
+    help: 'Errors seen by mockforge-ws servers, by kind (connection, handshake, telemetry).',
+    labelNames: ['kind'],
+    registers: [registry],
+    collect(this: Counter<'kind'>) {
+      this.reset()
+      // Every labelled series from the first scrape, zero or not, so `rate()` never sees a gap.
+      for (const kind of ERROR_KINDS) this.inc({ kind }, counts.errors[kind])
+    },
+  })
+  const connectionDuration = new prom.Histogram({
+    name: 'mockforge_ws_connection_duration_seconds',
+    help: 'Lifetime of mockforge-ws WebSocket connections, by how they ended (normal, abnormal, error).',
+    labelNames: ['status'],
+    buckets: [...CONNECTION_DURATION_BUCKETS_SECONDS],
+    registers: [registry],
+  })
+  zeroDurations(connectionDuration)
+  for (let i = 0; i < pendingDurations.length; i += 2) {
+    connectionDuration.observe({ status: pendingDurations[i] as CloseStatus }, pendingDurations[i + 1] as number)
+  }
+  pendingDurations = []
+  built = { registry, connectionDuration }
+  return built
+}
+
+function zeroDurations(histogram: Histogram<'status'>): void {
+  for (const status of CLOSE_STATUSES) histogram.zero({ status })
+}
+
+function zeroCounts(): void {
+  counts.connectionsTotal = 0
+  counts.messagesSent = 0
+  counts.messagesReceived = 0
+  for (const kind of ERROR_KINDS) counts.errors[kind] = 0
+  pendingDurations = []
+}
+
+/** Stands in for the registry until first use, then forwards everything to it. */
+function lazyRegistry(): Registry {
+  const target = {} as Registry
+  return new Proxy(target, {
+    get(_, key) {
+      const { registry } = build()
+      // `metricsRegistry.resetMetrics()` must clear the plain counters too, or the next collect()
+      // would bring the old values back.
+      if (key === 'resetMetrics') return resetMetrics
+      const value: unknown = Reflect.get(registry, key, registry)
+      return typeof value === 'function' ? value.bind(registry) : value
+    },
+    has: (_, key) => Reflect.has(build().registry, key),
+    getPrototypeOf: () => Reflect.getPrototypeOf(build().registry),
+  })
+}
+
+/**
  * The dedicated prom-client registry holding every mockforge-ws metric (never prom-client's
  * global default registry, so the mock's series stay out of an application's own `/metrics`
- * unless merged on purpose).
+ * unless merged on purpose). prom-client is loaded on its first use, not when the core is imported.
  * @example
  * import { register, Registry } from 'prom-client'
  * const merged = Registry.merge([register, metricsRegistry])
  */
-export const metricsRegistry: Registry = new Registry()
+export const metricsRegistry: Registry = lazyRegistry()
 
 /**
  * The `Content-Type` to serve `metricsText()` with (Prometheus text exposition format 0.0.4).
  * @example
  * res.writeHead(200, { 'content-type': metricsContentType }).end(await metricsText())
  */
-export const metricsContentType: string = metricsRegistry.contentType
-
-// Live connections are counted here rather than with gauge.inc()/dec(): `resetMetrics()` clears
-// the gauge while connections may still be open, and a collect-time value can never go negative.
-let liveConnections = 0
-
-// Registered with the registry and read only through its collect(), so no binding is kept.
-new Gauge({
-  name: 'mockforge_ws_connections_active',
-  help: 'WebSocket connections currently open on mockforge-ws servers.',
-  registers: [metricsRegistry],
-  collect() {
-    this.set(liveConnections)
-  },
-})
-
-const connectionsTotal = new Counter({
-  name: 'mockforge_ws_connections_total',
-  help: 'WebSocket connections accepted by mockforge-ws servers.',
-  registers: [metricsRegistry],
-})
-
-const messagesSent = new Counter({
-  name: 'mockforge_ws_messages_sent_total',
-  help: 'Data frames sent from mockforge-ws servers to clients.',
-  registers: [metricsRegistry],
-})
-
-const messagesReceived = new Counter({
-  name: 'mockforge_ws_messages_received_total',
-  help: 'Data frames received by mockforge-ws servers from clients.',
-  registers: [metricsRegistry],
-})
-
-const errorsTotal = new Counter({
-  name: 'mockforge_ws_errors_total',
-  help: 'Errors seen by mockforge-ws servers, by kind (connection, handshake, telemetry).',
-  labelNames: ['kind'],
-  registers: [metricsRegistry],
-})
-
-const connectionDuration = new Histogram({
-  name: 'mockforge_ws_connection_duration_seconds',
-  help: 'Lifetime of mockforge-ws WebSocket connections, by how they ended (normal, abnormal, error).',
-  labelNames: ['status'],
-  buckets: [...CONNECTION_DURATION_BUCKETS_SECONDS],
-  registers: [metricsRegistry],
-})
-
-// Labelled series only appear once touched; start them at zero so dashboards and `rate()` see
-// every series from the first scrape instead of a gap.
-function zeroLabelledSeries(): void {
-  for (const kind of ERROR_KINDS) errorsTotal.inc({ kind }, 0)
-  for (const status of CLOSE_STATUSES) connectionDuration.zero({ status })
-}
-zeroLabelledSeries()
+export const metricsContentType: string = 'text/plain; version=0.0.4; charset=utf-8'
 
 /**
  * Classifies a close code into the `status` label of the connection duration histogram.
@@ -122,7 +179,7 @@ export function closeStatusOf(code: number, errored = false): CloseStatus {
  * text.includes('mockforge_ws_connections_total') // true
  */
 export function metricsText(): Promise<string> {
-  return metricsRegistry.metrics()
+  return build().registry.metrics()
 }
 
 /**
@@ -132,8 +189,10 @@ export function metricsText(): Promise<string> {
  * beforeEach(() => resetMetrics())
  */
 export function resetMetrics(): void {
-  metricsRegistry.resetMetrics()
-  zeroLabelledSeries()
+  zeroCounts()
+  if (!built) return
+  built.registry.resetMetrics()
+  zeroDurations(built.connectionDuration)
 }
 
 /**
@@ -142,8 +201,8 @@ export function resetMetrics(): void {
  * recordConnectionOpened()
  */
 export function recordConnectionOpened(): void {
-  liveConnections++
-  connectionsTotal.inc()
+  counts.liveConnections++
+  counts.connectionsTotal++
 }
 
 /**
@@ -152,8 +211,13 @@ export function recordConnectionOpened(): void {
  * recordConnectionClosed(1.5, 'normal')
  */
 export function recordConnectionClosed(durationSeconds: number, status: CloseStatus): void {
-  if (liveConnections > 0) liveConnections--
-  connectionDuration.observe({ status }, durationSeconds)
+  if (counts.liveConnections > 0) counts.liveConnections--
+  if (built) {
+    built.connectionDuration.observe({ status }, durationSeconds)
+    return
+  }
+  pendingDurations.push(status, durationSeconds)
+  if (pendingDurations.length >= 2 * PENDING_DURATIONS_LIMIT) build()
 }
 
 /**
@@ -162,8 +226,8 @@ export function recordConnectionClosed(durationSeconds: number, status: CloseSta
  * recordMessage('in')
  */
 export function recordMessage(direction: 'in' | 'out'): void {
-  if (direction === 'in') messagesReceived.inc()
-  else messagesSent.inc()
+  if (direction === 'in') counts.messagesReceived++
+  else counts.messagesSent++
 }
 
 /**
@@ -172,5 +236,5 @@ export function recordMessage(direction: 'in' | 'out'): void {
  * recordError('handshake')
  */
 export function recordError(kind: ErrorKind): void {
-  errorsTotal.inc({ kind })
+  counts.errors[kind]++
 }

@@ -1,6 +1,5 @@
 import type { IncomingMessage } from 'node:http'
 import { realClock } from '../template/clock.js'
-import { SpanStatusCode } from '@opentelemetry/api'
 import type { Span } from '@opentelemetry/api'
 import type { EngineObserver, ObservedConnection } from '../server/observer.js'
 import {
@@ -12,7 +11,9 @@ import {
 } from './metrics.js'
 import {
   WS_ATTR,
+  activeTracer,
   createWsConnectionSpan,
+  otelApi,
   createWsMessageSpan,
   recordWsConnectionSuccess,
   recordWsError,
@@ -45,6 +46,9 @@ export function createTelemetryObserver(): EngineObserver {
   // Keyed by the engine's connection object; a WeakMap so a connection the engine forgets to
   // report closed cannot leak its span.
   const connections = new WeakMap<ObservedConnection, ConnectionState>()
+  // Open connections that have a recording span; while there are none, a frame costs one counter
+  // increment and no WeakMap lookup (the per-connection counts only feed span attributes).
+  let traced = 0
 
   function swallow(): void {
     try {
@@ -58,11 +62,12 @@ export function createTelemetryObserver(): EngineObserver {
     connectionOpened(conn: ObservedConnection): void {
       try {
         if (connections.has(conn)) return
-        const span = createWsConnectionSpan(conn)
+        // No tracer provider: no span, and the OpenTelemetry API is never loaded.
+        const span = activeTracer() ? createWsConnectionSpan(conn) : undefined
         // An unsampled (or no-op) connection span means its messages would be unsampled too:
         // skip per-message span work for it entirely.
         const state: ConnectionState = {
-          span: span.isRecording() ? span : undefined,
+          span: span?.isRecording() ? span : undefined,
           openedAt: realClock.perfNow(),
           sent: 0,
           received: 0,
@@ -70,6 +75,7 @@ export function createTelemetryObserver(): EngineObserver {
         }
         if (state.span && conn.protocol) state.span.setAttribute(WS_ATTR.subprotocol, conn.protocol)
         connections.set(conn, state)
+        if (state.span) traced++
         // Counted only once the state exists, so a failure above cannot leave the active gauge
         // one connection too high forever.
         recordConnectionOpened()
@@ -81,11 +87,11 @@ export function createTelemetryObserver(): EngineObserver {
     message(conn: ObservedConnection, dir: 'in' | 'out', size: number, binary: boolean): void {
       try {
         recordMessage(dir)
+        if (traced === 0) return
         const state = connections.get(conn)
-        if (!state) return
+        if (!state?.span) return
         if (dir === 'in') state.received++
         else state.sent++
-        if (!state.span) return
         const span = createWsMessageSpan(size, dir, state.span, binary ? 'binary' : 'text')
         recordWsMessageSuccess(span, size)
         span.end()
@@ -111,6 +117,7 @@ export function createTelemetryObserver(): EngineObserver {
         const state = connections.get(conn)
         if (!state) return
         connections.delete(conn)
+        if (state.span) traced--
         const durationMs = realClock.perfNow() - state.openedAt
         const status = closeStatusOf(code, state.errored)
         recordConnectionClosed(durationMs / MS_PER_SECOND, status)
@@ -133,10 +140,11 @@ export function createTelemetryObserver(): EngineObserver {
     handshakeRejected(request: IncomingMessage, status: number): void {
       try {
         recordError('handshake')
+        if (!activeTracer()) return
         const span = createWsConnectionSpan(request)
         if (!span.isRecording()) return
         span.setAttribute(WS_ATTR.httpStatus, status)
-        span.setStatus({ code: SpanStatusCode.ERROR, message: `Upgrade rejected with HTTP ${status}` })
+        span.setStatus({ code: otelApi().SpanStatusCode.ERROR, message: `Upgrade rejected with HTTP ${status}` })
         span.end()
       } catch {
         swallow()

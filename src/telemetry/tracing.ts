@@ -1,15 +1,5 @@
 import type { IncomingHttpHeaders, IncomingMessage } from 'node:http'
-import {
-  INVALID_SPAN_CONTEXT,
-  ROOT_CONTEXT,
-  SpanKind,
-  SpanStatusCode,
-  TraceFlags,
-  context,
-  createTraceState,
-  propagation,
-  trace,
-} from '@opentelemetry/api'
+import { createRequire } from 'node:module'
 import type { Context, Span, SpanContext, Tracer, TracerProvider } from '@opentelemetry/api'
 
 /** Instrumentation scope name of every span mockforge-ws creates. */
@@ -38,9 +28,36 @@ export type WsRequestLike = IncomingMessage | { url?: string; headers?: Incoming
 /** Where a message span hangs: its parent span, or a context holding one. */
 export type WsSpanParent = Span | Context
 
+type OtelApi = typeof import('@opentelemetry/api')
+let api: OtelApi | undefined
+
+/**
+ * The OpenTelemetry API, loaded on first use (not when the core is imported).
+ * @example
+ * otelApi().SpanStatusCode.ERROR // 2
+ */
+export function otelApi(): OtelApi {
+  api ??= createRequire(import.meta.url)('@opentelemetry/api') as OtelApi
+  return api
+}
+
+// Where every 1.x copy of @opentelemetry/api keeps its globals (`trace` once a tracer provider is
+// registered). While it holds no `trace`, no provider exists and the API need not be loaded.
+const OTEL_GLOBAL_KEY = Symbol.for('opentelemetry.js.api.1')
+
+function otelTraceRegistered(): boolean {
+  const globals = (globalThis as Record<symbol, { trace?: unknown } | undefined>)[OTEL_GLOBAL_KEY]
+  return globals?.trace !== undefined
+}
+
 // A span that records nothing, handed out when no tracer provider is registered. Its methods are
 // no-ops that return itself, so one shared instance is safe and costs no allocation per call.
-const NOOP_SPAN: Span = trace.wrapSpanContext(INVALID_SPAN_CONTEXT)
+let noopSpan: Span | undefined
+function noop(): Span {
+  const { trace, INVALID_SPAN_CONTEXT } = otelApi()
+  noopSpan ??= trace.wrapSpanContext(INVALID_SPAN_CONTEXT)
+  return noopSpan
+}
 
 /** The global ProxyTracerProvider of @opentelemetry/api, seen structurally (any API copy). */
 interface DelegatingProvider extends TracerProvider {
@@ -62,7 +79,8 @@ let cachedTracer: Tracer | undefined
  * if (activeTracer()) span = createWsConnectionSpan(req)
  */
 export function activeTracer(): Tracer | undefined {
-  const provider = trace.getTracerProvider() as DelegatingProvider
+  if (api === undefined && !otelTraceRegistered()) return undefined
+  const provider = otelApi().trace.getTracerProvider() as DelegatingProvider
   const delegate = typeof provider.getDelegate === 'function' ? provider.getDelegate() : provider
   if (delegate !== cachedDelegate) {
     cachedDelegate = delegate
@@ -107,6 +125,7 @@ export function parseTraceparent(header: string | undefined, tracestate?: string
   if (version === undefined || traceId === undefined || spanId === undefined || flags === undefined) return undefined
   if (version === 'ff' || (version === '00' && rest !== undefined)) return undefined
   if (traceId === ALL_ZERO_TRACE_ID || spanId === ALL_ZERO_SPAN_ID) return undefined
+  const { TraceFlags, createTraceState } = otelApi()
   const spanContext: SpanContext = {
     traceId,
     spanId,
@@ -126,6 +145,7 @@ export function parseTraceparent(header: string | undefined, tracestate?: string
  */
 export function extractWsParentContext(request: WsRequestLike): Context {
   const headers = request.headers ?? {}
+  const { propagation, trace, ROOT_CONTEXT } = otelApi()
   // A registered propagator announces the headers it reads; the default no-op one reads none.
   if (propagation.fields().length > 0) return propagation.extract(ROOT_CONTEXT, headers)
   const parent = parseTraceparent(firstHeader(headers.traceparent), firstHeader(headers.tracestate))
@@ -151,8 +171,9 @@ function pathOf(url: string | undefined): string {
  */
 export function createWsConnectionSpan(request: WsRequestLike): Span {
   const tracer = activeTracer()
-  if (!tracer) return NOOP_SPAN
+  if (!tracer) return noop()
   const path = pathOf(request.url)
+  const { SpanKind } = otelApi()
   return tracer.startSpan(
     `WS Connect ${path}`,
     {
@@ -183,7 +204,8 @@ export function createWsMessageSpan(
   type?: 'text' | 'binary',
 ): Span {
   const tracer = activeTracer()
-  if (!tracer) return NOOP_SPAN
+  if (!tracer) return noop()
+  const { SpanKind, context, trace, ROOT_CONTEXT } = otelApi()
   const parentContext =
     parent === undefined ? context.active() : isSpan(parent) ? trace.setSpan(ROOT_CONTEXT, parent) : parent
   const span = tracer.startSpan(
@@ -206,7 +228,7 @@ export function createWsMessageSpan(
  * span.end()
  */
 export function recordWsConnectionSuccess(span: Span): void {
-  span.setStatus({ code: SpanStatusCode.OK })
+  span.setStatus({ code: otelApi().SpanStatusCode.OK })
 }
 
 /**
@@ -218,7 +240,7 @@ export function recordWsConnectionSuccess(span: Span): void {
  */
 export function recordWsMessageSuccess(span: Span, size: number): void {
   span.setAttribute(WS_ATTR.messageSize, size)
-  span.setStatus({ code: SpanStatusCode.OK })
+  span.setStatus({ code: otelApi().SpanStatusCode.OK })
 }
 
 /**
@@ -231,5 +253,5 @@ export function recordWsError(span: Span, error: string | Error): void {
   const message = typeof error === 'string' ? error : error.message
   span.recordException(error)
   span.setAttribute(WS_ATTR.errorType, typeof error === 'string' ? 'Error' : error.name || 'Error')
-  span.setStatus({ code: SpanStatusCode.ERROR, message })
+  span.setStatus({ code: otelApi().SpanStatusCode.ERROR, message })
 }

@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto'
-import { v4 as uuidV4 } from 'uuid'
 import { TemplateError } from '../errors.js'
 import type { FakerLike, TemplateContext } from './context.js'
 import { isCryptoRandom } from './random.js'
@@ -249,6 +248,7 @@ function parseToken(body: string, raw: string, index: number, opts: CompileTempl
   }
 
   const name = body.split(/\s/, 1)[0] ?? ''
+  if (name === 'json') return parseJsonToken(body.slice(name.length).trim(), raw, index, shown, opts)
   if (name === 'randInt' || name === 'randFloat') return parseRange(name, body, shown)
   if (/^now[\s+-]/.test(body)) return parseNowOffset(body, shown)
   if (body.startsWith('match.')) return parseMatch(body.slice('match.'.length), shown)
@@ -260,6 +260,33 @@ function parseToken(body: string, raw: string, index: number, opts: CompileTempl
     detail: '',
     hint: suggestion === undefined ? KNOWN_TOKENS : `Did you mean {{${suggestion}}}? ${KNOWN_TOKENS}`,
   }
+}
+
+/** Tokens `{{json X}}` accepts: the ones whose value a client (or faker) controls. */
+const JSON_OPERANDS = 'lastMessage, match.NAME or faker.MODULE.METHOD'
+
+/**
+ * `{{json X}}`: the value of token X escaped as the body of a JSON string (quotes, backslashes and
+ * control characters escaped, no surrounding quotes), so `{"echo":"{{json lastMessage}}"}` is valid
+ * JSON whatever the client sent. The raw `{{lastMessage}}` inserts the text as it is.
+ */
+function parseJsonToken(operand: string, raw: string, index: number, shown: string, opts: CompileTemplateOptions): Parsed {
+  const inner = operand === 'lastMessage' || operand.startsWith('match.') || operand.startsWith('faker.') ? parseToken(operand, raw, index, opts) : undefined
+  if (inner === undefined) {
+    return {
+      subject: shown,
+      detail: operand === '' ? 'needs a value to escape' : `cannot escape "${operand}"`,
+      hint: `Write {{json lastMessage}} or {{json match.NAME}} inside a JSON string, e.g. {"echo":"{{json lastMessage}}"}; {{json X}} takes ${JSON_OPERANDS}.`,
+    }
+  }
+  if ('subject' in inner) return inner
+  const render = inner.render
+  return { kind: inner.kind, render: (ctx) => escapeJsonStringBody(render(ctx)) }
+}
+
+/** The characters between the quotes of `JSON.stringify(text)`; lone surrogates become `\uD8xx` escapes. */
+function escapeJsonStringBody(text: string): string {
+  return JSON.stringify(text).slice(1, -1)
 }
 
 function parseNowOffset(body: string, shown: string): Parsed {
@@ -458,7 +485,20 @@ function fakerValueToString(value: unknown): string {
 
 function renderUuid(ctx: TemplateContext): string {
   const random = ctx.random
-  return isCryptoRandom(random) ? randomUUID() : uuidV4({ random: random.bytes(16) })
+  return isCryptoRandom(random) ? randomUUID() : formatUuidV4(random.bytes(16))
+}
+
+const HEX_BYTE = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'))
+
+/**
+ * Formats 16 random bytes as an RFC 9562 version-4 UUID (version and variant bits set, as the
+ * `uuid` package's `v4({ random })` does, so seeded templates keep their values).
+ * @example
+ * formatUuidV4(new Uint8Array(16)) // '00000000-0000-4000-8000-000000000000'
+ */
+export function formatUuidV4(bytes: Uint8Array): string {
+  const h = (i: number): string => HEX_BYTE[i === 6 ? ((bytes[6] ?? 0) & 0x0f) | 0x40 : i === 8 ? ((bytes[8] ?? 0) & 0x3f) | 0x80 : (bytes[i] ?? 0)] ?? '00'
+  return `${h(0)}${h(1)}${h(2)}${h(3)}-${h(4)}${h(5)}-${h(6)}${h(7)}-${h(8)}${h(9)}-${h(10)}${h(11)}${h(12)}${h(13)}${h(14)}${h(15)}`
 }
 
 function show(raw: string): string {

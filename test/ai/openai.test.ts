@@ -24,15 +24,16 @@ interface CapturedRequest {
 
 let requests: CapturedRequest[] = []
 
+/** A streamed chat completion (what the generator asks for with `stream: true`): the content in a few SSE chunks. */
 function completion(content: string | null, extra: Record<string, unknown> = {}) {
-  return HttpResponse.json({
-    id: `chatcmpl-${requests.length}`,
-    object: 'chat.completion',
-    created: 1_700_000_000,
-    model: 'gpt-4o-mini',
-    choices: [{ index: 0, message: { role: 'assistant', content, refusal: null, ...extra }, finish_reason: 'stop', logprobs: null }],
-    usage: { prompt_tokens: 10, completion_tokens: 10, total_tokens: 20 },
-  })
+  const id = `chatcmpl-${requests.length}`
+  const chunk = (delta: Record<string, unknown>, finish: string | null = null) =>
+    `data: ${JSON.stringify({ id, object: 'chat.completion.chunk', created: 1_700_000_000, model: 'gpt-4o-mini', choices: [{ index: 0, delta, finish_reason: finish, logprobs: null }] })}\n\n`
+  const text = content ?? ''
+  const pieces: string[] = [chunk({ role: 'assistant', content: '', ...extra })]
+  for (let at = 0; at < text.length; at += 16) pieces.push(chunk({ content: text.slice(at, at + 16) }))
+  pieces.push(chunk({}, 'stop'), 'data: [DONE]\n\n')
+  return new HttpResponse(pieces.join(''), { headers: { 'content-type': 'text/event-stream' } })
 }
 
 /** Answers with `count` trades numbered from the request's position, as a model would. */
@@ -396,11 +397,19 @@ describe('OpenAI provider errors', () => {
     server.use(
       http.post(OPENAI_URL, async ({ request }) => {
         await capture(request)
-        return completion(JSON.stringify({ events: [{ n: 1, price: 5 }, { n: 'two', price: -5 }] }))
+        // Event 1 is fine and already streamed, so the retries ask only for event 2, which stays wrong.
+        const events = requests.length === 1 ? [{ n: 1, price: 5 }, { n: 'two', price: -5 }] : [{ n: 'two', price: -5 }]
+        return completion(JSON.stringify({ events }))
       }),
     )
     const error = await failure(collect(new AiEventGenerator(config({ eventCount: 2 }))))
     expect(requests).toHaveLength(3)
+    expect(requests.map((r) => /Generate events \d+ to \d+/.exec(String(r.body.messages[1].content))?.[0])).toEqual([
+      'Generate events 1 to 2',
+      'Generate events 2 to 2',
+      'Generate events 2 to 2',
+    ])
+    expect(requests.every((r) => r.body.stream === true)).toBe(true)
     expect(error.kind).toBe('schema')
     expect(error.message).toMatchInlineSnapshot(`"Failed to generate events: event 2 does not match the schema: $.data.n: expected integer, got string "two"; $.data.price: expected number >= 0, got -5 (3 attempts). Loosen the schema, or describe the constraint in the narrative so the model follows it"`)
   })

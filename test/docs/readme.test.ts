@@ -20,6 +20,15 @@ describe('README', () => {
     expect(quickStart).toBe(example)
   })
 
+  it('installs every package the quick start imports (besides the test runner)', () => {
+    const install = /## Install\n\n```sh\n(npm i -D [^\n]*)\n```/.exec(readme)?.[1] ?? ''
+    const packages = install.replace(/^npm i -D /, '').split(/\s+/)
+    const example = readFileSync('examples/quick-start.test.ts', 'utf8')
+    const imported = [...example.matchAll(/from '([^'.][^']*)'/g)].map((m) => m[1]!).filter((name) => name !== 'vitest')
+    expect(imported).toContain('ws')
+    for (const name of imported) expect(packages, `npm i -D line installs ${name}`).toContain(name)
+  })
+
   it('links only to docs pages that exist', () => {
     for (const [, file] of readme.matchAll(/\]\((docs\/[^)]+)\)/g)) {
       expect(() => readFileSync(file!, 'utf8'), file).not.toThrow()

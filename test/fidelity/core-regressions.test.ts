@@ -113,7 +113,9 @@ describe('5. recordings are literal', () => {
     expect(await c.next()).toBe(literal)
     source.send('plain {{seq}}')
     expect(await c.next()).toBe('plain {{seq}}')
-    const entries = source.toReplay()
+    // inbound: 'exact' keeps the client's text; the default ('json') writes it as a json matcher, unescaped too.
+    expect(source.toReplay()[0]).toEqual({ ts: expect.any(Number), dir: 'in', json: JSON.parse(literal) })
+    const entries = source.toReplay({ inbound: 'exact' })
     expect(entries.map((e) => [e.dir, e.text])).toEqual([
       ['in', literal],
       ['out', literal.replaceAll('{{', '\\{{')],

@@ -58,7 +58,7 @@ describe('configuration snippets', () => {
     installJest({ expect: { extend: (m) => extended.push(...Object.keys(m)) }, afterEach: (fn) => hooks.push(fn) })
     expect(extended).toEqual(['toReceiveMessage', 'toHaveReceivedMessage', 'toHaveReceivedMessages', 'toHaveSentMessage', 'toHaveConnections', 'toHaveNoFailures'])
     expect(hooks).toHaveLength(1)
-    expect(() => installJest({})).toThrowErrorMatchingInlineSnapshot(`[MockWsError: Failed to set up mockforge-ws/jest: Jest globals \`expect\` and \`afterEach\` are missing. List it in setupFilesAfterEnv (not setupFiles), or call installJest({ expect, afterEach }) with the ones from @jest/globals.]`)
+    expect(() => installJest({})).toThrowErrorMatchingInlineSnapshot(`[MockWsError: Failed to set up mockforge-ws/jest: Jest globals \`expect\` and \`afterEach\` are missing. List it in setupFilesAfterEnv (not setupFiles), or call installJest({ expect, afterEach, afterAll }) with the ones from '@jest/globals'.]`)
   })
 })
 

@@ -85,8 +85,9 @@ describe('record: proxied traffic becomes a replay file that plays back the same
       { dir: 'out', close: { code: 4000, reason: 'done' } },
     ])
     const ts = lines.map((l) => l.ts as number)
-    expect(ts[2]! - ts[1]!).toBeGreaterThanOrEqual(GAP_MS - 2)
-    expect(ts[2]! - ts[1]!).toBeLessThan(GAP_MS + 250)
+    // Recorded at the proxy as the frames arrive: a late first frame shortens the gap, so it is tolerant.
+    expect(ts[2]! - ts[1]!).toBeGreaterThanOrEqual(GAP_MS / 2)
+    expect(ts[2]! - ts[1]!).toBeLessThan(GAP_MS + 1000)
 
     // The upstream is gone; the recording alone answers a fresh client the same way.
     await up.close()
@@ -95,9 +96,14 @@ describe('record: proxied traffic becomes a replay file that plays back the same
     cleanups.push(() => replay.close())
     const replayed = await converse(replay.url)
     expect(replayed.close).toEqual({ code: 4000, reason: 'done' })
-    const recordedGap = ts[2]! - ts[1]!
-    expect(replayed.gap).toBeGreaterThanOrEqual(recordedGap - 5)
-    expect(replayed.gap).toBeLessThan(recordedGap + 250)
+    // The replay keeps the recorded offsets from its anchor (the client's "hello"), as the server sent them:
+    // timers never fire early, so this holds on a loaded machine too; the client's own arrival gap does not.
+    const frames = replay.transcript.filter((f) => f.connection === 1)
+    const hello = frames.find((f) => f.dir === 'in' && f.text === 'hello')
+    const b = frames.find((f) => f.dir === 'out' && f.text === 'b')
+    expect(b!.ts - hello!.ts).toBeGreaterThanOrEqual(ts[2]! - ts[0]! - 2)
+    expect(b!.ts - hello!.ts).toBeLessThan(ts[2]! - ts[0]! + 1000)
+    expect(replayed.gap).toBeLessThan(ts[2]! - ts[1]! + 1000)
   })
 
   it('writes one file per connection when the name has {connection}, as each connection closes', async () => {

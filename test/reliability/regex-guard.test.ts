@@ -43,7 +43,6 @@ const EVERYDAY = [
   '(\\w+\\s)*\\w+',
   '[a-z]+@[a-z]+\\.com',
   '(ab|cd)*',
-  '\\d+\\d+$',
   '(\\d+\\.){3}\\d+',
   '"(?:[^"\\\\]|\\\\.)*"',
   '^\\s*\\{[\\s\\S]*"op"\\s*:\\s*"subscribe"',
@@ -53,8 +52,14 @@ const EVERYDAY = [
   '(?:\\.0+)?',
   '(?:x|y|z)+!',
   '(ab?)*',
-  '.*.*x',
+  '.*x',
+  '^.*.*x',
+  '^\\d+\\d+$',
+  '"id":(\\d+).*"name"',
 ]
+
+// Polynomial: each is a chain of three or more unbounded parts that can share one run of a character.
+const POLYNOMIAL = ['^.*.*.*.*.*.*.*.*.*.*x', '\\d+'.repeat(10), '(?:a|x)*'.repeat(7), '\\d+\\d+$', '.*.*x', '^a*a*a*$', '\\s*\\s*\\s*x']
 
 describe('findRegexHazard', () => {
   it.each(CATASTROPHIC)('flags %s', (source) => {
@@ -63,6 +68,10 @@ describe('findRegexHazard', () => {
 
   it.each(EVERYDAY)('accepts %s', (source) => {
     expect(findRegexHazard(source)).toBeUndefined()
+  })
+
+  it.each(POLYNOMIAL)('flags the polynomial %s', (source) => {
+    expect(findRegexHazard(source)?.message).toMatch(/can backtrack polynomially/)
   })
 
   it('points at the repeated part and says how to rewrite it', () => {

@@ -292,7 +292,7 @@ describe('hostile input', () => {
   test('pathologically deep nesting still yields a report instead of a stack overflow', () => {
     const depth = 200_000
     const deep = `{"ts":0,"dir":"out","text":"x","a":${'['.repeat(depth)}${']'.repeat(depth)}}`
-    expect(textIssues(deep)).toEqual(['1:1: unknown field "a"; known fields: ts, dir, text, binary, json, waitFor, waitForJson, match, capture, timeoutMs, close'])
+    expect(textIssues(deep)).toEqual(['1:32: unknown field "a"; known fields: ts, dir, text, binary, json, waitFor, waitForJson, match, capture, timeoutMs, close'])
     const issues = textIssues('['.repeat(depth))
     expect(issues).toHaveLength(1)
     expect(issues[0]).toMatch(/^1:\d+: invalid JSON: /)

@@ -82,6 +82,7 @@ describe('resolveOptions', () => {
       timeoutMs: 5000,
       speed: 1,
       telemetry: true,
+      maxRegexInput: 2000,
       clock: 'real',
     })
     expect(resolveOptions({ strict: true }).unexpected).toBe('fail')
@@ -140,7 +141,7 @@ describe('docs/fixtures.md', () => {
     const table = new Map(rows.filter(([name]) => (OPTION_NAMES as readonly string[]).includes(name)))
     expect([...table.keys()].sort()).toEqual([...OPTION_NAMES].sort())
     const resolved = resolveOptions({}) as unknown as Record<string, unknown>
-    for (const name of ['port', 'strictPort', 'host', 'path', 'expandTemplates', 'strict', 'timeoutMs', 'speed', 'telemetry']) {
+    for (const name of ['port', 'strictPort', 'host', 'path', 'expandTemplates', 'strict', 'timeoutMs', 'speed', 'telemetry', 'maxRegexInput']) {
       expect(table.get(name as never), name).toBe(`\`${typeof resolved[name] === 'string' ? resolved[name] : String(resolved[name])}\``)
     }
     expect(table.get('clock')).toBe(`\`'${String(resolved.clock)}'\``)

@@ -1,0 +1,72 @@
+// Import cost per test worker: a fresh `node` process that imports the core entry, against one
+// that imports `ws` alone (the least a WebSocket server needs) and one that imports nothing, timed
+// as whole processes (spawn → exit), in interleaved rounds so a slow phase of the machine hits
+// every case alike. The figure is the median extra wall time over `import('ws')`.
+//
+//   npx tsup && node bench/import.bench.mjs
+//
+// Env: BENCH_IMPORT_RUNS (rounds, default 21), MOCKFORGE_WS_BENCH_ENTRY.
+// Writes bench/results/import.json.
+import { spawnSync } from 'node:child_process'
+import { performance } from 'node:perf_hooks'
+import { ratio, round, summarize } from './lib/stats.mjs'
+import { ENTRY, envNumber, writeResults } from './lib/results.mjs'
+import { fmtMs, fmtSpread, printTable } from './lib/table.mjs'
+
+const RUNS = envNumber('BENCH_IMPORT_RUNS', 21)
+const TARGET_EXTRA_MS = 15
+const WS_URL = import.meta.resolve('ws')
+
+const cases = [
+  { key: 'node', label: 'node -e "" (process start alone)', code: '' },
+  { key: 'ws', label: "import('ws')", code: `await import(${JSON.stringify(WS_URL)})` },
+  { key: 'core', label: "import('mockforge-ws')", code: `await import(${JSON.stringify(ENTRY)})` },
+]
+
+function timeOnce(code) {
+  const start = performance.now()
+  const r = spawnSync(process.execPath, ['--input-type=module', '-e', code], { stdio: ['ignore', 'ignore', 'inherit'] })
+  const ms = performance.now() - start
+  if (r.status !== 0) throw new Error(`Failed to time an import: node exited with ${r.status ?? r.signal} for ${code || '(empty)'}`)
+  return ms
+}
+
+for (const c of cases) timeOnce(c.code) // warm the file cache
+const samples = Object.fromEntries(cases.map((c) => [c.key, []]))
+for (let r = 0; r < RUNS; r++) {
+  for (let i = 0; i < cases.length; i++) {
+    const c = cases[(r + i) % cases.length]
+    samples[c.key].push(timeOnce(c.code))
+  }
+}
+const stats = Object.fromEntries(cases.map((c) => [c.key, summarize(samples[c.key])]))
+// Paired differences per round are steadier than a difference of medians on a noisy machine.
+const extra = summarize(samples.core.map((ms, i) => ms - samples.ws[i]))
+printTable(
+  [
+    ['process', 'wall median', 'p25..p75', 'spread', 'extra over import(ws)'],
+    ...cases.map((c) => {
+      const s = stats[c.key]
+      return [c.label, fmtMs(s.median), `${fmtMs(s.p25)}..${fmtMs(s.p75)}`, fmtSpread(s.spread), c.key === 'core' ? `+${fmtMs(extra.median)}` : '']
+    }),
+  ],
+  { title: `import cost, whole process, ${RUNS} interleaved rounds` },
+)
+const q = ratio(stats.core, stats.ws, false)
+writeResults('import', {
+  runs: RUNS,
+  entry: ENTRY,
+  ms: Object.fromEntries(cases.map((c) => [c.key, { label: c.label, ...Object.fromEntries(Object.entries(stats[c.key]).map(([k, v]) => [k, round(v, 2)])) }])),
+  extraOverWsMs: Object.fromEntries(Object.entries(extra).map(([k, v]) => [k, round(v, 2)])),
+  summary: [
+    {
+      metric: "import of the core, whole process: import('mockforge-ws') vs import('ws')",
+      value: fmtMs(stats.core.median),
+      baseline: fmtMs(stats.ws.median),
+      ratio: round(q.ratio),
+      extraMs: round(extra.median, 1),
+      target: `≤ +${TARGET_EXTRA_MS} ms (now +${extra.median.toFixed(1)} ms)`,
+      met: extra.median <= TARGET_EXTRA_MS,
+    },
+  ],
+})

@@ -1,0 +1,67 @@
+import { MockWsError } from '../../errors.js'
+
+/** Module specifier of the optional `graphql-ws` peer (its client entry: message types and validation, no GraphQL engine). */
+export const GRAPHQL_WS_MODULE = 'graphql-ws/client'
+/** Module specifier of the optional `graphql` peer (only `parse` is used, to find an operation's name). */
+export const GRAPHQL_MODULE = 'graphql'
+
+type GraphqlWsModule = typeof import('graphql-ws/client')
+type GraphqlModule = typeof import('graphql')
+
+/** A protocol message as the kit reads it (graphql-ws validated it; its `MessageType` enum values are these strings). */
+export type GraphqlWsMessage =
+  | { type: 'connection_init' | 'connection_ack' | 'ping' | 'pong'; payload?: Record<string, unknown> | null }
+  | { type: 'subscribe'; id: string; payload: { query: string; operationName?: string | null; variables?: Record<string, unknown> | null } }
+  | { type: 'next'; id: string; payload: unknown }
+  | { type: 'error'; id: string; payload: readonly unknown[] }
+  | { type: 'complete'; id: string }
+
+/** What the kit takes from its two optional peers. */
+export interface GraphqlPeers {
+  /** Parses and validates a client message (throws on anything the protocol does not allow). */
+  parseMessage(text: string): GraphqlWsMessage
+  /** Validates and serializes a server message (throws on an invalid one). */
+  stringifyMessage(message: GraphqlWsMessage): string
+  /** Parses a GraphQL document (throws a GraphQL syntax error). */
+  parse: GraphqlModule['parse']
+  /** The protocol's close codes (graphql-ws's `CloseCode`). */
+  CloseCode: GraphqlWsModule['CloseCode']
+}
+
+/** The npm package a specifier belongs to (`graphql-ws/client` → `graphql-ws`). */
+function packageOf(specifier: string): string {
+  const parts = specifier.split('/')
+  return specifier.startsWith('@') ? parts.slice(0, 2).join('/') : (parts[0] ?? specifier)
+}
+
+async function importPeer<T>(specifier: string): Promise<T> {
+  const pkg = packageOf(specifier)
+  try {
+    // A non-literal specifier keeps bundlers from resolving the optional peer at build time.
+    return (await import(specifier)) as T
+  } catch (error) {
+    const { code, message } = (error ?? {}) as { code?: unknown; message?: unknown }
+    // Only the package itself missing counts; a broken install of it is reported as it is.
+    const missing = (code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND') && String(message).includes(pkg)
+    if (missing) {
+      throw new MockWsError('WSM_GRAPHQL', `Failed to start mockGraphqlWs(): the optional package ${pkg} is not installed. Run npm i -D graphql-ws graphql`, { cause: error })
+    }
+    throw new MockWsError('WSM_GRAPHQL', `Failed to load ${pkg}: ${error instanceof Error ? error.message : String(error)}. Check that graphql-ws >= 6 and graphql >= 16 are installed.`, { cause: error })
+  }
+}
+
+/**
+ * Loads `graphql-ws` and `graphql` on demand; fails with an error naming the missing package.
+ * @example
+ * const { parseMessage, stringifyMessage, parse } = await loadGraphqlPeers()
+ */
+export async function loadGraphqlPeers(specifiers: { graphqlWs?: string; graphql?: string } = {}): Promise<GraphqlPeers> {
+  const ws = await importPeer<GraphqlWsModule>(specifiers.graphqlWs ?? GRAPHQL_WS_MODULE)
+  const gql = await importPeer<GraphqlModule>(specifiers.graphql ?? GRAPHQL_MODULE)
+  return {
+    parseMessage: (text) => ws.parseMessage(text) as unknown as GraphqlWsMessage,
+    stringifyMessage: (message) => ws.stringifyMessage(message as unknown as Parameters<GraphqlWsModule['stringifyMessage']>[0]),
+    parse: gql.parse,
+    CloseCode: ws.CloseCode,
+  }
+}
