@@ -161,7 +161,9 @@ describe('replay player: timing', () => {
     const client = await connectClient(ws.url)
     await client.next()
     await client.next()
-    const gap = client.arrivals[1]! - client.arrivals[0]!
+    // Send times on the server: a late first arrival at the client would shrink the client-side gap.
+    const [a, b] = ws.sent.map((f) => f.ts)
+    const gap = b! - a!
     expect(gap).toBeGreaterThanOrEqual(190)
     expect(gap).toBeLessThan(200 + LATE_MS)
     await client.close()
@@ -276,8 +278,9 @@ describe('replay player: the MockForge documentation example', () => {
     expect(welcome.type).toBe('welcome')
     expect(welcome.sessionId).toMatch(UUID)
     expect(welcome.sessionId).not.toBe(hello.slice(6))
-    // Welcome is due 10 ms after HELLO.
-    expect(client.arrivals[1]! - client.arrivals[0]!).toBeGreaterThanOrEqual(8)
+    // Welcome is due 10 ms after HELLO (server send times: the client's arrival gap shrinks when HELLO arrives late).
+    const [helloAt, welcomeAt] = ws.sent.map((f) => f.ts)
+    expect(welcomeAt! - helloAt!).toBeGreaterThanOrEqual(9)
     client.send('ACK')
     const data = JSON.parse(String(await client.next())) as { data: number }
     expect(data.data).toBeGreaterThanOrEqual(1)
