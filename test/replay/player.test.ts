@@ -161,9 +161,11 @@ describe('replay player: timing', () => {
     const client = await connectClient(ws.url)
     await client.next()
     await client.next()
-    const gap = client.arrivals[1]! - client.arrivals[0]!
-    expect(gap).toBeGreaterThanOrEqual(190)
-    expect(gap).toBeLessThan(200 + LATE_MS)
+    // Send times on the server, from connection open (the anchor): a late first arrival at the client would
+    // shrink a client-side gap. 800 ms of file time at speed 4 is due 200 ms after open (1 ms of timer rounding).
+    const [a, b] = ws.sent.map((f) => f.ts)
+    expect(b!).toBeGreaterThanOrEqual(199)
+    expect(b! - a!).toBeLessThan(200 + LATE_MS)
     await client.close()
   })
 
@@ -276,8 +278,11 @@ describe('replay player: the MockForge documentation example', () => {
     expect(welcome.type).toBe('welcome')
     expect(welcome.sessionId).toMatch(UUID)
     expect(welcome.sessionId).not.toBe(hello.slice(6))
-    // Welcome is due 10 ms after HELLO.
-    expect(client.arrivals[1]! - client.arrivals[0]!).toBeGreaterThanOrEqual(8)
+    // Welcome is due 10 ms after the wait for CLIENT_READY was satisfied, which is no earlier than the server
+    // received it (server times: client arrival gaps shrink when HELLO arrives late; 1 ms of timer rounding).
+    const readyAt = ws.received.find((f) => f.text === 'CLIENT_READY')!.ts
+    const welcomeAt = ws.sent[1]!.ts
+    expect(welcomeAt - readyAt).toBeGreaterThanOrEqual(9)
     client.send('ACK')
     const data = JSON.parse(String(await client.next())) as { data: number }
     expect(data.data).toBeGreaterThanOrEqual(1)
