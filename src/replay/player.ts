@@ -223,6 +223,15 @@ export async function playReplay(conn: PlayerConnection, replay: CompiledReplay,
     return !closed
   }
 
+  // A timer may fire a little before its time as performance.now() counts it (the event loop's clock is cached
+  // per turn, and late turns on a loaded machine make it stale): sleep again for the rest, so no step is early.
+  async function sleepUntil(due: number): Promise<boolean> {
+    for (let wait = due - conn.elapsed(); wait >= 1; wait = due - conn.elapsed()) {
+      if (!(await sleep(wait))) return false
+    }
+    return true
+  }
+
   function sleep(ms: number): Promise<boolean> {
     return new Promise((resolve) => {
       const wake = (): void => {
@@ -320,9 +329,8 @@ export async function playReplay(conn: PlayerConnection, replay: CompiledReplay,
       if (step.dir === 'in' || (step.text === undefined && step.binary === undefined && step.close === undefined)) continue
     }
     const due = anchorTime + (step.ts - anchorTs) / speed
-    const wait = due - conn.elapsed()
     // Backpressure only costs an await when the client is behind on reading.
-    if ((wait >= 1 && !(await sleep(wait))) || closed || !conn.isOpen || ((conn.bufferedAmount ?? 0) > SEND_HIGH_WATER_MARK && !(await drained()))) {
+    if (!(await sleepUntil(due)) || closed || !conn.isOpen || ((conn.bufferedAmount ?? 0) > SEND_HIGH_WATER_MARK && !(await drained()))) {
       closedAt(step)
       return
     }
