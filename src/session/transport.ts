@@ -1,0 +1,43 @@
+// The seam between the session and a wire. A transport knows one client socket of one kind (a `ws`
+// socket accepted by the HTTP listener, a client intercepted by MSW's `ws.link`, …) and nothing else:
+// no transcript, no counters, no timers, no scripts. Everything a mock does with a connection lives
+// in `Connection` (src/session/connection.ts), once, over this interface. Node-free on purpose: the MSW
+// path bundles for the browser.
+
+/** What a transport tells its connection, in the order things happened on the wire. */
+export interface TransportEvents {
+  /** A frame from the client: a string for a text frame, bytes for a binary frame. */
+  message(data: string | Uint8Array, isBinary: boolean): void
+  /** The socket is closed (code and reason as the transport saw them; 1006 when it was dropped). */
+  close(code: number, reason: string): void
+  /** The socket reported an error; a close follows. */
+  error(error: Error): void
+}
+
+/**
+ * One client socket as the session sees it: send, close, terminate, frames in order, a close event,
+ * and what the client asked for (url, headers, subprotocol).
+ * @example
+ * transport.start({ message: (data) => console.log(data), close: () => {}, error: () => {} })
+ * transport.send('hello')
+ */
+export interface Transport {
+  /** Path and query the client requested (`/ws?room=1`). */
+  readonly url: string
+  /** Request headers, lower-case names; empty where the transport has no handshake (MSW). */
+  readonly headers: Readonly<Record<string, string | string[] | undefined>>
+  /** Negotiated subprotocol, or ''. */
+  readonly protocol: string
+  /** True while frames can be sent. */
+  readonly isOpen: boolean
+  /** Bytes handed to `send()` and not yet written out (0 where the transport cannot tell). */
+  readonly bufferedAmount: number
+  /** Starts delivering events; called once, by the connection that owns the transport. */
+  start(events: TransportEvents): void
+  /** Sends a text (string) or binary (bytes) frame. */
+  send(data: string | Uint8Array): void
+  /** Starts the closing handshake with a close frame. */
+  close(code: number, reason: string): void
+  /** Drops the socket at once, without a close frame (the client sees 1006). */
+  terminate(): void
+}
