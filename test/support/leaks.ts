@@ -100,7 +100,7 @@ function describeResource(t: Tracked): string {
 
 function firstFrame(stack: string): string {
   const frames = stack.split('\n').slice(1)
-  return frames.find((f) => !NOISE_FRAME.test(f)) ?? frames[0] ?? ''
+  return frames.find((f) => !NOISE_FRAME.test(f)) ?? ''
 }
 
 function creationFrame(stack: string): string {
