@@ -15,8 +15,11 @@ export interface TestScope {
   defer(close: () => unknown): void
   /** The test's own temporary directory (with `tempDir` set), removed after the test. */
   readonly dir: string
-  /** Awaits a mock (a builder or a started one) and closes it after the test. */
-  mock(builder: PromiseLike<MockWs>): Promise<MockWs>
+  /**
+   * Awaits a mock (a builder or a started one) and closes it after the test; with `ignoreCloseError` a rejected
+   * close (a strict mock reporting its failures, which the test has checked) does not fail the test.
+   */
+  mock(builder: PromiseLike<MockWs>, options?: { ignoreCloseError?: boolean }): Promise<MockWs>
   /** Connects a real `ws` client and closes it after the test. */
   client(url: string, protocols?: string | string[], options?: WebSocket.ClientOptions): Promise<TestClient>
 }
@@ -70,9 +73,9 @@ export function useTestScope(options: TestScopeOptions = {}): TestScope {
       if (dir === undefined) throw new Error('useTestScope: no temporary directory; pass { tempDir: "prefix-" }, and use it inside a test')
       return dir
     },
-    async mock(builder) {
+    async mock(builder, mockOptions = {}) {
       const ws = await builder
-      scope.defer(() => ws.close())
+      scope.defer(() => (mockOptions.ignoreCloseError ? ws.close().catch(() => undefined) : ws.close()))
       return ws
     },
     async client(url, protocols, clientOptions) {
