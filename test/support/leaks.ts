@@ -29,6 +29,9 @@ const NOISE_FRAME = /\(node:|^\s*at node:|[\\/]test[\\/]support[\\/]leaks\.ts|^E
 /** Enough frames to get past node's timer and socket internals to the code that asked for the resource. */
 const STACK_FRAMES = 25
 
+/** How many tracked resources may pile up before the ended ones are dropped. */
+const PRUNE_EVERY = 64
+
 interface Tracked {
   kind: Kind
   resource: unknown
@@ -148,8 +151,15 @@ export function watchLeaks(options: WatchLeaksOptions = {}): LeakWatch {
       // The runner's timers are the ones it asks for itself (its frames are under every test's, so only the first counts).
       if (RUNNER_FRAME.test(firstFrame(stack))) return
       tracked.push({ kind, resource, stack })
+      // Drop what has ended now and then, so a test of a thousand connections does not keep them all (and their
+      // stacks) alive: the churn tests measure the heap.
+      if (tracked.length >= nextPrune) {
+        leftBehind()
+        nextPrune = Math.max(PRUNE_EVERY, tracked.length * 2)
+      }
     },
   }).enable()
+  let nextPrune = PRUNE_EVERY
   const leftBehind = (): Tracked[] => {
     const owners = activeOwners()
     tracked = tracked.filter((t) => fired.has(t) || isAlive(t, owners))
