@@ -86,11 +86,11 @@ export function closeCodeName(code: number): string {
 /**
  * The problem with a close reason, or `undefined` when a close frame can carry it (at most 123 UTF-8 bytes).
  * @example
- * closeReasonProblem('é'.repeat(62)) // 'the reason is 124 bytes of UTF-8, over the 123 a close frame holds'
+ * closeReasonProblem('é'.repeat(62)) // "the reason is 124 bytes of UTF-8, over the protocol's 123"
  */
 export function closeReasonProblem(reason: string): string | undefined {
   const size = utf8Length(reason)
-  return size > MAX_CLOSE_REASON_BYTES ? `the reason is ${size} bytes of UTF-8, over the ${MAX_CLOSE_REASON_BYTES} a close frame holds` : undefined
+  return size > MAX_CLOSE_REASON_BYTES ? `the reason is ${size} bytes of UTF-8, over the protocol's ${MAX_CLOSE_REASON_BYTES}` : undefined
 }
 
 /**

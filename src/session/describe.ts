@@ -89,7 +89,7 @@ export function describeValue(value: unknown, maxChars = DEFAULT_PREVIEW_CHARS):
   if (Array.isArray(value)) return `an array ${previewJson(value, maxChars)}`
   switch (typeof value) {
     case 'string':
-      return `the string ${shorten(JSON.stringify(value.slice(0, maxChars + 1)), maxChars)}`
+      return `the string ${shortenText(JSON.stringify(value.slice(0, maxChars + 1)), maxChars)}`
     case 'number':
     case 'boolean':
       return String(value)
@@ -102,6 +102,11 @@ export function describeValue(value: unknown, maxChars = DEFAULT_PREVIEW_CHARS):
   }
 }
 
-function shorten(text: string, max: number): string {
-  return text.length <= max ? text : `${text.slice(0, max - 1)}…`
+/**
+ * `text` cut to `maxChars` (default 40) with `…` as its last character, for quoting in a message.
+ * @example
+ * shortenText('abcdef', 4) // 'abc…'
+ */
+export function shortenText(text: string, maxChars = DEFAULT_PREVIEW_CHARS): string {
+  return text.length <= maxChars ? text : `${text.slice(0, maxChars - 1)}…`
 }

@@ -72,7 +72,7 @@ describe('close reason limit', () => {
   it('counts UTF-8 bytes, not characters', () => {
     expect(MAX_CLOSE_REASON_BYTES).toBe(123)
     expect(closeReasonProblem('x'.repeat(123))).toBeUndefined()
-    expect(closeReasonProblem('x'.repeat(124))).toBe('the reason is 124 bytes of UTF-8, over the 123 a close frame holds')
+    expect(closeReasonProblem('x'.repeat(124))).toBe("the reason is 124 bytes of UTF-8, over the protocol's 123")
     // 61 two-byte characters + 1 byte = 123; one more two-byte character is over.
     expect(closeReasonProblem(`${'é'.repeat(61)}x`)).toBeUndefined()
     expect(closeReasonProblem('é'.repeat(62))).toMatch(/124 bytes/)
