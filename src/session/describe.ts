@@ -103,6 +103,22 @@ export function describeValue(value: unknown, maxChars = DEFAULT_PREVIEW_CHARS):
 }
 
 /**
+ * The compact form of a value for option lists and argument errors ("(got …)"): strings JSON-quoted
+ * and cut at `maxChars`, numbers, booleans and BigInts as `String()` shows them, `null`, `an array`,
+ * else the `typeof` (`undefined`, `object`, `function`, `symbol`); never throws.
+ * @example
+ * showValue('yes') // '"yes"'
+ * showValue([1, 2]) // 'an array'
+ */
+export function showValue(value: unknown, maxChars = DEFAULT_PREVIEW_CHARS): string {
+  if (typeof value === 'string') return JSON.stringify(shortenText(value, maxChars))
+  if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint') return String(value)
+  if (value === null) return 'null'
+  if (Array.isArray(value)) return 'an array'
+  return typeof value
+}
+
+/**
  * `text` cut to `maxChars` (default 40) with `…` as its last character, for quoting in a message.
  * @example
  * shortenText('abcdef', 4) // 'abc…'

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { describeValue, previewJson } from '../../src/session/describe.js'
+import { describeValue, previewJson, shortenText, showValue } from '../../src/session/describe.js'
 
 describe('describeValue', () => {
   it('names each kind of value', () => {
@@ -51,5 +51,34 @@ describe('describeValue', () => {
   it('previews JSON with a depth and a length bound', () => {
     expect(previewJson(JSON.parse('[[[[[[[[[[1]]]]]]]]]]'))).toBe('[[[[[[[[[…]]]]]]]]]')
     expect(previewJson({ a: 'x'.repeat(100) }, 20)).toBe('{"a":"xxxxxxxxxxxxx…')
+  })
+})
+
+describe('showValue and shortenText', () => {
+  it('shows the compact form used in option and argument errors', () => {
+    expect(showValue('yes')).toBe('"yes"')
+    expect(showValue(Number.NaN)).toBe('NaN')
+    expect(showValue(Infinity)).toBe('Infinity')
+    expect(showValue(true)).toBe('true')
+    expect(showValue(7n)).toBe('7')
+    expect(showValue(null)).toBe('null')
+    expect(showValue(undefined)).toBe('undefined')
+    expect(showValue([1])).toBe('an array')
+    expect(showValue({})).toBe('object')
+    expect(showValue(() => 1)).toBe('function')
+  })
+
+  it('bounds huge and deep values', () => {
+    const shown = showValue('x'.repeat(1_000_000), 60)
+    expect(shown.length).toBe(62)
+    expect(shown.endsWith('…"')).toBe(true)
+    const deep = JSON.parse(`${'['.repeat(200_000)}${']'.repeat(200_000)}`) as unknown
+    expect(showValue(deep)).toBe('an array')
+  })
+
+  it('cuts text with an ellipsis as its last character', () => {
+    expect(shortenText('abcdef', 4)).toBe('abc…')
+    expect(shortenText('abcd', 4)).toBe('abcd')
+    expect(shortenText('x'.repeat(100)).length).toBe(40)
   })
 })
