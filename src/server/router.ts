@@ -16,6 +16,9 @@ import type { FakerLike } from '../template/context.js'
 import { loadFaker } from '../template/faker.js'
 import { createTelemetryObserver } from '../telemetry/observer.js'
 import { ENV, envFlag, envString } from './env.js'
+import type { ReplayEntry } from '../replay/types.js'
+import type { ToReplayOptions } from '../session/session.js'
+import type { MockPlan } from './builder.js'
 import type { MockWsOptions, StartFeatures } from './mock-ws.js'
 import { resolveOptions, type ResolvedMockWsOptions } from './options.js'
 import type { ScenarioFailure, TranscriptFrame } from './types.js'
@@ -38,6 +41,11 @@ export interface RouterOptions extends Pick<MockWsOptions, RouterOptionName> {
   handler?: ConnectionHandler<WsTransport>
   /** @internal extra features (gates, observers, limits, drops). */
   engine?: Partial<Omit<StartFeatures, 'handler'>>
+  /**
+   * @internal serves a `mockWs()` builder's plan (`await builder.plan()`): its script, latency, drops and
+   * strictness, on this router (the contract suite runs through it).
+   */
+  plan?: MockPlan
 }
 
 /**
@@ -55,7 +63,9 @@ export interface WsRouter {
   readonly metrics: MockWsMetrics
   /** Resolves with the next connection not yet taken. */
   nextConnection(opts?: { timeout?: number }): Promise<MockConnection>
-  /** Ends every connection (1001); the HTTP server stays yours to close. */
+  /** The recorded traffic of one connection (default: the first) as replay entries. */
+  toReplay(opts?: ToReplayOptions): ReplayEntry[]
+  /** Ends every connection (1001); the HTTP server stays yours to close. With a strict `plan`, rejects with its failures. */
   close(): Promise<void>
 }
 
@@ -121,10 +131,11 @@ function envReplayHandler(options: ResolvedRouterOptions): ConnectionHandler<WsT
  * server.on('upgrade', ws.handleUpgrade)
  */
 export function router(input: RouterOptions = {}): WsRouter {
-  const options = resolveRouterOptions(input)
-  const features = options.engine ?? {}
+  const { plan, ...rest } = input
+  const options = plan ? { ...resolveRouterOptions(rest), ...pickRouterOptions(plan.options) } : resolveRouterOptions(rest)
+  const features = plan ? { ...plan.features, ...options.engine } : (options.engine ?? {})
   const session = new Session<WsTransport>({
-    handler: options.handler ?? envReplayHandler(options),
+    handler: options.handler ?? plan?.features.handler ?? envReplayHandler(options),
     ...(options.maxTranscript !== undefined ? { maxTranscript: options.maxTranscript } : {}),
     ...(options.latency ? { latency: options.latency } : features.latency ? { latency: features.latency } : {}),
     ...(features.dropper ? { dropper: features.dropper } : {}),
@@ -154,8 +165,21 @@ export function router(input: RouterOptions = {}): WsRouter {
       return { ...session.counters }
     },
     nextConnection: (opts = {}) => session.connectionQueue.take(opts.timeout ?? DEFAULT_WAIT_TIMEOUT_MS, `a connection to ${upgrade.path}`),
-    close: () => upgrade.close(),
+    toReplay: (opts = {}) => session.toReplay(opts),
+    close: async () => {
+      await upgrade.close()
+      const failure = plan?.options.strict ? session.failureError() : undefined
+      if (failure) throw failure
+    },
   }
+}
+
+/** The options of a builder's plan that a router reads (it owns no listener: no port, host or HTTP handler). */
+function pickRouterOptions(options: ResolvedMockWsOptions): Partial<ResolvedRouterOptions> {
+  const picked: Record<string, unknown> = {}
+  for (const name of ROUTER_OPTIONS) if (options[name] !== undefined) picked[name] = options[name]
+  if (options.maxBufferedBytes !== undefined) picked['maxBufferedBytes'] = options.maxBufferedBytes
+  return picked as Partial<ResolvedRouterOptions>
 }
 
 /**
