@@ -1,5 +1,5 @@
 import { ws, type WebSocketHandler, type WebSocketHandlerConnection } from 'msw'
-import { DEFAULT_NEXT_TIMEOUT_MS } from '../constants.js'
+import { CLOSE_GOING_AWAY, DEFAULT_NEXT_TIMEOUT_MS } from '../constants.js'
 import { MockWsError } from '../errors.js'
 import type { LatencyInjector, LatencyInjectorOptions } from '../latency/injector.js'
 import { latencyFactory } from '../latency/mock-latency.js'
@@ -278,7 +278,9 @@ export class MswWsMock implements PluginHost {
     // MSW can hand the same client over twice (the handler listed twice, or a second MSW server); play it once.
     if (this.#seen.has(connection.client)) return
     this.#seen.add(connection.client)
-    this.session.accept(new MswTransport(connection))
+    // After close(), refuse before the client opens, as a closing server would.
+    if (this.session.shuttingDown) connection.client.close(CLOSE_GOING_AWAY, 'mock server is closing')
+    else this.session.accept(new MswTransport(connection))
   }
 }
 
