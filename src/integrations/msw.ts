@@ -7,7 +7,7 @@ import { playReplay } from '../replay/player.js'
 import { toJSONL } from '../replay/serialize.js'
 import type { CompiledReplay, ReplayEntry } from '../replay/types.js'
 import type { Scenario } from '../scenario/scenario.js'
-import type { InboundMessage, WsData } from '../server/connection.js'
+import type { WsData } from '../server/connection.js'
 import type { MockWsMetrics } from '../server/engine.js'
 import { formatFailureReport } from '../server/failure-report.js'
 import { MessageQueue } from '../server/message-queue.js'
@@ -15,6 +15,7 @@ import { assertMockCanStart, closeAllMocks, trackMock } from '../server/registry
 import type { MockWsOptions, NextOptions, ToReplayOptions } from '../server/mock-ws.js'
 import type { ScenarioFailure, TranscriptFrame } from '../server/types.js'
 import { resolveOptions, type ResolvedMockWsOptions } from '../server/options.js'
+import { MESSAGE_STREAM, MessageStream } from '../session/message-stream.js'
 import { clockFor, type Clock } from '../template/clock.js'
 import { createTemplateContext, type FakerLike } from '../template/context.js'
 import { loadFaker } from '../template/faker.js'
@@ -137,7 +138,7 @@ export class MswWsMock {
   #failures: ScenarioFailure[] = []
   /** @internal the clock of the mock's delays and waits (the `clock` option); the matchers wait with it. */
   readonly clock: Clock
-  #messageQueue: MessageQueue<InboundMessage>
+  #messageStream: MessageStream
   #connectionQueue: MessageQueue<MswConnection>
   #counters: MockWsMetrics = {
     connectionsActive: 0,
@@ -169,9 +170,9 @@ export class MswWsMock {
     this.#faker = faker
     this.#options = { ...options }
     this.clock = clockFor(options.clock)
-    this.#messageQueue = new MessageQueue<InboundMessage>(this.clock)
     this.#connectionQueue = new MessageQueue<MswConnection>(this.clock)
     this.#maxTranscript = options.maxTranscript ?? DEFAULT_MAX_TRANSCRIPT
+    this.#messageStream = new MessageStream({ limit: this.#maxTranscript, clock: this.clock })
     this.connected = new Promise((resolve) => (this.#resolveFirst = resolve))
     this.handler = ws.link(url).addEventListener('connection', (connection) => this.#accept(connection))
     this.#untrack = trackMock(this)
@@ -217,9 +218,14 @@ export class MswWsMock {
     return this.#connectionQueue.take(opts.timeout ?? DEFAULT_NEXT_TIMEOUT_MS, `a connection to ${this.url}`)
   }
 
-  /** Resolves with the next client message (any connection) not yet taken by an earlier call. */
+  /** @internal the stream `nextMessage()` and the `toReceiveMessage` matchers take client messages from. */
+  get [MESSAGE_STREAM](): MessageStream {
+    return this.#messageStream
+  }
+
+  /** Resolves with the next client message (any connection) not yet taken by an earlier call (`nextMessage` or `toReceiveMessage`). */
   async nextMessage(opts: NextOptions = {}): Promise<string | Uint8Array> {
-    const message = await this.#messageQueue.take(opts.timeout ?? DEFAULT_NEXT_TIMEOUT_MS, `a client message on ${this.url}`)
+    const message = await this.#messageStream.take({ timeoutMs: opts.timeout ?? DEFAULT_NEXT_TIMEOUT_MS, describe: `a client message on ${this.url}` })
     return message.data
   }
 
@@ -262,7 +268,7 @@ export class MswWsMock {
       for (const conn of open) conn.closeForShutdown(CLOSE_GOING_AWAY, CLOSED_REASON)
       await Promise.all(open.map((conn) => conn.closed))
       const closedError = new MockWsError('WSM_CLOSED', 'Failed to wait: the mock was closed. Await messages before closing it.')
-      this.#messageQueue.close(closedError)
+      this.#messageStream.close(closedError)
       this.#connectionQueue.close(closedError)
     } finally {
       this.#untrack()
@@ -326,8 +332,7 @@ export class MswWsMock {
     inbound: (_conn, message, size) => {
       this.#counters.messagesIn++
       this.#counters.bytesIn += size
-      this.#messageQueue.push(message)
-      if (this.#messageQueue.size > this.#maxTranscript) this.#messageQueue.poll()
+      this.#messageStream.push(message)
     },
     outbound: (_conn, size) => {
       this.#counters.messagesOut++

@@ -6,6 +6,7 @@ import { MockWsError } from '../errors.js'
 import { realClock, type Clock } from '../template/clock.js'
 import { MockConnection, type ConnectionSink, type FrameScheduler, type InboundMessage } from './connection.js'
 import { MessageQueue } from './message-queue.js'
+import { MessageStream } from '../session/message-stream.js'
 import { pathMatcher } from './path-pattern.js'
 import type { EngineObserver } from './observer.js'
 import type { ScenarioFailure, TranscriptFrame } from './types.js'
@@ -78,11 +79,8 @@ export class WsEngine implements ConnectionSink {
   readonly failures: ScenarioFailure[] = []
   /** The clock of every delay and wait of this engine's connections. */
   readonly clock: Clock
-  /**
-   * Client messages for `nextMessage()`, oldest first: only their data (the string or bytes the
-   * transcript and `connection.messages` keep anyway), so an echo nobody reads retains no object per message.
-   */
-  readonly messageQueue: MessageQueue<string | Uint8Array>
+  /** Client messages for `nextMessage()` and the `toReceiveMessage` matchers, oldest first, with their claims. */
+  readonly messageStream: MessageStream
   readonly connectionQueue: MessageQueue<MockConnection>
   readonly counters: MockWsMetrics = {
     connectionsActive: 0,
@@ -114,11 +112,11 @@ export class WsEngine implements ConnectionSink {
     this.#options = options
     this.path = options.path
     this.clock = options.clock ?? realClock
-    this.messageQueue = new MessageQueue<string | Uint8Array>(this.clock)
     this.connectionQueue = new MessageQueue<MockConnection>(this.clock)
     this.#matchesPath = pathMatcher(options.path)
     this.#observers = options.observers ?? []
     this.#maxTranscript = options.maxTranscript ?? DEFAULT_MAX_TRANSCRIPT
+    this.messageStream = new MessageStream({ limit: this.#maxTranscript, clock: this.clock })
     const accepted = options.protocols
     this.#wss = new WebSocketServer({
       noServer: true,
@@ -289,8 +287,7 @@ export class WsEngine implements ConnectionSink {
   inbound(conn: MockConnection, message: InboundMessage, size: number): void {
     this.counters.messagesIn++
     this.counters.bytesIn += size
-    this.messageQueue.push(message.data)
-    if (this.messageQueue.size > this.#maxTranscript) this.messageQueue.poll()
+    this.messageStream.push(message)
     for (const o of this.#observers) o.message?.(conn, 'in', size, message.isBinary)
   }
 
@@ -330,7 +327,7 @@ export class WsEngine implements ConnectionSink {
     for (const conn of open) conn.closeForShutdown(CLOSE_GOING_AWAY, 'mock server closed')
     await Promise.all(open.map((conn) => conn.closed))
     const closedError = new MockWsError('WSM_CLOSED', 'Failed to wait: the mock server was closed. Await messages before closing it.')
-    this.messageQueue.close(closedError)
+    this.messageStream.close(closedError)
     this.connectionQueue.close(closedError)
     await new Promise<void>((resolve) => this.#wss.close(() => resolve()))
   }

@@ -18,6 +18,7 @@ import type { ScenarioFailure, TranscriptFrame } from './types.js'
 import { assertMockCanStart, trackMock } from './registry.js'
 import { examplePath } from './path-pattern.js'
 import { addInterceptRoute, type InterceptPattern } from './intercept.js'
+import { MESSAGE_STREAM, type MessageStream } from '../session/message-stream.js'
 import type { ResolvedMockWsOptions } from './options.js'
 
 export { closeAllMocks, liveMockCount } from './registry.js'
@@ -177,14 +178,20 @@ export class MockWs {
     return this.engine.clock
   }
 
+  /** @internal the stream `nextMessage()` and the `toReceiveMessage` matchers take client messages from. */
+  get [MESSAGE_STREAM](): MessageStream {
+    return this.engine.messageStream
+  }
+
   /** Resolves with the next connection not yet taken by an earlier call (works repeatedly). */
   nextConnection(opts: NextOptions = {}): Promise<MockConnection> {
     return this.engine.connectionQueue.take(opts.timeout ?? DEFAULT_NEXT_TIMEOUT_MS, `a connection to ${this.url}`)
   }
 
-  /** Resolves with the next client message (any connection) not yet taken by an earlier call. */
+  /** Resolves with the next client message (any connection) not yet taken by an earlier call (`nextMessage` or `toReceiveMessage`). */
   async nextMessage(opts: NextOptions = {}): Promise<string | Uint8Array> {
-    return this.engine.messageQueue.take(opts.timeout ?? DEFAULT_NEXT_TIMEOUT_MS, `a client message on ${this.url}`)
+    const message = await this.engine.messageStream.take({ timeoutMs: opts.timeout ?? DEFAULT_NEXT_TIMEOUT_MS, describe: `a client message on ${this.url}` })
+    return message.data
   }
 
   /** Sends to the newest connection. */
