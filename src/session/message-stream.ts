@@ -76,8 +76,8 @@ const FLAG_BITS = 4
  * claim nothing. The player's waits read the connection's own inbox, not this stream: a scenario step and a
  * test assertion both see every message.
  *
- * Bounded like the transcript: beyond `limit` messages the oldest are forgotten (claimed or not), in
- * batches, and counted in `dropped`. Held messages keep only their data, connection id, time and flags
+ * Bounded like the transcript: beyond `limit` messages the oldest are forgotten (claimed or not), one
+ * per push, and counted in `dropped`. Held messages keep only their data, connection id, time and flags
  * (the data is the string or bytes the transcript holds anyway), not a message object each.
  * @example
  * const stream = new MessageStream()
@@ -89,6 +89,8 @@ export class MessageStream {
   #data: (string | Uint8Array)[] = []
   #ts: number[] = []
   #info: number[] = []
+  // Held messages start here: forgetting the oldest moves it on; the arrays are compacted now and then.
+  #start = 0
   // Held messages before this index are all claimed: `nextMessage()` loops stay O(1) per take.
   #open = 0
   #unclaimed = 0
@@ -110,7 +112,7 @@ export class MessageStream {
 
   /** Messages held (claimed or not). */
   get size(): number {
-    return this.#data.length
+    return this.#data.length - this.#start
   }
 
   /** Held messages not yet claimed. */
@@ -157,7 +159,7 @@ export class MessageStream {
     this.#info.push(message.connection * FLAG_BITS + (message.isBinary ? BINARY : 0) + (claimed ? CLAIMED : 0))
     if (!claimed) this.#unclaimed++
     else if (this.#open === this.#data.length - 1) this.#open++
-    if (this.#data.length > this.#limit + Math.ceil(this.#limit / 10)) this.#trim(this.#data.length - this.#limit)
+    if (this.#data.length - this.#start > this.#limit) this.#forgetOldest()
   }
 
   /**
@@ -216,7 +218,7 @@ export class MessageStream {
   seen(scope: { connection?: number; filter?: (message: InboundMessage) => boolean } = {}): StreamSeen {
     const unclaimed: InboundMessage[] = []
     let claimed = 0
-    for (let i = 0; i < this.#data.length; i++) {
+    for (let i = this.#start; i < this.#data.length; i++) {
       const info = this.#info[i] as number
       if (scope.connection !== undefined && Math.floor(info / FLAG_BITS) !== scope.connection) continue
       const message = this.#message(i)
@@ -254,14 +256,21 @@ export class MessageStream {
     while (this.#open < this.#data.length && ((this.#info[this.#open] as number) & CLAIMED) !== 0) this.#open++
   }
 
-  // Drops the oldest messages in one splice, as the transcript does, so a long soak stays bounded without an O(n) shift per message.
-  #trim(count: number): void {
-    for (let i = 0; i < count; i++) if (((this.#info[i] as number) & CLAIMED) === 0) this.#unclaimed--
-    this.#data.splice(0, count)
-    this.#ts.splice(0, count)
-    this.#info.splice(0, count)
-    this.#open = Math.max(0, this.#open - count)
-    this.#dropped += count
+  // Forgets the oldest held message; the arrays are compacted in one splice once a tenth of the limit (at
+  // least 1024) is forgotten, so a long soak stays bounded without an O(n) shift per message.
+  #forgetOldest(): void {
+    if (((this.#info[this.#start] as number) & CLAIMED) === 0) this.#unclaimed--
+    this.#data[this.#start] = ''
+    this.#start++
+    if (this.#open < this.#start) this.#open = this.#start
+    this.#dropped++
+    if (this.#start >= Math.max(1024, Math.ceil(this.#limit / 10))) {
+      this.#data.splice(0, this.#start)
+      this.#ts.splice(0, this.#start)
+      this.#info.splice(0, this.#start)
+      this.#open -= this.#start
+      this.#start = 0
+    }
   }
 }
 
