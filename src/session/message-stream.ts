@@ -63,6 +63,8 @@ interface Waiter {
 const CLAIMED = 1
 const BINARY = 2
 const FLAG_BITS = 4
+/** Forgotten messages that may sit at the front of the arrays before they are compacted (at least; or a tenth of the limit). */
+const COMPACT_AFTER = 1024
 
 /**
  * The client messages of one session, oldest first: every inbound message is pushed once, and consumers
@@ -257,14 +259,14 @@ export class MessageStream {
   }
 
   // Forgets the oldest held message; the arrays are compacted in one splice once a tenth of the limit (at
-  // least 1024) is forgotten, so a long soak stays bounded without an O(n) shift per message.
+  // least COMPACT_AFTER) is forgotten, so a long soak stays bounded without an O(n) shift per message.
   #forgetOldest(): void {
     if (((this.#info[this.#start] as number) & CLAIMED) === 0) this.#unclaimed--
     this.#data[this.#start] = ''
     this.#start++
     if (this.#open < this.#start) this.#open = this.#start
     this.#dropped++
-    if (this.#start >= Math.max(1024, Math.ceil(this.#limit / 10))) {
+    if (this.#start >= Math.max(COMPACT_AFTER, Math.ceil(this.#limit / 10))) {
       this.#data.splice(0, this.#start)
       this.#ts.splice(0, this.#start)
       this.#info.splice(0, this.#start)
