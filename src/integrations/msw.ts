@@ -1,23 +1,21 @@
 import { ws, type WebSocketHandler, type WebSocketHandlerConnection } from 'msw'
-import { CLOSE_GOING_AWAY, DEFAULT_NEXT_TIMEOUT_MS } from '../constants.js'
+import { CLOSE_GOING_AWAY } from '../constants.js'
 import { MockWsError } from '../errors.js'
 import type { LatencyInjector, LatencyInjectorOptions } from '../latency/injector.js'
 import { latencyFactory } from '../latency/mock-latency.js'
 import type { LatencyProfileInput } from '../latency/profile.js'
 import type { ReplayEntry } from '../replay/types.js'
 import type { Scenario } from '../scenario/scenario.js'
-import type { WsData } from '../session/connection.js'
 import { scriptHandler } from '../session/play.js'
-import type { PluginHost } from '../session/plugin.js'
+import { SessionOwner } from '../session/owner.js'
 import { compileScript } from '../session/script.js'
-import { Session, type ConnectionHandler, type MockWsMetrics, type ToReplayOptions } from '../session/session.js'
+import { Session, type ConnectionHandler } from '../session/session.js'
 import type { MockPlan } from '../server/builder.js'
-import { assertMockCanStart, closeAllMocks, trackMock } from '../server/registry.js'
-import type { MockWsOptions, NextOptions } from '../server/mock-ws.js'
-import type { ScenarioFailure, TranscriptFrame } from '../server/types.js'
+import { assertMockCanStart, closeAllMocks } from '../server/registry.js'
+import type { MockWsOptions } from '../server/mock-ws.js'
 import { resolveOptions } from '../server/options.js'
-import { clockFor, type Clock } from '../template/clock.js'
-import { MswConnection, MswTransport } from './msw-transport.js'
+import { clockFor } from '../template/clock.js'
+import { MswTransport } from './msw-transport.js'
 
 export { MswConnection, MswTransport } from './msw-transport.js'
 export { ScenarioFailureError } from '../errors.js'
@@ -131,147 +129,41 @@ export const closeAllMswMocks: () => Promise<void> = closeAllMocks
  * const server = setupServer(chat.handler); server.listen()
  * await expect(chat).toReceiveMessage('hello')
  */
-export class MswWsMock implements PluginHost {
+export class MswWsMock extends SessionOwner<MswTransport> {
   /** The MSW handler: pass it to `setupServer(…)`, `setupWorker(…)` or `server.use(…)`. */
   readonly handler: WebSocketHandler
   /** The URL intercepted (a RegExp is shown as `/source/flags`). */
   readonly url: string
   /** Path of the intercepted URL (`'*'` for a RegExp or a URL that does not parse). */
   readonly path: string
-  /** Resolves with the first connection. */
-  readonly connected: Promise<MswConnection>
-  /** @internal the connections, transcript and failures of this mock. */
-  readonly session: Session<MswTransport>
-  #strict: boolean
   #seen = new WeakSet<object>()
-  #closing: Promise<void> | undefined
-  #closeHooks: (() => void | Promise<void>)[] = []
-  #untrack: () => void
 
   /** @internal use `toMswHandler()` */
   constructor(url: string | RegExp, plan: MockPlan) {
     const { options, features } = plan
+    super(
+      new Session<MswTransport>({
+        // The builder's handlers take any connection; the proxy (the one that needs a `ws` socket) was refused above.
+        handler: features.handler as unknown as ConnectionHandler<MswTransport>,
+        ...(options.maxTranscript !== undefined ? { maxTranscript: options.maxTranscript } : {}),
+        ...(features.latency ? { latency: features.latency } : {}),
+        ...(features.dropper ? { dropper: features.dropper } : {}),
+        ...(features.observers?.length ? { observers: features.observers } : {}),
+        clock: clockFor(options.clock),
+      }),
+      options.strict,
+    )
     this.url = String(url)
     this.path = url instanceof RegExp ? '*' : pathOf(url)
-    this.#strict = options.strict
-    this.session = new Session<MswTransport>({
-      // The builder's handlers take any connection; the proxy (the one that needs a `ws` socket) was refused above.
-      handler: features.handler as unknown as ConnectionHandler<MswTransport>,
-      ...(options.maxTranscript !== undefined ? { maxTranscript: options.maxTranscript } : {}),
-      ...(features.latency ? { latency: features.latency } : {}),
-      ...(features.dropper ? { dropper: features.dropper } : {}),
-      ...(features.observers?.length ? { observers: features.observers } : {}),
-      clock: clockFor(options.clock),
-    })
-    this.connected = this.session.firstConnection
     this.handler = ws.link(url).addEventListener('connection', (connection) => this.#accept(connection))
-    this.#untrack = trackMock(this)
-  }
-
-  /** Live connections, in order of arrival. */
-  get connections(): readonly MswConnection[] {
-    return this.session.connections
-  }
-
-  /** Every frame both ways, all connections. */
-  get transcript(): readonly TranscriptFrame[] {
-    return this.session.transcript
-  }
-
-  /** Client → server frames. */
-  get received(): TranscriptFrame[] {
-    return this.session.transcript.filter((f) => f.dir === 'in' && !f.close)
-  }
-
-  /** Server → client frames. */
-  get sent(): TranscriptFrame[] {
-    return this.session.transcript.filter((f) => f.dir === 'out' && !f.close)
-  }
-
-  /** Scenario failures so far. */
-  get failures(): readonly ScenarioFailure[] {
-    return this.session.failures
-  }
-
-  /** Snapshot of the counters. */
-  get metrics(): MockWsMetrics {
-    return { ...this.session.counters }
-  }
-
-  /** True once `close()` was called. */
-  get closed(): boolean {
-    return this.#closing !== undefined
-  }
-
-  /** @internal the clock of the mock's delays and waits (the `clock` option); the matchers wait with it. */
-  get clock(): Clock {
-    return this.session.clock
-  }
-
-  /** Resolves with the next connection not yet taken by an earlier call (works repeatedly). */
-  nextConnection(opts: NextOptions = {}): Promise<MswConnection> {
-    return this.session.connectionQueue.take(opts.timeout ?? DEFAULT_NEXT_TIMEOUT_MS, `a connection to ${this.url}`)
-  }
-
-  /** Resolves with the next client message (any connection) not yet taken by an earlier call. */
-  nextMessage(opts: NextOptions = {}): Promise<string | Uint8Array> {
-    return this.session.messageQueue.take(opts.timeout ?? DEFAULT_NEXT_TIMEOUT_MS, `a client message on ${this.url}`)
-  }
-
-  /** Sends to the newest connection. */
-  send(data: WsData): void {
-    this.session.send(data, this.url, 'Await chat.connected first.')
-  }
-
-  /** Sends to every live connection. */
-  broadcast(data: WsData): void {
-    this.session.broadcast(data)
-  }
-
-  /** The recorded traffic of one connection (default: the first) as replay entries, ready to save as a fixture. */
-  toReplay(opts: ToReplayOptions = {}): ReplayEntry[] {
-    return this.session.toReplay(opts)
-  }
-
-  /** The recorded traffic of one connection as JSON Lines. */
-  toJSONL(opts: ToReplayOptions = {}): string {
-    return this.session.toJSONL(opts)
-  }
-
-  /** @internal runs `hook` during close (features' close hooks). */
-  onClose(hook: () => void | Promise<void>): void {
-    this.#closeHooks.push(hook)
-  }
-
-  /** @internal closes every client connection (1001). */
-  closeConnections(): Promise<void> {
-    return this.session.close()
-  }
-
-  /** @internal records a scenario failure. */
-  addFailure(failure: ScenarioFailure): void {
-    this.session.addFailure(failure)
   }
 
   /**
-   * Closes every connection (1001) and stops every timer; in strict mode rejects with a `ScenarioFailureError`
-   * reporting the scenario failures. The handler stays installed until MSW's `resetHandlers()`/`close()`:
-   * clients that connect later are closed with 1001 at once.
+   * Closes every connection (1001) and stops every timer. The handler stays installed until MSW's
+   * `resetHandlers()`/`close()`: clients that connect later are closed with 1001 at once.
    */
-  close(): Promise<void> {
-    this.#closing ??= this.#close()
-    return this.#closing
-  }
-
-  async #close(): Promise<void> {
-    try {
-      for (const hook of this.#closeHooks) await hook()
-      await this.session.close()
-    } finally {
-      this.#untrack()
-    }
-    const failure = this.#strict ? this.session.failureError() : undefined
-    if (failure) throw failure
+  protected shutdown(): Promise<void> {
+    return this.session.close()
   }
 
   #accept(connection: WebSocketHandlerConnection): void {

@@ -1,20 +1,16 @@
 import http from 'node:http'
-import { DEFAULT_NEXT_TIMEOUT_MS } from '../constants.js'
 import { MockWsError } from '../errors.js'
-import type { ReplayEntry } from '../replay/types.js'
-import type { WsData } from '../session/connection.js'
-import type { PluginHost } from '../session/plugin.js'
-import { Session, type ConnectionHandler, type FrameDelayer, type FrameDropper, type MockWsMetrics, type ToReplayOptions } from '../session/session.js'
-import { clockFor, realClock, type Clock, type ClockKind } from '../template/clock.js'
+import { SessionOwner } from '../session/owner.js'
+import { Session, type ConnectionHandler, type FrameDelayer, type FrameDropper } from '../session/session.js'
+import { clockFor, realClock, type ClockKind } from '../template/clock.js'
 import { createTelemetryObserver } from '../telemetry/observer.js'
 import type { EngineObserver } from './observer.js'
-import type { ScenarioFailure, TranscriptFrame } from './types.js'
-import { assertMockCanStart, trackMock } from './registry.js'
+import { assertMockCanStart } from './registry.js'
 import { examplePath } from './path-pattern.js'
 import { addInterceptRoute, type InterceptPattern } from './intercept.js'
 import type { ResolvedMockWsOptions } from './options.js'
 import { WsUpgrade, type UpgradeGate } from './upgrade.js'
-import type { MockConnection, WsTransport } from './ws-transport.js'
+import type { WsTransport } from './ws-transport.js'
 
 export { ScenarioFailureError } from '../errors.js'
 export type { ToReplayOptions } from '../session/session.js'
@@ -78,11 +74,7 @@ export interface MockWsOptions {
   clock?: ClockKind
 }
 
-/** Options of `nextMessage()` / `nextConnection()`. */
-export interface NextOptions {
-  /** ms to wait before rejecting (default 5000). */
-  timeout?: number
-}
+export type { NextOptions } from '../session/owner.js'
 
 
 function urlHost(host: string): string {
@@ -112,91 +104,25 @@ export interface StartFeatures {
  * @example
  * const ws = await mockWs(); const client = new WebSocket(ws.url); await ws.connected
  */
-export class MockWs implements PluginHost {
+export class MockWs extends SessionOwner<WsTransport> {
   /** `ws://127.0.0.1:PORT/ws` */
   readonly url: string
   readonly port: number
   readonly host: string
   /** The path served (`'*'`: any). */
   readonly path: string
-  /** Resolves with the first connection. */
-  readonly connected: Promise<MockConnection>
-  /** @internal the connections, transcript and failures of this mock. */
-  readonly session: Session<WsTransport>
   #upgrade: WsUpgrade
   #server: http.Server
-  #strict: boolean
-  #closing: Promise<void> | undefined
-  #closeHooks: (() => void | Promise<void>)[] = []
-  #untrack: () => void
 
   /** @internal use `mockWs()` */
   constructor(init: { server: http.Server; session: Session<WsTransport>; upgrade: WsUpgrade; host: string; port: number; path: string; strict: boolean }) {
+    super(init.session, init.strict)
     this.#server = init.server
-    this.session = init.session
     this.#upgrade = init.upgrade
     this.host = init.host
     this.port = init.port
     this.path = init.path
-    this.#strict = init.strict
     this.url = `ws://${urlHost(init.host)}:${init.port}${init.path === '*' ? '/' : examplePath(init.path)}`
-    this.connected = init.session.firstConnection
-    this.#untrack = trackMock(this)
-  }
-
-  /** Live connections, in order of arrival. */
-  get connections(): readonly MockConnection[] {
-    return this.session.connections
-  }
-
-  /** Every frame both ways, all connections. */
-  get transcript(): readonly TranscriptFrame[] {
-    return this.session.transcript
-  }
-
-  /** Client → server frames. */
-  get received(): TranscriptFrame[] {
-    return this.session.transcript.filter((f) => f.dir === 'in' && !f.close)
-  }
-
-  /** Server → client frames. */
-  get sent(): TranscriptFrame[] {
-    return this.session.transcript.filter((f) => f.dir === 'out' && !f.close)
-  }
-
-  /** Scenario failures so far. */
-  get failures(): readonly ScenarioFailure[] {
-    return this.session.failures
-  }
-
-  /** Snapshot of the counters. */
-  get metrics(): MockWsMetrics {
-    return { ...this.session.counters }
-  }
-
-  /** True once `close()` was called. */
-  get closed(): boolean {
-    return this.#closing !== undefined
-  }
-
-  /** @internal the clock of the mock's delays and waits (the `clock` option); the matchers wait with it. */
-  get clock(): Clock {
-    return this.session.clock
-  }
-
-  /** Resolves with the next connection not yet taken by an earlier call (works repeatedly). */
-  nextConnection(opts: NextOptions = {}): Promise<MockConnection> {
-    return this.session.connectionQueue.take(opts.timeout ?? DEFAULT_NEXT_TIMEOUT_MS, `a connection to ${this.url}`)
-  }
-
-  /** Resolves with the next client message (any connection) not yet taken by an earlier call. */
-  async nextMessage(opts: NextOptions = {}): Promise<string | Uint8Array> {
-    return this.session.messageQueue.take(opts.timeout ?? DEFAULT_NEXT_TIMEOUT_MS, `a client message on ${this.url}`)
-  }
-
-  /** Sends to the newest connection. */
-  send(data: WsData): void {
-    this.session.send(data, this.url)
   }
 
   /**
@@ -227,63 +153,22 @@ export class MockWs implements PluginHost {
     return undo
   }
 
-  /** Sends to every live connection. */
-  broadcast(data: WsData): void {
-    this.session.broadcast(data)
-  }
-
-  /** The recorded traffic of one connection as replay entries, ready to save as a fixture. */
-  toReplay(opts: ToReplayOptions = {}): ReplayEntry[] {
-    return this.session.toReplay(opts)
-  }
-
-  /** The recorded traffic of one connection as JSON Lines. */
-  toJSONL(opts: ToReplayOptions = {}): string {
-    return this.session.toJSONL(opts)
-  }
-
-  /** @internal runs `hook` during close, before the server stops (proxy upstreams, AI streams). */
-  onClose(hook: () => void | Promise<void>): void {
-    this.#closeHooks.push(hook)
-  }
-
-  /** @internal closes every client connection (1001); `close()` does it too (for features' close hooks). */
-  closeConnections(): Promise<void> {
+  /** @internal closes every client connection (1001) and drops pending upgrades. */
+  override closeConnections(): Promise<void> {
     return this.#upgrade.close()
   }
 
-  /** @internal records a scenario failure (for features: AsyncAPI's contract check). */
-  addFailure(failure: ScenarioFailure): void {
-    this.session.addFailure(failure)
-  }
-
-  /**
-   * Closes every connection (1001) and the server; resolves when no socket, server or timer is left.
-   * In strict mode rejects with a report of the scenario failures.
-   */
-  close(): Promise<void> {
-    this.#closing ??= this.#close()
-    return this.#closing
-  }
-
-  async #close(): Promise<void> {
-    try {
-      for (const hook of this.#closeHooks) await hook()
-      await this.#upgrade.close()
-      await new Promise<void>((resolve) => {
-        this.#server.close(() => resolve())
-        this.#server.closeAllConnections()
-      })
-      // Node releases the listening handle a loop turn after the close callback; wait so that callers
-      // (and leak checks) see nothing left once close() resolves. Real turns whatever the clock: a test's
-      // fake setImmediate would never run them, and close() would hang.
-      await new Promise<void>((resolve) => realClock.setImmediate(resolve))
-      await new Promise<void>((resolve) => realClock.setImmediate(resolve))
-    } finally {
-      this.#untrack()
-    }
-    const failure = this.#strict ? this.session.failureError() : undefined
-    if (failure) throw failure
+  protected async shutdown(): Promise<void> {
+    await this.#upgrade.close()
+    await new Promise<void>((resolve) => {
+      this.#server.close(() => resolve())
+      this.#server.closeAllConnections()
+    })
+    // Node releases the listening handle a loop turn after the close callback; wait so that callers
+    // (and leak checks) see nothing left once close() resolves. Real turns whatever the clock: a test's
+    // fake setImmediate would never run them, and close() would hang.
+    await new Promise<void>((resolve) => realClock.setImmediate(resolve))
+    await new Promise<void>((resolve) => realClock.setImmediate(resolve))
   }
 }
 

@@ -18,6 +18,7 @@ import { createTelemetryObserver } from '../telemetry/observer.js'
 import { ENV, envFlag, envString } from './env.js'
 import type { ReplayEntry } from '../replay/types.js'
 import type { ToReplayOptions } from '../session/session.js'
+import { MESSAGE_STREAM, type MessageStream } from '../session/message-stream.js'
 import type { MockPlan } from './builder.js'
 import type { MockWsOptions, StartFeatures } from './mock-ws.js'
 import { resolveOptions, type ResolvedMockWsOptions } from './options.js'
@@ -65,6 +66,8 @@ export interface WsRouter {
   nextConnection(opts?: { timeout?: number }): Promise<MockConnection>
   /** The recorded traffic of one connection (default: the first) as replay entries. */
   toReplay(opts?: ToReplayOptions): ReplayEntry[]
+  /** @internal the stream the `toReceiveMessage` matchers take client messages from. */
+  readonly [MESSAGE_STREAM]: MessageStream
   /** Ends every connection (1001); the HTTP server stays yours to close. With a strict `plan`, rejects with its failures. */
   close(): Promise<void>
 }
@@ -166,6 +169,9 @@ export function router(input: RouterOptions = {}): WsRouter {
     },
     nextConnection: (opts = {}) => session.connectionQueue.take(opts.timeout ?? DEFAULT_WAIT_TIMEOUT_MS, `a connection to ${upgrade.path}`),
     toReplay: (opts = {}) => session.toReplay(opts),
+    get [MESSAGE_STREAM]() {
+      return session.messageStream
+    },
     close: async () => {
       await upgrade.close()
       const failure = plan?.options.strict ? session.failureError() : undefined

@@ -13,6 +13,7 @@ import type { RecordTransformOptions } from '../replay/record-transform.js'
 import { realClock, type Clock } from '../template/clock.js'
 import { Connection, type ConnectionSink, type FrameScheduler, type InboundMessage, type WsData } from './connection.js'
 import { MessageQueue } from './message-queue.js'
+import { MessageStream } from './message-stream.js'
 import type { Transport } from './transport.js'
 
 /**
@@ -99,11 +100,8 @@ export class Session<T extends Transport = Transport> implements ConnectionSink,
   readonly failures: ScenarioFailure[] = []
   /** The clock of every delay and wait of this session's connections. */
   readonly clock: Clock
-  /**
-   * Client messages for `nextMessage()`, oldest first: only their data (the string or bytes the
-   * transcript and `connection.messages` keep anyway), so an echo nobody reads retains no object per message.
-   */
-  readonly messageQueue: MessageQueue<string | Uint8Array>
+  /** Client messages for `nextMessage()` and the `toReceiveMessage` matchers, oldest first, with their claims. */
+  readonly messageStream: MessageStream
   readonly connectionQueue: MessageQueue<Connection<T>>
   readonly counters: MockWsMetrics = {
     connectionsActive: 0,
@@ -131,10 +129,10 @@ export class Session<T extends Transport = Transport> implements ConnectionSink,
   constructor(options: SessionOptions<T>) {
     this.#options = options
     this.clock = options.clock ?? realClock
-    this.messageQueue = new MessageQueue<string | Uint8Array>(this.clock)
     this.connectionQueue = new MessageQueue<Connection<T>>(this.clock)
     this.#observers = options.observers ?? []
     this.#maxTranscript = options.maxTranscript ?? DEFAULT_MAX_TRANSCRIPT
+    this.messageStream = new MessageStream({ limit: this.#maxTranscript, clock: this.clock })
     this.#firstConnection = new Promise((resolve) => (this.#resolveFirst = resolve))
   }
 
@@ -254,8 +252,7 @@ export class Session<T extends Transport = Transport> implements ConnectionSink,
   inbound(conn: Connection, message: InboundMessage, size: number): void {
     this.counters.messagesIn++
     this.counters.bytesIn += size
-    this.messageQueue.push(message.data)
-    if (this.messageQueue.size > this.#maxTranscript) this.messageQueue.poll()
+    this.messageStream.push(message)
     for (const o of this.#observers) o.message?.(observed(conn), 'in', size, message.isBinary)
   }
 
@@ -294,7 +291,7 @@ export class Session<T extends Transport = Transport> implements ConnectionSink,
     for (const conn of open) conn.closeForShutdown(CLOSE_GOING_AWAY, 'mock server closed')
     await Promise.all(open.map((conn) => conn.closed))
     const closedError = new MockWsError('WSM_CLOSED', 'Failed to wait: the mock server was closed. Await messages before closing it.')
-    this.messageQueue.close(closedError)
+    this.messageStream.close(closedError)
     this.connectionQueue.close(closedError)
   }
 }

@@ -5,6 +5,7 @@ import type { AddressInfo } from 'node:net'
 import { afterEach, describe, test } from 'vitest'
 import { closeAllMocks, mockWs, router, ScenarioFailureError, trackMock, type MockWsBuilder } from '../../src/index.js'
 import { expect } from '../../src/integrations/vitest.js'
+import { MESSAGE_STREAM } from '../../src/session/message-stream.js'
 import { cases, sessionCases } from '../contract/cases.cjs'
 import type { ContractContext } from '../contract/cases.cjs'
 import { connectNode } from '../contract/node-client.cjs'
@@ -49,6 +50,9 @@ async function startRouter(builder: MockWsBuilder) {
     },
     get closed() {
       return closing !== undefined
+    },
+    get [MESSAGE_STREAM]() {
+      return mounted[MESSAGE_STREAM]
     },
     nextConnection: mounted.nextConnection,
     toReplay: mounted.toReplay,
