@@ -1,7 +1,7 @@
 import type { WebSocketHandlerConnection } from 'msw'
 import { CLOSE_ABNORMAL } from '../constants.js'
-import { MockWsError } from '../errors.js'
-import { toUint8Array } from '../replay/bytes.js'
+import { toUint8Array } from '../session/bytes.js'
+import { toError } from '../session/to-error.js'
 import { Connection } from '../session/connection.js'
 import type { Transport, TransportEvents } from '../session/transport.js'
 import { realClock } from '../template/clock.js'
@@ -99,7 +99,7 @@ export class MswTransport implements Transport {
     if (this.#pendingBlob || (typeof Blob !== 'undefined' && data instanceof Blob)) {
       const next = (this.#pendingBlob ?? Promise.resolve())
         .then(async () => deliver(events, data instanceof Blob ? new Uint8Array(await data.arrayBuffer()) : data))
-        .catch((error: unknown) => events.error(error instanceof Error ? error : new MockWsError('WSM_CONFIG', String(error))))
+        .catch((error: unknown) => events.error(toError(error, 'WSM_CONFIG')))
         .finally(() => {
           if (this.#pendingBlob === next) this.#pendingBlob = undefined
         })

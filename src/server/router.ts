@@ -2,7 +2,6 @@ import { stat } from 'node:fs/promises'
 import type { IncomingMessage } from 'node:http'
 import type { Duplex } from 'node:stream'
 import { DEFAULT_WAIT_TIMEOUT_MS } from '../constants.js'
-import { MockWsError } from '../errors.js'
 import { LatencyInjector } from '../latency/injector.js'
 import { isLatencyInjector } from '../latency/mock-latency.js'
 import type { LatencyProfileInput } from '../latency/profile.js'
@@ -10,6 +9,7 @@ import type { WsProxyHandler } from '../proxy/proxy-handler.js'
 import { loadReplay } from '../replay/load.js'
 import type { CompiledReplay } from '../replay/types.js'
 import { echoHandler, play } from '../session/play.js'
+import { toError } from '../session/to-error.js'
 import { Session, type ConnectionHandler, type FrameDelayer, type MockWsMetrics } from '../session/session.js'
 import { clockFor } from '../template/clock.js'
 import type { FakerLike } from '../template/context.js'
@@ -119,7 +119,7 @@ function envReplayHandler(options: ResolvedRouterOptions): ConnectionHandler<WsT
         if (conn.isOpen) void play(conn, replay, options, session, { faker })
       },
       (error: unknown) => {
-        session.error(conn, error instanceof Error ? error : new MockWsError('WSM_REPLAY_PARSE', String(error)))
+        session.error(conn, toError(error, 'WSM_REPLAY_PARSE'))
         conn.close(1011, 'mockforge-ws: replay file could not be loaded')
       },
     )

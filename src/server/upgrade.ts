@@ -6,6 +6,7 @@ import type { Duplex } from 'node:stream'
 import { WebSocketServer } from 'ws'
 import { DEFAULT_MAX_PAYLOAD } from '../constants.js'
 import type { Session } from '../session/session.js'
+import { errorMessage } from '../session/to-error.js'
 import type { Clock } from '../template/clock.js'
 import type { EngineObserver } from './observer.js'
 import { pathMatcher } from './path-pattern.js'
@@ -103,7 +104,7 @@ export class WsUpgrade {
       (error: unknown) => {
         this.#pendingUpgrades.delete(socket)
         this.#session.countError()
-        rejectUpgrade(socket, 500, error instanceof Error ? error.message : String(error))
+        rejectUpgrade(socket, 500, errorMessage(error))
       },
     )
     return true

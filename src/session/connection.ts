@@ -3,12 +3,13 @@
 // Node-free: the same class serves the `ws` server, the routers and MSW (in Node and in a browser).
 import { CLOSE_ABNORMAL, CLOSE_HANDSHAKE_TIMEOUT_MS, CLOSE_POLICY_VIOLATION, ORIGINAL_URL_HEADER } from '../constants.js'
 import { MockWsError } from '../errors.js'
-import { toBase64 } from '../replay/bytes.js'
+import { toBase64, utf8Length } from './bytes.js'
 import { markShutdownClose } from '../replay/shutdown-close.js'
 import { setLongTimeout, type LongTimeout } from '../server/long-timeout.js'
 import type { TranscriptClose, TranscriptFrame } from '../server/types.js'
 import { realClock, type Clock } from '../template/clock.js'
 import { MessageQueue } from './message-queue.js'
+import { toError } from './to-error.js'
 import type { Transport } from './transport.js'
 
 /** Data a mock can send: text, or bytes for a binary frame. */
@@ -75,26 +76,6 @@ export type RequestOf<T> = T extends { readonly request: infer R } ? R : undefin
 
 /** The `client` of a transport that has one (MSW's), else undefined. */
 export type ClientOf<T> = T extends { readonly client: infer C } ? C : undefined
-
-/** Turns anything thrown into an Error (listeners and cleanups may throw anything). */
-function asError(error: unknown): Error {
-  return error instanceof Error ? error : new MockWsError('WSM_CONFIG', String(error))
-}
-
-/** UTF-8 size of `text` without encoding it (the counters count every frame; this allocates nothing). */
-function utf8Size(text: string): number {
-  let size = text.length
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i)
-    if (c < 0x80) continue
-    if (c < 0x800) size += 1
-    else if (c >= 0xd800 && c <= 0xdbff && i + 1 < text.length && (text.charCodeAt(i + 1) & 0xfc00) === 0xdc00) {
-      size += 2 // a surrogate pair: 2 code units, 4 bytes
-      i++
-    } else size += 2
-  }
-  return size
-}
 
 /**
  * One client connected to a mock, over any transport (`ws` server, router, MSW): send to it, close or
@@ -347,7 +328,7 @@ export class Connection<T extends Transport = Transport> {
     this.transport.send(data)
     if (typeof data === 'string') {
       this.#sink.record({ connection: this.id, ts: this.elapsed(), dir: 'out', text: data })
-      this.#sink.outbound(this, utf8Size(data), false)
+      this.#sink.outbound(this, utf8Length(data), false)
     } else {
       this.#sink.record({ connection: this.id, ts: this.elapsed(), dir: 'out', binary: data })
       this.#sink.outbound(this, data.byteLength, true)
@@ -380,12 +361,12 @@ export class Connection<T extends Transport = Transport> {
     // A long soak on one connection must stay bounded like the transcript; trimmed in batches, not per message.
     if (messages.length > this.#maxMessages + Math.ceil(this.#maxMessages / 10)) messages.splice(0, messages.length - this.#maxMessages)
     this.#inbox?.push(message)
-    this.#sink.inbound(this, message, size ?? (typeof data === 'string' ? utf8Size(data) : data.byteLength))
+    this.#sink.inbound(this, message, size ?? (typeof data === 'string' ? utf8Length(data) : data.byteLength))
     for (const listener of this.#listeners) {
       try {
         listener(message)
       } catch (error) {
-        this.#sink.error(this, asError(error))
+        this.#sink.error(this, toError(error, 'WSM_CONFIG'))
       }
     }
   }
@@ -406,7 +387,7 @@ export class Connection<T extends Transport = Transport> {
       try {
         cleanup()
       } catch (error) {
-        this.#sink.error(this, asError(error))
+        this.#sink.error(this, toError(error, 'WSM_CONFIG'))
       }
     }
     this.#sink.closed(this, code, reason)

@@ -5,20 +5,11 @@ import type { CompiledReplay } from '../replay/types.js'
 import type { ResolvedMockWsOptions } from '../server/options.js'
 import { createTemplateContext, type FakerLike } from '../template/context.js'
 import type { Connection, InboundMessage } from './connection.js'
+import { connectionSeed } from './seed.js'
 import type { ConnectionHandler, SessionView } from './session.js'
 
 /** The resolved options the player reads (`resolveOptions` filled in every default). */
 export type PlayerSettings = Pick<ResolvedMockWsOptions, 'seed' | 'now' | 'speed' | 'timeoutMs' | 'unexpected' | 'maxRegexInput'>
-
-/**
- * Derives a distinct, reproducible seed per connection (the same seed gives the same `{{uuid}}`s on every transport).
- * @example
- * connectionSeed(42, 1) // the seed of connection #1's templates
- */
-export function connectionSeed(seed: number | undefined, id: number): number | undefined {
-  if (seed === undefined) return undefined
-  return (Math.imul(seed ^ 0x5bd1e995, 0x9e3779b1) + Math.imul(id, 0x85ebca6b)) >>> 0
-}
 
 /**
  * Plays `script` on `conn` with the session's clock, shutdown state and failure list.

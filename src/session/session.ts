@@ -14,6 +14,7 @@ import { realClock, type Clock } from '../template/clock.js'
 import { Connection, type ConnectionSink, type FrameScheduler, type InboundMessage, type WsData } from './connection.js'
 import { MessageQueue } from './message-queue.js'
 import { MessageStream } from './message-stream.js'
+import { toError } from './to-error.js'
 import type { Transport } from './transport.js'
 
 /**
@@ -184,7 +185,7 @@ export class Session<T extends Transport = Transport> implements ConnectionSink,
     try {
       this.#options.handler(conn, this)
     } catch (error) {
-      this.error(conn, error instanceof Error ? error : new MockWsError('WSM_CONFIG', String(error)))
+      this.error(conn, toError(error, 'WSM_CONFIG'))
       conn.close(CLOSE_INTERNAL_ERROR, 'mock handler failed')
     }
     if (conn.id === 1) this.#resolveFirst(conn)
