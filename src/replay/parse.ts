@@ -6,6 +6,7 @@ import { compileTemplate, findTemplateIssues } from '../template/compile.js'
 import type { CompiledTemplate } from '../template/compile.js'
 import { compileLiteral } from '../template/escape.js'
 import type { FakerLike } from '../template/context.js'
+import { fromBase64, utf8Length } from './bytes.js'
 import { previewJson, showInvisible } from './preview.js'
 import { jsonValueProblem } from '../scenario/json-subset.js'
 import type { JsonValue } from '../scenario/json-subset.js'
@@ -262,7 +263,7 @@ function checkEntry(raw: unknown, run: Run, line: number, entry: ReplayEntry | u
     else {
       const bad = findBase64Problem(binary)
       if (bad) problem({ kind: 'char', path: ['binary'], index: bad.index }, `"binary" is not valid base64: ${bad.message}`)
-      else bytes = Buffer.from(binary, 'base64')
+      else bytes = fromBase64(binary)
     }
     if (text !== undefined) problem(key('binary'), 'an entry has "text" or "binary", not both')
   }
@@ -451,7 +452,7 @@ function checkClose(close: unknown, problem: (w: Where, m: string) => void): voi
     else if (code === DROP_CLOSE_CODE && reason !== '') {
       problem(value('close', 'reason'), `close code ${DROP_CLOSE_CODE} drops the connection without a close frame, so it carries no "reason"; remove it`)
     } else {
-      const size = Buffer.byteLength(reason, 'utf8')
+      const size = utf8Length(reason)
       if (size > MAX_CLOSE_REASON_BYTES) {
         problem(value('close', 'reason'), `close "reason" is ${size} bytes of UTF-8; a close frame holds at most ${MAX_CLOSE_REASON_BYTES}`)
       }

@@ -1,4 +1,5 @@
 import { MockWsError } from '../errors.js'
+import { toBase64, utf8Length } from '../replay/bytes.js'
 import { compileEntries, parseReplay, toJSONL } from '../replay/parse.js'
 import type { CompiledReplay, PlayStep, ReplayEntry } from '../replay/types.js'
 import type { FakerLike } from '../template/context.js'
@@ -173,9 +174,6 @@ function captureProblem(capture: unknown): string | undefined {
   return undefined
 }
 
-function base64(bytes: Uint8Array): string {
-  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64')
-}
 
 /**
  * A fluent script of what the server sends and expects on each connection; it compiles to replay
@@ -258,7 +256,7 @@ export class Scenario {
     if (code === DROP_CLOSE_CODE && reason !== '') {
       throw this.#argumentError(call, 'code 1006 drops the connection without a close frame, so it carries no reason', 'Call close(1006) without a reason.')
     }
-    const bytes = Buffer.byteLength(reason)
+    const bytes = utf8Length(reason)
     if (bytes > MAX_CLOSE_REASON_BYTES) {
       throw this.#argumentError(call, `the reason is ${bytes} bytes of UTF-8, over the protocol's ${MAX_CLOSE_REASON_BYTES}`, 'Shorten the reason.')
     }
@@ -443,7 +441,7 @@ export class Scenario {
           ? { close: { code: step.code, reason: step.reason } }
           : 'text' in step
             ? { text: step.text }
-            : { binary: base64(step.bytes) }
+            : { binary: toBase64(step.bytes) }
       if (!pending) {
         built.push({ entry: { ts, dir: 'out', ...body }, description: call })
         return
