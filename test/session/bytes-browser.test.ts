@@ -4,14 +4,14 @@ import { runInNewContext } from 'node:vm'
 import { build } from 'esbuild'
 import fc from 'fast-check'
 import { beforeAll, describe, expect, test } from 'vitest'
-import * as nodeBytes from '../../src/replay/bytes.js'
+import * as nodeBytes from '../../src/session/bytes.js'
 
 type Bytes = typeof nodeBytes
 let browserBytes: Bytes
 
 beforeAll(async () => {
   const result = await build({
-    entryPoints: ['src/replay/bytes.ts'],
+    entryPoints: ['src/session/bytes.ts'],
     bundle: true,
     write: false,
     format: 'iife',
