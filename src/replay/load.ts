@@ -5,6 +5,7 @@ import { decodeReplayText } from './decode.js'
 import { compileEntries, INLINE_SOURCE, parseReplay } from './parse.js'
 import type { ParseReplayOptions } from './parse.js'
 import type { CompiledReplay, ReplayEntry } from './types.js'
+import { errorMessage } from '../session/to-error.js'
 
 /** Options of `loadReplay`. */
 export interface LoadReplayOptions {
@@ -77,7 +78,7 @@ async function readReplayFile(source: string | URL): Promise<{ file: string; byt
   } catch (error) {
     throw new MockWsError(
       'WSM_CONFIG',
-      `Failed to load replay ${named}: reading files needs Node (${messageOf(error)}). Pass replay entries, JSON Lines text or a Scenario instead of a file.`,
+      `Failed to load replay ${named}: reading files needs Node (${errorMessage(error)}). Pass replay entries, JSON Lines text or a Scenario instead of a file.`,
       { cause: error },
     )
   }
@@ -88,12 +89,8 @@ async function readReplayFile(source: string | URL): Promise<{ file: string; byt
   } catch (error) {
     throw new MockWsError(
       'WSM_CONFIG',
-      `Failed to read replay file ${file}: ${messageOf(error)}. Check the path; relative paths resolve against ${globalThis.process?.cwd()}.`,
+      `Failed to read replay file ${file}: ${errorMessage(error)}. Check the path; relative paths resolve against ${globalThis.process?.cwd()}.`,
       { cause: error },
     )
   }
-}
-
-function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error)
 }

@@ -1,5 +1,6 @@
 // The WebSocket close-code rules, once (RFC 6455 §7.4): which codes a close frame may carry, which a
-// replay or scenario may name, which a client may send, what each one is called, and the reason limit.
+// replay or scenario may name, which a client may send, and the reason limit. The codes' names are the
+// CLOSE_* constants in src/constants.ts.
 // Node-free: the MSW path bundles for the browser.
 import { CLOSE_ABNORMAL, CLOSE_NORMAL, MAX_CLOSE_REASON_BYTES } from '../constants.js'
 import { utf8Length } from './bytes.js'
@@ -19,25 +20,6 @@ const CUT_MARK = '...'
 
 /** The codes a script may close with, in words, for error hints. */
 export const CLOSE_CODE_RULE = '1000 (normal), 1001-1003, 1007-1014 or an application code 3000-4999'
-
-const CLOSE_CODE_NAMES: Readonly<Record<number, string>> = {
-  1000: 'normal closure',
-  1001: 'going away',
-  1002: 'protocol error',
-  1003: 'unsupported data',
-  1004: 'reserved',
-  1005: 'no status received',
-  1006: 'abnormal closure',
-  1007: 'invalid payload data',
-  1008: 'policy violation',
-  1009: 'message too big',
-  1010: 'mandatory extension',
-  1011: 'internal error',
-  1012: 'service restart',
-  1013: 'try again later',
-  1014: 'bad gateway',
-  1015: 'TLS handshake failure',
-}
 
 /**
  * True for a code a close frame may carry on the wire: 1000–1014 except 1004–1006, and 3000–4999.
@@ -69,18 +51,6 @@ export function isScriptCloseCode(code: number): boolean {
  */
 export function isClientCloseCode(code: number | undefined): code is number {
   return code === CLOSE_NORMAL || (code !== undefined && Number.isInteger(code) && code >= MIN_APP_CLOSE_CODE && code <= MAX_APP_CLOSE_CODE)
-}
-
-/**
- * The registered name of a close code (`'abnormal closure'` for 1006), `'application'` for 3000–4999,
- * else `'unknown'`.
- * @example
- * closeCodeName(1011) // 'internal error'
- */
-export function closeCodeName(code: number): string {
-  const name = CLOSE_CODE_NAMES[code]
-  if (name !== undefined) return name
-  return Number.isInteger(code) && code >= MIN_APP_CLOSE_CODE && code <= MAX_APP_CLOSE_CODE ? 'application' : 'unknown'
 }
 
 /**

@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import {
   CLOSE_CODE_RULE,
-  closeCodeName,
   closeReasonProblem,
   isClientCloseCode,
   isScriptCloseCode,
@@ -56,15 +55,6 @@ describe('close codes', () => {
 
   it('treats a missing client code as none', () => {
     expect(isClientCloseCode(undefined)).toBe(false)
-  })
-
-  it('names the registered codes and the application range', () => {
-    expect(closeCodeName(1000)).toBe('normal closure')
-    expect(closeCodeName(1006)).toBe('abnormal closure')
-    expect(closeCodeName(1011)).toBe('internal error')
-    expect(closeCodeName(1014)).toBe('bad gateway')
-    expect(closeCodeName(4321)).toBe('application')
-    expect(closeCodeName(2000)).toBe('unknown')
   })
 })
 
