@@ -1,6 +1,6 @@
 import { CLOSE_INTERNAL_ERROR } from '../constants.js'
 import { toError } from '../session/to-error.js'
-import type { BehaviourPlugin } from '../server/builder.js'
+import type { BehaviourPlugin } from '../session/plugin.js'
 import { validateAiConfig } from './config.js'
 import { runAiOnConnection } from './run-on-connection.js'
 import type { WebSocketAiConfig } from './types.js'

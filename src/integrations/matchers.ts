@@ -1,16 +1,30 @@
 import { MockWsError } from '../errors.js'
 import { formatFailureReport } from '../server/failure-report.js'
+import type { InboundMessage } from '../session/connection.js'
 import type { ScenarioFailure, TranscriptFrame } from '../server/types.js'
-import { isPlainObject } from '../scenario/json-subset.js'
 import { describeMatcher, matchesMessage, matcherKind, type MessageMatcher } from '../scenario/matcher.js'
-import { realClock, type Clock } from '../template/clock.js'
+import { MESSAGE_STREAM, type MessageStream } from '../session/message-stream.js'
+import type { Clock } from '../template/clock.js'
+import {
+  closestDiff,
+  color,
+  describeValue,
+  hint,
+  join,
+  listMessages,
+  MATCHER_TRANSCRIPT_FRAMES,
+  plural,
+  printWithPlace,
+  timeline,
+  where,
+  type MatcherContextLike,
+} from './matcher-report.js'
+
+export type { MatcherContextLike } from './matcher-report.js'
+export { MATCHER_TRANSCRIPT_FRAMES } from './matcher-report.js'
 
 /** Default time `toReceiveMessage` waits for a matching client message (below every runner's default test timeout). */
 export const DEFAULT_RECEIVE_TIMEOUT_MS = 1000
-/** How often a waiting `toReceiveMessage` looks at the transcript again. */
-export const RECEIVE_POLL_INTERVAL_MS = 5
-/** Transcript frames shown under a matcher failure. */
-export const MATCHER_TRANSCRIPT_FRAMES = 12
 
 /**
  * Options of `toReceiveMessage`.
@@ -69,21 +83,6 @@ export interface MockWsMatchers<R = unknown> {
   toHaveNoFailures(): R
 }
 
-/** The part of a runner's matcher `this` the matchers use (Vitest, Jest and Playwright all provide it). */
-export interface MatcherContextLike {
-  isNot?: boolean
-  promise?: string
-  /** Playwright's expect timeout; the default wait of `toReceiveMessage` there. */
-  timeout?: number
-  utils: {
-    diff(a: unknown, b: unknown, options?: never): string | null | undefined
-    printReceived(value: unknown): string
-    printExpected(value: unknown): string
-    EXPECTED_COLOR?: (text: string) => string
-    RECEIVED_COLOR?: (text: string) => string
-  }
-}
-
 /** What a matcher returns to the runner. */
 export interface MatcherOutcome {
   pass: boolean
@@ -98,20 +97,10 @@ interface MockLike {
   readonly connections: readonly unknown[]
   readonly closed: boolean
   readonly metrics: { connectionsTotal: number; failuresDropped?: number }
-  /** The mock's clock (`clock` option): waits follow it; absent (protocol kits): the real clock. */
+  /** The mock's clock (`clock` option): waits follow it; absent: the stream's own clock. */
   readonly clock?: Clock
-}
-
-// Claimed frames per mock: each client message satisfies at most one toReceiveMessage.
-const claims = new WeakMap<object, WeakSet<TranscriptFrame>>()
-
-function claimed(mock: MockLike): WeakSet<TranscriptFrame> {
-  let set = claims.get(mock)
-  if (!set) {
-    set = new WeakSet()
-    claims.set(mock, set)
-  }
-  return set
+  /** The client messages `toReceiveMessage` takes from, shared with `nextMessage()` (see `MESSAGE_STREAM`). */
+  readonly [MESSAGE_STREAM]?: MessageStream
 }
 
 function isMockLike(value: unknown): value is MockLike {
@@ -127,6 +116,15 @@ function assertMock(name: string, received: unknown): MockLike {
   throw new MockWsError('WSM_CONFIG', `Failed to run ${name}: the received value is not a started MockWs.${hint}`)
 }
 
+function streamOf(name: string, mock: MockLike): MessageStream {
+  const stream = mock[MESSAGE_STREAM]
+  if (stream && typeof stream.take === 'function') return stream
+  throw new MockWsError(
+    'WSM_CONFIG',
+    `Failed to run ${name}: this mock has no message stream to wait on (it comes from an older or foreign copy of mockforge-ws). Use the mock and the matchers of one mockforge-ws version.`,
+  )
+}
+
 function assertMatcher(name: string, matcher: unknown): asserts matcher is MessageMatcher {
   if (matcherKind(matcher) === undefined) {
     throw new MockWsError(
@@ -136,124 +134,19 @@ function assertMatcher(name: string, matcher: unknown): asserts matcher is Messa
   }
 }
 
-function describeValue(value: unknown): string {
-  if (value === undefined) return 'undefined'
-  if (value === null) return 'null'
-  if (Array.isArray(value)) return 'an array'
-  return typeof value === 'object' ? 'this object' : `${typeof value} ${String(value)}`
-}
-
-function color(ctx: MatcherContextLike, which: 'EXPECTED_COLOR' | 'RECEIVED_COLOR', text: string): string {
-  const paint = ctx.utils[which]
-  return typeof paint === 'function' ? paint(text) : text
-}
-
-function hint(ctx: MatcherContextLike, name: string, args: string): string {
-  const prefix = ctx.promise ? `.${ctx.promise}` : ''
-  return `expect(mock)${prefix}${ctx.isNot ? '.not' : ''}.${name}(${args})`
-}
-
-function plural(n: number, word: string): string {
-  return `${n} ${word}${n === 1 ? '' : 's'}`
-}
-
-function timeline(mock: MockLike): string {
-  // The failure report without failures is the timeline alone; cut its headline off.
-  const report = formatFailureReport([], mock.transcript, { frames: MATCHER_TRANSCRIPT_FRAMES })
-  return report.slice(report.indexOf('\n') + 2)
-}
-
 function textFrames(mock: MockLike, dir: 'in' | 'out', connection?: number): TranscriptFrame[] {
   return mock.transcript.filter(
     (f) => f.dir === dir && !f.close && f.text !== undefined && (connection === undefined || f.connection === connection),
   )
 }
 
-function where(frame: TranscriptFrame): string {
-  return `connection #${frame.connection} at +${Math.round(frame.ts)}ms`
-}
-
-/** Keeps only the parts of `actual` the subset talks about, so a diff shows the differences and not the extra keys. */
-function project(actual: unknown, subset: unknown): unknown {
-  if (isPlainObject(subset) && isPlainObject(actual)) {
-    const out: Record<string, unknown> = {}
-    for (const key of Object.keys(subset)) {
-      if (Object.hasOwn(actual, key)) out[key] = project(actual[key], subset[key])
-    }
-    return out
-  }
-  if (Array.isArray(subset) && Array.isArray(actual) && subset.length === actual.length) {
-    return actual.map((item: unknown, i) => project(item, subset[i]))
-  }
-  return actual
-}
-
-function parseJson(text: string): unknown {
-  try {
-    return JSON.parse(text) as unknown
-  } catch {
-    return undefined
-  }
-}
-
-function score(subset: Record<string, unknown>, actual: unknown): number {
-  if (!isPlainObject(actual)) return -1
-  let n = 0
-  for (const [key, value] of Object.entries(subset)) {
-    if (Object.hasOwn(actual, key)) n += JSON.stringify(actual[key]) === JSON.stringify(value) ? 2 : 1
-  }
-  return n
-}
-
-/** A diff between the matcher and the closest candidate message, for string and JSON-subset matchers. */
-function closestDiff(ctx: MatcherContextLike, matcher: MessageMatcher, candidates: readonly TranscriptFrame[]): string | undefined {
-  const kind = matcherKind(matcher)
-  if (candidates.length === 0 || (kind !== 'string' && kind !== 'json-subset')) return undefined
-  let best = candidates.at(-1) as TranscriptFrame
-  let expected: unknown = matcher
-  let actual: unknown = best.text
-  if (kind === 'json-subset') {
-    let bestScore = -2
-    for (const frame of candidates) {
-      const s = score(matcher as Record<string, unknown>, parseJson(frame.text ?? ''))
-      // Later frames win ties: the most recent attempt is usually the one the test meant.
-      if (s >= bestScore) {
-        bestScore = s
-        best = frame
-      }
-    }
-    const parsed = parseJson(best.text ?? '')
-    if (!isPlainObject(parsed)) return undefined
-    actual = project(parsed, matcher)
-    expected = matcher
-  }
-  const diff = ctx.utils.diff(expected, actual)
-  if (!diff) return undefined
-  return `Closest message (${where(best)}):\n${diff}`
-}
-
-function listMessages(ctx: MatcherContextLike, frames: readonly TranscriptFrame[], label: string): string {
-  if (frames.length === 0) return `${label}: none`
-  return `${label}: ${plural(frames.length, 'message')}\n${frames
-    .slice(-MATCHER_TRANSCRIPT_FRAMES)
-    .map((f) => `  ${ctx.utils.printReceived(f.text)}  (${where(f)})`)
-    .join('\n')}`
-}
-
-function join(...blocks: (string | undefined)[]): string {
-  return blocks.filter((b): b is string => b !== undefined && b !== '').join('\n\n')
-}
-
-function findUnclaimed(mock: MockLike, matcher: MessageMatcher, connection: number | undefined): TranscriptFrame | undefined {
-  const taken = claimed(mock)
-  for (const frame of textFrames(mock, 'in', connection)) {
-    if (!taken.has(frame) && matchesMessage(matcher, frame.text ?? '')) return frame
-  }
-  return undefined
-}
+/** Text matchers see text frames only, as every other matcher does: a binary frame's base64 never matches. */
+const isText = (message: InboundMessage): boolean => !message.isBinary
 
 /**
  * `toReceiveMessage` for any runner: resolves once an unclaimed client message matches (claiming it), or after `timeout`.
+ * It takes from the mock's message stream, as `nextMessage()` does: each client message is claimed once, by
+ * whichever of them takes it first; `.not` only watches. Woken by the message's arrival, never by polling.
  * @example
  * expect.extend({ toReceiveMessage })
  */
@@ -266,50 +159,56 @@ export async function toReceiveMessage(
   const name = 'toReceiveMessage'
   const mock = assertMock(name, received)
   assertMatcher(name, matcher)
+  const stream = streamOf(name, mock)
   const timeout = options.timeout ?? this.timeout ?? DEFAULT_RECEIVE_TIMEOUT_MS
-  const clock = mock.clock ?? realClock
-  const deadline = clock.perfNow() + timeout
-  let found = findUnclaimed(mock, matcher, options.connection)
-  // Poll the transcript instead of subscribing: the transcript is the single source of truth, and a
-  // message that lands between two looks is still found by the next one.
-  while (!found && !mock.closed && clock.perfNow() < deadline) {
-    const ms = Math.min(RECEIVE_POLL_INTERVAL_MS, Math.max(0, deadline - clock.perfNow()))
-    await new Promise<void>((resolve) => clock.setTimeout(resolve, ms))
-    found = findUnclaimed(mock, matcher, options.connection)
-  }
-  // A mock that closed while waiting may still have recorded the message just before it closed.
-  found ??= findUnclaimed(mock, matcher, options.connection)
   const expectedText = describeMatcher(matcher)
   const scope = options.connection === undefined ? '' : ` on connection #${options.connection}`
+  let found: InboundMessage | undefined
+  let closedFirst = false
+  try {
+    found = await stream.take({
+      match: (m) => isText(m) && matchesMessage(matcher, m.text),
+      ...(options.connection !== undefined ? { connection: options.connection } : {}),
+      timeoutMs: timeout,
+      describe: `a client message${scope} matching ${expectedText}`,
+      ...(mock.clock ? { clock: mock.clock } : {}),
+      // `.not` observes without consuming; only a positive assertion takes the message.
+      claim: !this.isNot,
+    })
+  } catch (error) {
+    // Codes, not classes: the stream may come from a second copy of the package. Anything else (a predicate that threw) is the test's error.
+    const code = (error as { code?: unknown } | null)?.code
+    if (stream.closed && code !== 'WSM_TIMEOUT') closedFirst = true
+    else if (code !== 'WSM_TIMEOUT') throw error
+  }
   if (found) {
-    // `.not` observes without consuming; only a positive assertion takes the message.
-    if (!this.isNot) claimed(mock).add(found)
-    const frame = found
+    const message = found
     return {
       pass: true,
       message: () =>
         join(
           hint(this, name, 'expected'),
           `Expected: no client message${scope} matching ${color(this, 'EXPECTED_COLOR', expectedText)} within ${timeout} ms\n` +
-            `Received: ${this.utils.printReceived(frame.text)} (${where(frame)})`,
-          timeline(mock),
+            `Received: ${this.utils.printReceived(message.text)} (${where(message)})`,
+          timeline(mock.transcript),
         ),
     }
   }
   return {
     pass: false,
     message: () => {
-      const all = textFrames(mock, 'in', options.connection)
-      const taken = claimed(mock)
-      const open = all.filter((f) => !taken.has(f))
-      const claimedCount = all.length - open.length
-      const why = mock.closed ? 'before the mock closed' : `within ${timeout} ms`
+      const seen = stream.seen({ ...(options.connection !== undefined ? { connection: options.connection } : {}), filter: isText })
+      const why = closedFirst ? 'before the mock closed' : `within ${timeout} ms`
+      const notes = [
+        seen.claimed > 0 ? `not counting ${seen.claimed} already taken by toReceiveMessage or nextMessage` : '',
+        stream.dropped > 0 ? `${plural(stream.dropped, 'older message')} forgotten (maxTranscript)` : '',
+      ].filter((n) => n !== '')
       return join(
         hint(this, name, 'expected'),
         `Expected: a client message${scope} matching ${color(this, 'EXPECTED_COLOR', expectedText)} ${why}`,
-        listMessages(this, open, `Received${claimedCount > 0 ? ` (not counting ${claimedCount} already claimed by earlier toReceiveMessage)` : ''}`),
-        closestDiff(this, matcher, open),
-        timeline(mock),
+        listMessages(this, seen.unclaimed, `Received${notes.length > 0 ? ` (${notes.join('; ')})` : ''}`),
+        closestDiff(this, matcher, seen.unclaimed),
+        timeline(mock.transcript),
       )
     },
   }
@@ -347,7 +246,7 @@ function someFrame(ctx: MatcherContextLike, name: string, received: unknown, mat
         join(
           hint(ctx, name, 'expected'),
           `Expected: no ${who} matching ${expectedText}\n${dir === 'in' ? 'Received' : 'Sent'}: ${ctx.utils.printReceived(found.text)} (${where(found)})`,
-          timeline(mock),
+          timeline(mock.transcript),
         ),
     }
   }
@@ -359,7 +258,7 @@ function someFrame(ctx: MatcherContextLike, name: string, received: unknown, mat
         `Expected: a ${who} matching ${expectedText}`,
         listMessages(ctx, frames, dir === 'in' ? 'Received' : 'Sent'),
         closestDiff(ctx, matcher, frames),
-        timeline(mock),
+        timeline(mock.transcript),
       ),
   }
 }
@@ -394,7 +293,7 @@ export function toHaveReceivedMessages(
   const list = matchers
     .map((m, i) => {
       const hit = hits[i]
-      const mark = hit ? `✓ ${describeMatcher(m)}  ← ${ctxPrint(this, hit)}` : i === hits.length ? `✗ ${describeMatcher(m)}  ← not found after the previous match` : `  ${describeMatcher(m)}`
+      const mark = hit ? `✓ ${describeMatcher(m)}  ← ${printWithPlace(this, hit)}` : i === hits.length ? `✗ ${describeMatcher(m)}  ← not found after the previous match` : `  ${describeMatcher(m)}`
       return `  ${i + 1}. ${mark}`
     })
     .join('\n')
@@ -407,13 +306,9 @@ export function toHaveReceivedMessages(
           ? `Expected: the client messages not to match, in order:\n${list}`
           : `Expected: client messages matching, in order (others may come in between):\n${list}`,
         pass ? undefined : listMessages(this, frames, 'Received'),
-        timeline(mock),
+        timeline(mock.transcript),
       ),
   }
-}
-
-function ctxPrint(ctx: MatcherContextLike, frame: TranscriptFrame): string {
-  return `${ctx.utils.printReceived(frame.text)} (${where(frame)})`
 }
 
 /**
@@ -436,7 +331,7 @@ export function toHaveConnections(this: MatcherContextLike, received: unknown, c
         hint(this, name, 'expected'),
         `Expected: ${this.isNot ? 'not ' : ''}${color(this, 'EXPECTED_COLOR', plural(count, 'open connection'))}\n` +
           `Received: ${color(this, 'RECEIVED_COLOR', plural(open, 'open connection'))} (${total} since the mock started)`,
-        timeline(mock),
+        timeline(mock.transcript),
       ),
   }
 }
@@ -454,7 +349,7 @@ export function toHaveNoFailures(this: MatcherContextLike, received: unknown): M
     pass: failures.length === 0,
     message: () =>
       failures.length === 0
-        ? join(hint(this, name, ''), 'Expected: at least one scenario failure\nReceived: none', timeline(mock))
+        ? join(hint(this, name, ''), 'Expected: at least one scenario failure\nReceived: none', timeline(mock.transcript))
         : join(hint(this, name, ''), formatFailureReport(failures, mock.transcript, { frames: MATCHER_TRANSCRIPT_FRAMES, dropped: mock.metrics.failuresDropped ?? 0 })),
   }
 }

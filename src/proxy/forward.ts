@@ -3,7 +3,7 @@ import { CLOSE_ABNORMAL, CLOSE_BAD_GATEWAY, CLOSE_INTERNAL_ERROR, CLOSE_NO_STATU
 import { MockWsError, ProxyError } from '../errors.js'
 import { isSendableCloseCode, truncateCloseReason } from '../session/close-codes.js'
 import { toError } from '../session/to-error.js'
-import type { MockConnection } from '../server/connection.js'
+import type { MockConnection } from '../server/ws-transport.js'
 import type { WsSocket } from '../server/ws-socket.js'
 import {
   PROXY_DRAIN_CHECK_MS,

@@ -9,6 +9,12 @@
 //                       (`closed` resolves with { code, reason }; `close()` closes with 1000 and waits)
 //                       (a `ws` client, a page in Chromium, a routed page…: the case does not care)
 //   liveMockCount()   → optional: the core's count of mocks not yet closed, for the teardown check
+//
+// `sessionCases` (run through the `ws` server, a router and MSW: test/server/contract.test.ts, test/msw/contract.test.ts)
+// also take:
+//   start(builder)       → the mock that serves a `mockWs()` builder (default: awaiting it, a real server)
+//   ScenarioFailureError → the class strict failures must be instances of (from the module copy the runner uses)
+//   closeAllMocks()      → the core's closeAllMocks
 const net = require('node:net')
 const { setTimeout: pause } = require('node:timers/promises')
 
@@ -50,11 +56,14 @@ function tcpHandles() {
   }
 }
 
+/** The default `start`: awaiting the builder starts a real server. */
+const identity = (builder) => builder
+
 const cases = [
   {
     name: 'connect: a client reaches the mock, which echoes and counts the connection',
-    async run({ mockWs, expect, connect }) {
-      const ws = await mockWs()
+    async run({ mockWs, expect, connect, start = identity }) {
+      const ws = await start(mockWs())
       const client = await connect(ws)
       const conn = await ws.nextConnection()
       expect(ws).toHaveConnections(1)
@@ -69,13 +78,15 @@ const cases = [
   },
   {
     name: 'replay: entries play in order, wait for the client, expand templates and close',
-    async run({ mockWs, expect, connect }) {
-      const ws = await mockWs().replay([
-        { ts: 0, dir: 'out', text: '{"type":"welcome","n":{{seq}}}' },
-        { ts: 0, dir: 'in', match: '"type":"subscribe"' },
-        { ts: 5, dir: 'out', text: '{"type":"price","value":1}' },
-        { ts: 10, dir: 'out', text: '{"type":"price","value":2}', close: { code: 1000, reason: 'done' } },
-      ])
+    async run({ mockWs, expect, connect, start = identity }) {
+      const ws = await start(
+        mockWs().replay([
+          { ts: 0, dir: 'out', text: '{"type":"welcome","n":{{seq}}}' },
+          { ts: 0, dir: 'in', match: '"type":"subscribe"' },
+          { ts: 5, dir: 'out', text: '{"type":"price","value":1}' },
+          { ts: 10, dir: 'out', text: '{"type":"price","value":2}', close: { code: 1000, reason: 'done' } },
+        ]),
+      )
       const client = await connect(ws)
       expect(JSON.parse(await client.next())).toEqual({ type: 'welcome', n: 1 })
       client.send('{"type":"subscribe","channel":"prices"}')
@@ -89,12 +100,14 @@ const cases = [
   },
   {
     name: 'scenario: waitFor, send, expect a JSON subset, send',
-    async run({ mockWs, expect, connect }) {
-      const ws = await mockWs()
-        .waitFor(/^READY$/)
-        .send('{"type":"welcome"}')
-        .expect({ type: 'subscribe' })
-        .send('{"type":"subscribed"}')
+    async run({ mockWs, expect, connect, start = identity }) {
+      const ws = await start(
+        mockWs()
+          .waitFor(/^READY$/)
+          .send('{"type":"welcome"}')
+          .expect({ type: 'subscribe' })
+          .send('{"type":"subscribed"}'),
+      )
       const client = await connect(ws)
       client.send('noise before ready')
       client.send('READY')
@@ -109,8 +122,8 @@ const cases = [
   },
   {
     name: 'matchers: every matcher kind, claiming, .not and readable failures',
-    async run({ mockWs, expect, connect }) {
-      const ws = await mockWs()
+    async run({ mockWs, expect, connect, start = identity }) {
+      const ws = await start(mockWs())
       const client = await connect(ws)
       client.send('{"type":"order","id":7,"items":[1,2]}')
       client.send('PING 42')
@@ -147,8 +160,8 @@ const cases = [
   },
   {
     name: 'strict failure: close() rejects with a report of the step, the expectation and the transcript',
-    async run({ mockWs, expect, connect }) {
-      const ws = await mockWs({ strict: true }).expect({ type: 'hello' }).send('welcome')
+    async run({ mockWs, expect, connect, start = identity }) {
+      const ws = await start(mockWs({ strict: true }).expect({ type: 'hello' }).send('welcome'))
       const client = await connect(ws)
       client.send('{"type":"goodbye"}')
       await waitUntil(() => ws.failures.length > 0, 'the mock records the unexpected message')
@@ -163,6 +176,95 @@ const cases = [
       expect(error.message).toContain('unexpected message')
       expect(error.message).toContain('expected: expect({"type":"hello"})')
       expect(error.message).toContain('goodbye')
+    },
+  },
+]
+
+/** Fixed 60 ms latency: long enough to measure on a busy box, short enough to keep the case quick. */
+const LATENCY_MS = 60
+
+/** Cases of what the session does on every transport: latency, drops, captures, strict failures, closeAllMocks(). */
+const sessionCases = [
+  {
+    name: 'latency: server messages are delayed by the profile, in order',
+    async run({ mockWs, start, expect, connect }) {
+      const ws = await start(mockWs().latency({ distribution: 'fixed', baseMs: LATENCY_MS }).expect('go').send('a').send('b'))
+      const client = await connect(ws)
+      const asked = Date.now()
+      client.send('go')
+      expect(await client.next()).toBe('a')
+      const waited = Date.now() - asked
+      expect(await client.next()).toBe('b')
+      // Timers may fire a millisecond early by Date.now(); late is fine on a loaded machine.
+      expect(LATENCY_MS - 5 <= waited).toBe(true)
+      expect(ws).toHaveNoFailures()
+      await client.close()
+    },
+  },
+  {
+    name: 'dropMessages: lost messages never reach the client nor the transcript; the close still does',
+    async run({ mockWs, start, expect, connect }) {
+      const ws = await start(mockWs({ seed: 7 }).dropMessages(1).send('lost 1').send('lost 2').close(4000, 'after the drops'))
+      const client = await connect(ws)
+      expect(await client.closed).toEqual({ code: 4000, reason: 'after the drops' })
+      expect(ws).not.toHaveSentMessage('lost 1')
+      expect(ws.sent.length).toBe(0)
+    },
+  },
+  {
+    name: 'dropConnection: the script drops the connection; the client sees 1006 after the message before it',
+    async run({ mockWs, start, expect, connect }) {
+      const ws = await start(mockWs().send('partial').dropConnection())
+      const client = await connect(ws)
+      expect(await client.next()).toBe('partial')
+      expect((await client.closed).code).toBe(1006)
+      expect(ws.toReplay().map((e) => e.close && e.close.code)).toContain(1006)
+    },
+  },
+  {
+    name: 'captures: a value the client sent comes back through {{match.NAME}}',
+    async run({ mockWs, start, expect, connect }) {
+      const ws = await start(
+        mockWs().replay([
+          { ts: 0, dir: 'in', json: { type: 'join' }, capture: { room: '$.room' } },
+          { ts: 0, dir: 'out', text: '{"type":"joined","room":"{{match.room}}"}' },
+        ]),
+      )
+      const client = await connect(ws)
+      client.send('{"type":"join","room":"r-42"}')
+      expect(JSON.parse(await client.next())).toEqual({ type: 'joined', room: 'r-42' })
+      expect(ws).toHaveNoFailures()
+      await client.close()
+    },
+  },
+  {
+    name: 'strict failure: close() rejects with a ScenarioFailureError (instanceof), on every transport',
+    async run({ mockWs, start, expect, connect, ScenarioFailureError }) {
+      const ws = await start(mockWs({ strict: true }).expect('hello'))
+      const client = await connect(ws)
+      client.send('goodbye')
+      await waitUntil(() => ws.failures.length > 0, 'the mock records the unexpected message')
+      let error
+      try {
+        await ws.close()
+      } catch (e) {
+        error = e
+      }
+      expect(error instanceof ScenarioFailureError).toBe(true)
+      expect(error.code).toBe('WSM_STRICT_FAILURES')
+      expect(error.failures.map((f) => f.kind)).toEqual(['unexpected-message'])
+    },
+  },
+  {
+    name: 'closeAllMocks() closes the mock: its client sees 1001',
+    async run({ mockWs, start, expect, connect, closeAllMocks }) {
+      const ws = await start(mockWs())
+      const client = await connect(ws)
+      await ws.nextConnection()
+      await closeAllMocks()
+      expect(ws.closed).toBe(true)
+      expect(await client.closed).toEqual({ code: 1001, reason: 'mock server closed' })
+      expect(ws.connections.length).toBe(0)
     },
   },
 ]
@@ -206,4 +308,4 @@ function teardownCases() {
   ]
 }
 
-module.exports = { cases, teardownCases, plain, waitUntil, portAcceptsConnections, tcpHandles, REACTION_MS }
+module.exports = { cases, sessionCases, teardownCases, plain, waitUntil, portAcceptsConnections, tcpHandles, REACTION_MS }

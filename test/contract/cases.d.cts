@@ -14,6 +14,20 @@ export interface ContractContext {
   expect: any
   connect: (mock: MockWs) => Promise<ContractClient>
   liveMockCount?: () => number
+  /** Serves a builder through the transport under test (default: awaiting it, a real server). */
+  start?: (builder: MockWsBuilder) => PromiseLike<any>
+}
+
+/** The context of `sessionCases`: `start` serves a builder through the transport under test. */
+export interface SessionContractContext extends ContractContext {
+  start: (builder: MockWsBuilder) => PromiseLike<any>
+  ScenarioFailureError: abstract new (...args: any[]) => Error
+  closeAllMocks: () => Promise<void>
+}
+
+export interface SessionContractCase {
+  name: string
+  run(ctx: SessionContractContext): Promise<void>
 }
 
 export interface ContractCase {
@@ -22,6 +36,7 @@ export interface ContractCase {
 }
 
 export declare const cases: ContractCase[]
+export declare const sessionCases: SessionContractCase[]
 export declare function teardownCases(): ContractCase[]
 export declare function waitUntil(check: () => boolean, what: string, timeoutMs?: number): Promise<void>
 export declare function portAcceptsConnections(port: number): Promise<boolean>

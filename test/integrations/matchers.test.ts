@@ -132,7 +132,7 @@ describe('toReceiveMessage', () => {
 
       Expected: a client message matching "hello world" within 10 ms
 
-      Received (not counting 1 already claimed by earlier toReceiveMessage): 1 message
+      Received (not counting 1 already taken by toReceiveMessage or nextMessage): 1 message
         "helo world"  (connection #1 at +Nms)
 
       Closest message (connection #1 at +Nms):

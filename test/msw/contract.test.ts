@@ -1,15 +1,17 @@
-// The shared contract (test/contract/cases.cjs) through an MSW handler in Node: the same cases, with
-// `mockWs()` building a toMswHandler mock and `connect` opening the global WebSocket that MSW patches.
+// The shared contract (test/contract/cases.cjs) through an MSW handler in Node: the same cases on the real
+// `mockWs()` builder, served by `toMswHandler(url, builder)` instead of a server; `connect` opens the global
+// WebSocket that MSW patches.
 import { describe, expect as vitestExpect, test } from 'vitest'
+import { closeAllMocks, mockWs, ScenarioFailureError, type MockWsBuilder } from '../../src/index.js'
 import { expect } from '../../src/integrations/vitest.js'
-import { cases } from '../contract/cases.cjs'
+import { toMswHandler, type MswWsMock } from '../../src/integrations/msw.js'
+import { cases, sessionCases } from '../contract/cases.cjs'
 import type { ContractClient, ContractContext } from '../contract/cases.cjs'
 import { connectGlobal } from './support/global-client.js'
-import type { MswHandlerOptions } from '../../src/integrations/msw.js'
-import { MswBuilder } from './support/msw-builder.js'
 import { useMswServer } from './support/msw-node.js'
 
 const msw = useMswServer()
+let served = 0
 
 async function connect(mock: { url: string }): Promise<ContractClient> {
   const client = await connectGlobal(mock.url)
@@ -21,14 +23,18 @@ async function connect(mock: { url: string }): Promise<ContractClient> {
   }
 }
 
-describe('contract through toMswHandler (Node, setupServer)', () => {
-  for (const c of cases) {
-    test(c.name, async () => {
-      // The cases are typed against the real builder; the MSW builder has the members they use.
-      const mockWs = ((options?: MswHandlerOptions) => new MswBuilder((handler) => msw.server.use(handler), options)) as unknown as ContractContext['mockWs']
-      await c.run({ mockWs, expect, connect: connect as ContractContext['connect'] })
-    })
-  }
+/** Serves a `mockWs()` builder through MSW on a fresh URL. */
+async function start(builder: MockWsBuilder): Promise<MswWsMock> {
+  const mock = await toMswHandler(`wss://contract.example/contract/${++served}`, builder)
+  msw.server.use(mock.handler)
+  return mock
+}
+
+const context = { mockWs, start, expect, connect: connect as ContractContext['connect'], ScenarioFailureError, closeAllMocks }
+
+describe('contract through toMswHandler (Node, setupServer, the real mockWs() builder)', () => {
+  for (const c of cases) test(c.name, () => c.run(context))
+  for (const c of sessionCases) test(c.name, () => c.run(context))
 })
 
 describe('contract through toMswHandler: teardown (the MSW form of the port-based teardown pair)', () => {
@@ -36,7 +42,7 @@ describe('contract through toMswHandler: teardown (the MSW form of the port-base
   const state: { mock?: { closed: boolean; connections: readonly unknown[] }; client?: Awaited<ReturnType<typeof connectGlobal>>; before?: number; during?: number } = {}
   test('teardown (1/2): a test leaves its MSW mock and a client open', async () => {
     state.before = timeouts()
-    const mock = await new MswBuilder((handler) => msw.server.use(handler)).waitFor('never', { timeoutMs: 60_000 })
+    const mock = await start(mockWs().waitFor('never', { timeoutMs: 60_000 }))
     state.client = await connectGlobal(mock.url)
     await mock.nextConnection()
     state.mock = mock

@@ -1,8 +1,9 @@
-import type { MockWsMetrics } from '../../server/engine.js'
-import type { MockConnection } from '../../server/connection.js'
+import type { MockWsMetrics } from '../../session/session.js'
+import type { MockConnection } from '../../server/ws-transport.js'
 import type { MockWs, NextOptions, ToReplayOptions } from '../../server/mock-ws.js'
 import type { ScenarioFailure, TranscriptFrame } from '../../server/types.js'
 import { toJSONL } from '../../replay/serialize.js'
+import { MESSAGE_STREAM, type MessageStream } from '../../session/message-stream.js'
 import type { ReplayEntry } from '../../replay/types.js'
 import { graphqlFramesToReplay } from './replay.js'
 import type { GraphqlOperation } from './types.js'
@@ -52,6 +53,11 @@ export class GraphqlWsMock {
   /** Server → client frames. */
   get sent(): TranscriptFrame[] {
     return this.mock.sent
+  }
+
+  /** @internal the underlying mock's message stream, which the `toReceiveMessage` matchers take from. */
+  get [MESSAGE_STREAM](): MessageStream {
+    return this.mock[MESSAGE_STREAM]
   }
 
   /** Failures so far (unknown operations and protocol errors when `strict`, results that failed). */

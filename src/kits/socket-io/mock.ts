@@ -3,6 +3,8 @@ import type { Server as SocketIoServer } from 'socket.io'
 import { DEFAULT_NEXT_TIMEOUT_MS } from '../../constants.js'
 import { MockWsError } from '../../errors.js'
 import { MessageQueue } from '../../server/message-queue.js'
+import { MESSAGE_STREAM, MessageStream } from '../../session/message-stream.js'
+import { realClock } from '../../template/clock.js'
 import { ScenarioFailureError, type NextOptions, type ToReplayOptions } from '../../server/mock-ws.js'
 import { trackMock } from '../../server/registry.js'
 import type { ScenarioFailure, TranscriptFrame } from '../../server/types.js'
@@ -65,6 +67,8 @@ export class MockSocketIo {
   #failures: ScenarioFailure[] = []
   #connectionQueue = new MessageQueue<SocketIoConnection>()
   #eventQueue = new MessageQueue<SocketIoEvent>()
+  // What `toReceiveMessage` takes from: the dialect's client frames, as the transcript shows them.
+  #messageStream = new MessageStream({ clock: realClock })
   #metrics: MockSocketIoMetrics = { connectionsTotal: 0, eventsIn: 0, eventsOut: 0 }
   #closing: Promise<void> | undefined
   #shuttingDown = false
@@ -111,7 +115,7 @@ export class MockSocketIo {
           this.#metrics.eventsOut++
         }
       },
-      inbound: () => {},
+      inbound: (_conn, message) => this.#messageStream.push(message),
       unrecordable: (conn, what, cause) => {
         const actual = `${what} could not be recorded: ${cause}`
         this.addFailure({ kind: 'unexpected-message', connection: conn.id, step: 0, expected: 'an event the mock can record', actual, ts: conn.elapsed(), message: actual })
@@ -187,6 +191,11 @@ export class MockSocketIo {
     return this.#closing !== undefined
   }
 
+  /** @internal the stream the `toReceiveMessage` matchers take client frames from. */
+  get [MESSAGE_STREAM](): MessageStream {
+    return this.#messageStream
+  }
+
   /** Resolves with the next connection not yet taken by an earlier call. */
   nextConnection(opts: NextOptions = {}): Promise<SocketIoConnection> {
     return this.#connectionQueue.take(opts.timeout ?? DEFAULT_NEXT_TIMEOUT_MS, `a Socket.IO connection to ${this.url}${this.namespace === '/' ? '' : this.namespace}`)
@@ -248,6 +257,7 @@ export class MockSocketIo {
     try {
       this.#connectionQueue.close(new MockWsError('WSM_CLOSED', `The Socket.IO mock at ${this.url} was closed.`))
       this.#eventQueue.close(new MockWsError('WSM_CLOSED', `The Socket.IO mock at ${this.url} was closed.`))
+      this.#messageStream.close(new MockWsError('WSM_CLOSED', `The Socket.IO mock at ${this.url} was closed.`))
       await new Promise<void>((resolve) => {
         // Closes every engine.io client (polling requests answered, websockets closed) and the http server.
         void this.server.close(() => resolve())
