@@ -4,7 +4,7 @@ import { setLongTimeout } from '../server/long-timeout.js'
 import type { FrameDropper } from '../session/session.js'
 import type { UpgradeDecision, UpgradeGate } from '../server/upgrade.js'
 import { createRandom } from '../template/random.js'
-import { deriveSeed } from './seed.js'
+import { deriveSeed } from '../session/seed.js'
 
 /** Mixed into derived seeds so a connection's drop draws never repeat its latency draws. */
 const DROPPER_STREAM_SALT = 0x6d2b79f5

@@ -6,6 +6,7 @@ import type { ConnectionHandler } from '../session/session.js'
 import type { WsTransport } from '../server/ws-transport.js'
 import { loadReplay } from '../replay/load.js'
 import { MockWsError } from '../errors.js'
+import { CLOSE_INTERNAL_ERROR } from '../constants.js'
 import type { ProxyOptions } from './plugin.js'
 import { RECORD_CONNECTION_PLACEHOLDER, type RecordOptions } from './recorder.js'
 import { resolveRecordTransform, type RecordTransformOptions } from '../replay/record-transform.js'
@@ -14,7 +15,7 @@ import { resolveRecordTransform, type RecordTransformOptions } from '../replay/r
 export const VCR_UPDATE_ENV = 'MOCKFORGE_WS_UPDATE'
 
 /** Close code of a connection that has no recording to replay (more connections than were recorded). */
-const CLOSE_NO_RECORDING = 1011
+const CLOSE_NO_RECORDING = CLOSE_INTERNAL_ERROR
 
 /**
  * Options of `mockWs().vcr(file, opts)`: the upstream to record from, when to record again, and the record options.
