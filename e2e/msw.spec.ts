@@ -9,6 +9,7 @@ interface MswE2E {
   selfCheck(): Promise<string[]>
   caseNames(): string[]
   runCase(name: string): Promise<{ ok: true } | { ok: false; error: string }>
+  loadFile(): Promise<{ name: string; code: string; message: string } | 'resolved'>
   feed(): Promise<{ closed: { code: number; reason: string }; failures: number; received: string[]; gapMs: number; blobType: string }>
 }
 
@@ -39,6 +40,15 @@ test('the app in the page plays a scenario through setupWorker: order, templates
   expect(result.gapMs).toBeGreaterThanOrEqual(195)
   expect(result.gapMs).toBeLessThan(200 + 250)
   expect(result.blobType).toBe('binary sent')
+})
+
+test('a replay file path fails to load in the page with a clear error, not a missing node:fs module', async ({ page }) => {
+  const outcome = await page.evaluate(() => (window as unknown as { mswE2E: MswE2E }).mswE2E.loadFile())
+  expect(outcome).toMatchObject({ name: 'MockWsError', code: 'WSM_CONFIG' })
+  expect(outcome).toHaveProperty(
+    'message',
+    expect.stringMatching(/^Failed to load replay test\/fixtures\/kinds-in-text\.jsonl: reading files needs Node \(.+\)\. Pass replay entries, JSON Lines text or a Scenario instead of a file\.$/),
+  )
 })
 
 test.describe('contract through toMswHandler in Chromium (setupWorker)', () => {

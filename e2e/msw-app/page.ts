@@ -65,6 +65,17 @@ const api = {
     await mock.close()
     return caught
   },
+  /** What a replay file path gives in a browser: the load error (there is no file system to read). */
+  async loadFile(): Promise<{ name: string; code: string; message: string } | 'resolved'> {
+    try {
+      const mock = await toMswHandler('wss://file.example/ws', 'test/fixtures/kinds-in-text.jsonl')
+      await mock.close()
+      return 'resolved'
+    } catch (error) {
+      const e = error as { name: string; code: string; message: string }
+      return { name: e.name, code: e.code, message: e.message }
+    }
+  },
   caseNames(): string[] {
     return contract.cases.map((c) => c.name)
   },

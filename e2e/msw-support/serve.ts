@@ -4,35 +4,12 @@ import { readFile } from 'node:fs/promises'
 import http from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { fileURLToPath } from 'node:url'
-import { build, type Plugin } from 'esbuild'
+import { build } from 'esbuild'
 
 const APP = fileURLToPath(new URL('../msw-app/', import.meta.url))
-const SHIMS = `${APP}shims/`
 const WORKER_SCRIPT = fileURLToPath(new URL('../../node_modules/msw/lib/mockServiceWorker.js', import.meta.url))
 
-/**
- * The core still imports a few Node modules on paths the MSW adapter reaches (templates, replay loading, matchers);
- * browsers get small stand-ins (docs/msw.md, "In the browser").
- */
-const nodeShims: Plugin = {
-  name: 'node-shims',
-  setup(b) {
-    const to: Record<string, string> = {
-      'node:crypto': 'crypto.ts',
-      'node:timers/promises': 'timers-promises.ts',
-      'node:fs/promises': 'unavailable.ts',
-      'node:url': 'unavailable.ts',
-      'node:net': 'unavailable.ts',
-    }
-    b.onResolve({ filter: /^node:/ }, (args) => {
-      const file = to[args.path]
-      if (!file) return { errors: [{ text: `no browser stand-in for ${args.path} (add one to e2e/msw-app/shims)` }] }
-      return { path: `${SHIMS}${file}` }
-    })
-  },
-}
-
-/** Bundles e2e/msw-app/page.ts for Chromium. */
+/** Bundles e2e/msw-app/page.ts for Chromium as a user's bundler would: no plugins, shims or polyfills (docs/msw.md). */
 export async function bundlePage(): Promise<string> {
   const result = await build({
     entryPoints: [`${APP}page.ts`],
@@ -41,8 +18,6 @@ export async function bundlePage(): Promise<string> {
     format: 'esm',
     platform: 'browser',
     target: 'chrome120',
-    inject: [`${SHIMS}buffer.ts`],
-    plugins: [nodeShims],
     logLevel: 'silent',
   })
   const [output] = result.outputFiles

@@ -11,7 +11,7 @@ import type { JsonValue } from '../scenario/json-subset.js'
 import { CLOSE_CODE_RULE, isScriptCloseCode } from '../session/close-codes.js'
 import { describeValue, shortenText as shorten } from '../session/describe.js'
 import { errorMessage } from '../session/to-error.js'
-import { utf8Length } from '../session/bytes.js'
+import { fromBase64, utf8Length } from '../session/bytes.js'
 import { CAPTURE_NAME, parseCapturePath } from './capture-path.js'
 import type { CompiledCapture } from './capture-path.js'
 import { findRegexHazard } from './regex-guard.js'
@@ -140,7 +140,7 @@ export function checkEntry(raw: unknown, run: EntryRun, line: number, entry: Rep
     else {
       const bad = findBase64Problem(binary)
       if (bad) problem({ kind: 'char', path: ['binary'], index: bad.index }, `"binary" is not valid base64: ${bad.message}`)
-      else bytes = Buffer.from(binary, 'base64')
+      else bytes = fromBase64(binary)
     }
     if (text !== undefined) problem(key('binary'), 'an entry has "text" or "binary", not both')
   }

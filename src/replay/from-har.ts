@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { parse as parseJsonc, printParseErrorCode, type ParseError } from 'jsonc-parser'
 import { MockWsError, ReplayParseError } from '../errors.js'
+import { fromBase64 } from '../session/bytes.js'
 import { recordingToReplay, resolveRecordTransform, type RecordedFrame, type RecordTransformOptions, type VcrEntry } from './record-transform.js'
 
 /** One WebSocket message of a HAR entry, as Chromium DevTools and Playwright write them. */
@@ -153,7 +154,7 @@ export function fromHar(har: string | object, options: FromHarOptions = {}): Vcr
     // A frame can be stamped a little before the entry's start; the transform keeps times non-decreasing.
     const ts = typeof m.time === 'number' && m.time >= 0 ? Math.max(0, epochMs(m.time) - origin) : 0
     const dir = m.type === 'send' ? 'in' : 'out'
-    if (m.opcode === 2) frames.push({ ts, dir, binary: new Uint8Array(Buffer.from(m.data, 'base64')) })
+    if (m.opcode === 2) frames.push({ ts, dir, binary: new Uint8Array(fromBase64(m.data)) })
     else frames.push({ ts, dir, text: m.data })
   }
   onProgress?.(messages.length, messages.length)

@@ -1,5 +1,3 @@
-import { readFile } from 'node:fs/promises'
-import { fileURLToPath } from 'node:url'
 import { MockWsError } from '../errors.js'
 import type { FakerLike } from '../template/context.js'
 import { loadFaker } from '../template/faker.js'
@@ -20,7 +18,7 @@ export interface LoadReplayOptions {
 }
 
 /**
- * Loads a replay from a file path, a `file:` URL, JSON Lines text or an entry array, validated and compiled.
+ * Loads a replay from a file path, a `file:` URL (both Node only), JSON Lines text or an entry array, validated and compiled.
  * @example
  * const replay = await loadReplay('test/fixtures/chat.jsonl', { seed: 42 })
  * const inline = await loadReplay('{"ts":0,"dir":"out","text":"hi"}')
@@ -36,8 +34,8 @@ export async function loadReplay(source: string | readonly ReplayEntry[] | URL, 
   } else if (typeof source === 'string' && isInlineJsonl(source)) {
     compile = (parseOpts) => parseReplay(source, { ...parseOpts, file: INLINE_SOURCE })
   } else if (typeof source === 'string' || source instanceof URL) {
-    const file = typeof source === 'string' ? source : fileURLToPath(source)
-    const text = decodeReplayText(await readReplayFile(file), file)
+    const { file, bytes } = await readReplayFile(source)
+    const text = decodeReplayText(bytes, file)
     compile = (parseOpts) => parseReplay(text, { ...parseOpts, file })
   } else {
     throw new MockWsError(
@@ -60,15 +58,38 @@ function isInlineJsonl(source: string): boolean {
   return source.includes('\n') || source.trimStart().startsWith('{')
 }
 
-async function readReplayFile(file: string): Promise<Uint8Array> {
+type NodeFs = typeof import('node:fs/promises')
+type NodeUrl = typeof import('node:url')
+
+/**
+ * Imports a Node module when a file is read, never at load time: the specifier is not a literal, so bundlers
+ * (esbuild, Vite, webpack) leave it out of a browser bundle, which then has no `node:*` import to shim.
+ */
+function importNode<T>(specifier: string): Promise<T> {
+  return import(/* webpackIgnore: true */ /* @vite-ignore */ specifier) as Promise<T>
+}
+
+async function readReplayFile(source: string | URL): Promise<{ file: string; bytes: Uint8Array }> {
+  const named = typeof source === 'string' ? source : source.href
+  let fs: NodeFs
+  let url: NodeUrl
   try {
-    // Bytes, not 'utf8': Node's decoder would turn invalid bytes into U+FFFD without a word.
-    return await readFile(file)
+    ;[fs, url] = await Promise.all([importNode<NodeFs>('node:fs/promises'), importNode<NodeUrl>('node:url')])
   } catch (error) {
-    const cause = errorMessage(error)
     throw new MockWsError(
       'WSM_CONFIG',
-      `Failed to read replay file ${file}: ${cause}. Check the path; relative paths resolve against ${process.cwd()}.`,
+      `Failed to load replay ${named}: reading files needs Node (${errorMessage(error)}). Pass replay entries, JSON Lines text or a Scenario instead of a file.`,
+      { cause: error },
+    )
+  }
+  const file = typeof source === 'string' ? source : url.fileURLToPath(source)
+  try {
+    // Bytes, not 'utf8': Node's decoder would turn invalid bytes into U+FFFD without a word.
+    return { file, bytes: await fs.readFile(file) }
+  } catch (error) {
+    throw new MockWsError(
+      'WSM_CONFIG',
+      `Failed to read replay file ${file}: ${errorMessage(error)}. Check the path; relative paths resolve against ${globalThis.process?.cwd()}.`,
       { cause: error },
     )
   }

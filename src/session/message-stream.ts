@@ -4,7 +4,7 @@
 import { DEFAULT_MAX_TRANSCRIPT } from '../constants.js'
 import { MockWsError, MockWsTimeoutError } from '../errors.js'
 import { toBase64 } from '../replay/bytes.js'
-import type { InboundMessage } from '../session/connection.js'
+import type { InboundMessage } from './connection.js'
 import { setLongTimeout, type LongTimeout } from '../server/long-timeout.js'
 import { fakeClock, type Clock } from '../template/clock.js'
 

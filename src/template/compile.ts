@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto'
 import { TemplateError } from '../errors.js'
 import type { FakerLike, TemplateContext } from './context.js'
 import { isCryptoRandom } from './random.js'
@@ -486,7 +485,7 @@ function fakerValueToString(value: unknown): string {
 
 function renderUuid(ctx: TemplateContext): string {
   const random = ctx.random
-  return isCryptoRandom(random) ? randomUUID() : formatUuidV4(random.bytes(16))
+  return isCryptoRandom(random) ? globalThis.crypto.randomUUID() : formatUuidV4(random.bytes(16))
 }
 
 const HEX_BYTE = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'))

@@ -1,4 +1,3 @@
-import { randomFillSync } from 'node:crypto'
 import { MockWsError } from '../errors.js'
 
 /**
@@ -13,7 +12,7 @@ export interface Random {
   int(min: number, max: number): number
   /** `n` random bytes. */
   bytes(n: number): Uint8Array
-  /** The seed this source was created with; absent when it draws from Math.random / node:crypto. */
+  /** The seed this source was created with; absent when it draws from Math.random / Web Crypto. */
   readonly seed?: number
 }
 
@@ -21,13 +20,15 @@ export interface Random {
 const SFC32_WARMUP_ROUNDS = 15
 const TWO_POW_26 = 2 ** 26
 const TWO_POW_53 = 2 ** 53
+/** The most bytes one `crypto.getRandomValues()` call fills (the Web Crypto limit). */
+const MAX_RANDOM_VALUES_BYTES = 65_536
 
 // Sources created without a seed; `{{uuid}}` uses crypto.randomUUID() for these and bytes() for
 // any other Random (seeded or user-supplied), so a deterministic Random gives deterministic uuids.
 const cryptoRandoms = new WeakSet<Random>()
 
 /**
- * Creates a random source: a seeded sfc32 generator when `seed` is given, else Math.random and node:crypto.
+ * Creates a random source: a seeded sfc32 generator when `seed` is given, else Math.random and Web Crypto (`globalThis.crypto`, in Node 20 and browsers alike).
  * @example
  * const a = createRandom(7), b = createRandom(7)
  * a.int(1, 100) === b.int(1, 100) // true
@@ -44,7 +45,7 @@ export function createRandom(seed?: number): Random {
 }
 
 /**
- * Tells whether `random` is an unseeded source made by `createRandom()` (backed by node:crypto).
+ * Tells whether `random` is an unseeded source made by `createRandom()` (backed by Web Crypto).
  * @example
  * isCryptoRandom(createRandom()) // true
  */
@@ -56,10 +57,17 @@ function createCryptoRandom(): Random {
   const random: Random = {
     next: Math.random,
     int: (min, max) => intFrom(Math.random, min, max),
-    bytes: (n) => randomFillSync(new Uint8Array(n)),
+    bytes: cryptoBytes,
   }
   cryptoRandoms.add(random)
   return random
+}
+
+/** `n` bytes from Web Crypto, whose `getRandomValues` fills at most 65536 bytes a call. */
+function cryptoBytes(n: number): Uint8Array {
+  const out = new Uint8Array(n)
+  for (let at = 0; at < n; at += MAX_RANDOM_VALUES_BYTES) globalThis.crypto.getRandomValues(out.subarray(at, at + MAX_RANDOM_VALUES_BYTES))
+  return out
 }
 
 function createSeededRandom(seed: number): Random {

@@ -15,8 +15,16 @@
 //   start(builder)       → the mock that serves a `mockWs()` builder (default: awaiting it, a real server)
 //   ScenarioFailureError → the class strict failures must be instances of (from the module copy the runner uses)
 //   closeAllMocks()      → the core's closeAllMocks
-const net = require('node:net')
-const { setTimeout: pause } = require('node:timers/promises')
+// The cases also run in a browser page (e2e/msw.spec.ts, bundled without Node shims): nothing Node-only is loaded
+// at the top, and node:net is required by the port check alone (a non-literal specifier, so bundlers skip it).
+const NODE_NET = 'node:net'
+
+/** Resolves after `ms`: the poll interval of waitUntil, on the global timers of Node and of a page alike. */
+function pause(ms) {
+  return new Promise((resolve) => {
+    setTimeout(resolve, ms)
+  })
+}
 
 /** How long a case waits for something the server does in reaction to a client (generous for a busy 2-core CI box). */
 const REACTION_MS = 3000
@@ -38,7 +46,7 @@ function plain(text) {
 /** Resolves true when something accepts TCP connections on 127.0.0.1:port. */
 function portAcceptsConnections(port) {
   return new Promise((resolve) => {
-    const socket = net.connect({ port, host: '127.0.0.1' })
+    const socket = require(NODE_NET).connect({ port, host: '127.0.0.1' })
     socket.once('connect', () => {
       socket.destroy()
       resolve(true)

@@ -152,4 +152,12 @@ describe('require() of the Vitest entries', () => {
     )
     expect(stdout.trim(), stderr).toBe('function function')
   })
+
+  test('loadReplay reads a replay file through the CommonJS and the ESM entry (node:fs/promises is imported on demand)', async () => {
+    await project.write('chat.jsonl', '{"ts":0,"dir":"out","text":"hi"}\n{"ts":5,"dir":"out","text":"bye"}\n')
+    const { stdout, stderr } = await project.node(
+      "const load = (m) => m.loadReplay('chat.jsonl').then((r) => r.steps.length); Promise.all([load(require('mockforge-ws')), import('mockforge-ws').then(load)]).then((n) => console.log(n.join(' ')))",
+    )
+    expect(stdout.trim(), stderr).toBe('2 2')
+  })
 })

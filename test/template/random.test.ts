@@ -10,6 +10,14 @@ function draw(seed: number | undefined, n: number): number[] {
 }
 
 describe('createRandom', () => {
+  it('fills any number of unseeded bytes from Web Crypto, past its 65536-byte limit per call', () => {
+    const bytes = createRandom().bytes(200_000)
+    expect(bytes.byteLength).toBe(200_000)
+    // Every 64 KiB part is filled: a zero run that long has probability 2^-(8·4096).
+    for (const at of [0, 65_536, 131_072, 196_608]) expect(bytes.subarray(at, at + 4096).some((b) => b !== 0)).toBe(true)
+    expect(createRandom().bytes(0).byteLength).toBe(0)
+  })
+
   it('gives the same sequence for the same seed and different ones for different seeds', () => {
     expect(draw(42, 50)).toEqual(draw(42, 50))
     expect(draw(42, 50)).not.toEqual(draw(43, 50))
