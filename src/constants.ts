@@ -12,8 +12,14 @@ export const DEFAULT_CLI_PORT = 3001
 export const DEFAULT_MAX_PAYLOAD = 16 * 1024 * 1024
 /** Default number of frames kept in a transcript before the oldest are dropped. */
 export const DEFAULT_MAX_TRANSCRIPT = 100_000
+/** Close code of a normal closure: the purpose of the connection was fulfilled. */
+export const CLOSE_NORMAL = 1000
 /** Close code sent to every client when a mock is closed. */
 export const CLOSE_GOING_AWAY = 1001
+/** Close code a peer reports when the close frame carried no code; never sent on the wire. */
+export const CLOSE_NO_STATUS = 1005
+/** Longest close reason a close frame can carry, in UTF-8 bytes (RFC 6455 §5.5: 125 bytes minus the 2-byte code). */
+export const MAX_CLOSE_REASON_BYTES = 123
 /** Close code used when an upstream (proxy) fails. */
 export const CLOSE_BAD_GATEWAY = 1014
 /** Close code used when the server is over a connection limit. */

@@ -1,3 +1,5 @@
+import { truncateCloseReason } from './session/close-codes.js'
+
 /** Stable codes carried by every error this library throws. */
 export type MockWsErrorCode =
   | 'WSM_REPLAY_PARSE'
@@ -118,4 +120,82 @@ export class AsyncApiError extends MockWsError {
 function formatDiagnosticPlace(d: AsyncApiDiagnostic): string {
   if (d.line === undefined) return d.file
   return d.column === undefined ? `${d.file}:${d.line}` : `${d.file}:${d.line}:${d.column}`
+}
+
+/**
+ * What went wrong while generating AI events.
+ * @example
+ * if (error.kind === 'schema') console.log('the model ignored the schema')
+ */
+export type AiErrorKind =
+  | 'config'
+  | 'missing-dependency'
+  | 'http'
+  | 'connection'
+  | 'invalid-json'
+  | 'schema'
+  | 'refusal'
+
+/**
+ * Thrown when AI event generation fails; `code` is always `'WSM_AI'` and the message never contains the API key.
+ * @example
+ * await gen.streamEvents(socket).catch((e) => e instanceof AiGenerationError && e.kind === 'http' && e.status)
+ */
+export class AiGenerationError extends MockWsError {
+  readonly kind: AiErrorKind
+  /** HTTP status of the failing model request, for `kind: 'http'`. */
+  readonly status?: number
+  constructor(kind: AiErrorKind, cause: string, hint: string, status?: number) {
+    // Provider messages often end with a period of their own.
+    super('WSM_AI', `Failed to generate events: ${cause.replace(/\.+$/, '')}. ${hint}`)
+    this.name = 'AiGenerationError'
+    this.kind = kind
+    if (status !== undefined) this.status = status
+  }
+}
+
+/** Why an upstream could not be used. */
+export type UpstreamFailureKind = 'refused' | 'dns' | 'rejected' | 'timeout' | 'dropped' | 'error'
+
+/**
+ * An upstream connection that failed; `closeReason` is what the client reads in its 1014 close frame.
+ * @example
+ * engine.on('error', (e) => { if (e instanceof ProxyError) console.log(e.kind, e.closeReason) })
+ */
+export class ProxyError extends MockWsError {
+  readonly kind: UpstreamFailureKind
+  /** The close reason sent to the client (at most 123 bytes). */
+  readonly closeReason: string
+  constructor(kind: UpstreamFailureKind, closeReason: string, upstream: string, options?: { cause?: unknown }) {
+    super('WSM_PROXY', `Failed to proxy to ${upstream}: ${closeReason}. ${PROXY_HINTS[kind]}`, options)
+    this.name = 'ProxyError'
+    this.kind = kind
+    this.closeReason = truncateCloseReason(closeReason)
+  }
+}
+
+const PROXY_HINTS: Record<UpstreamFailureKind, string> = {
+  refused: 'Check that the upstream server is running on that port.',
+  dns: 'Check the host name of the upstream URL.',
+  rejected: 'Check the upstream path, query and the headers the proxy forwards.',
+  timeout: 'The upstream accepted the connection but never answered; raise connectTimeoutMs if it is just slow.',
+  dropped: 'The upstream went away without a close frame.',
+  error: 'See the cause for details.',
+}
+
+/**
+ * Thrown after a failed test's own error (from an after-each hook or fixture teardown) so that the runner's
+ * failure output carries the last frames of the test's mocks; it never fails a passing test. Internal: a
+ * carrier for the runner integrations, not exported from the package and not a `MockWsError`.
+ * @example
+ * if (report) throw new MockWsLastFrames(report)
+ */
+export class MockWsLastFrames extends Error {
+  constructor(report: string) {
+    super(report)
+    this.name = 'MockWsLastFrames'
+    // The frames are the point; a stack of the after-each hook would only bury them (and runners that print
+    // message and stack would print them twice).
+    this.stack = undefined
+  }
 }

@@ -64,7 +64,7 @@ export type { LatencyDirection, LatencyInjectorOptions } from './latency/injecto
 export { AiEventGenerator } from './ai/generator.js'
 export { runAiOnConnection } from './ai/run-on-connection.js'
 export { validateAiConfig } from './ai/config.js'
-export { AiGenerationError } from './ai/errors.js'
+export { AiGenerationError } from './errors.js'
 export { validateSchema } from './ai/schema.js'
 export type {
   ReplayAugmentationConfig,
@@ -77,7 +77,7 @@ export type {
   AiProvider,
 } from './ai/types.js'
 export type { ResolvedAiConfig } from './ai/config.js'
-export type { AiErrorKind } from './ai/errors.js'
+export type { AiErrorKind } from './errors.js'
 export type { JsonSchema, JsonSchemaType, SchemaIssue } from './ai/schema.js'
 
 // Tracing and metrics
@@ -96,8 +96,8 @@ export { WsProxyHandler } from './proxy/proxy-handler.js'
 export { routerWithProxy } from './server/router.js'
 export { resolveProxyConfig, proxyTarget, DEFAULT_FORWARD_HEADERS, PROXY_CONNECT_TIMEOUT_MS, PROXY_MAX_BUFFERED_BYTES } from './proxy/config.js'
 export type { WsProxyConfig, ProxyRule, ProxyHeaders, MessageTransform, ProxyDirection, ProxyTarget, ResolvedProxyConfig } from './proxy/config.js'
-export { ProxyError } from './proxy/upstream.js'
-export type { UpstreamFailureKind } from './proxy/upstream.js'
+export { ProxyError } from './errors.js'
+export type { UpstreamFailureKind } from './errors.js'
 export type { ProxyOptions } from './proxy/plugin.js'
 export { RECORD_CONNECTION_PLACEHOLDER } from './proxy/recorder.js'
 export type { RecordOptions, RecordedFile } from './proxy/recorder.js'

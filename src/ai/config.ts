@@ -8,7 +8,7 @@ import {
   AI_DEFAULT_TEMPERATURE,
   AI_MAX_BATCH_SIZE,
 } from './defaults.js'
-import { AiGenerationError } from './errors.js'
+import { AiGenerationError } from '../errors.js'
 import { isPlainObject } from './schema.js'
 import { checkSchema } from './schema-check.js'
 import type { JsonSchema } from './schema.js'

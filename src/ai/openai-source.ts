@@ -1,12 +1,14 @@
 import type { ResolvedAiConfig } from './config.js'
 import { AI_BAD_BATCH_RETRIES, AI_RESPONSE_FORMAT_NAME } from './defaults.js'
-import { AiGenerationError, redactSecrets, redactValue, snippet } from './errors.js'
-import type { AiErrorKind } from './errors.js'
+import { AiGenerationError } from '../errors.js'
+import type { AiErrorKind } from '../errors.js'
+import { redactSecrets, redactValue, snippet } from './redact.js'
 import { staticExample } from './offline.js'
 import { isPlainObject, validateSchema } from './schema.js'
 import type { JsonSchema } from './schema.js'
 import type { BatchRequest, EventSource } from './source.js'
 import { EventArrayScanner } from './json-stream.js'
+import { errorMessage } from '../session/to-error.js'
 
 type OpenAiModule = typeof import('openai')
 type OpenAiClient = InstanceType<OpenAiModule['OpenAI']>
@@ -327,7 +329,7 @@ function describeFailure(
   }
   return new AiGenerationError(
     'connection',
-    `the request to ${origin} failed (${clean(error instanceof Error ? error.message : String(error))})`,
+    `the request to ${origin} failed (${clean(errorMessage(error))})`,
     'Check baseURL, model and the server logs',
   )
 }

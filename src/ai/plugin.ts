@@ -1,11 +1,12 @@
-import { MockWsError } from '../errors.js'
+import { CLOSE_INTERNAL_ERROR } from '../constants.js'
+import { toError } from '../session/to-error.js'
 import type { BehaviourPlugin } from '../server/builder.js'
 import { validateAiConfig } from './config.js'
 import { runAiOnConnection } from './run-on-connection.js'
 import type { WebSocketAiConfig } from './types.js'
 
 /** Close code sent when AI generation fails mid-stream. */
-export const CLOSE_AI_FAILED = 1011
+export const CLOSE_AI_FAILED = CLOSE_INTERNAL_ERROR
 
 /**
  * The behaviour behind `mockWs().ai(config)`: every connection gets its own generated event stream,
@@ -22,7 +23,7 @@ export function aiPlugin(config: WebSocketAiConfig): BehaviourPlugin {
       conn.onClose(() => abort.abort())
       runAiOnConnection(conn, config, abort.signal, engine.clock).catch((error: unknown) => {
         if (abort.signal.aborted) return
-        const cause = error instanceof Error ? error : new MockWsError('WSM_AI', String(error))
+        const cause = toError(error, 'WSM_AI')
         engine.error(conn, cause)
         engine.addFailure({
           kind: 'send-failed',

@@ -1,4 +1,4 @@
-import { previewJson } from '../replay/preview.js'
+import { previewJson } from '../session/describe.js'
 
 /**
  * JSON type names understood by the schema subset.

@@ -5,6 +5,7 @@ import type { ChannelInterface, MessageInterface, Parser, ServerInterface } from
 import { AsyncApiError, type AsyncApiDiagnostic } from '../errors.js'
 import { appDirection, replyDirection, type AppDirection } from './direction.js'
 import type { AsyncApiContract, AsyncApiOptions, AsyncApiSource, ContractExample, ContractMessage } from './types.js'
+import { errorMessage } from '../session/to-error.js'
 
 /** Module specifier of the optional AsyncAPI parser peer dependency. */
 export const ASYNCAPI_PARSER_MODULE = '@asyncapi/parser'
@@ -56,7 +57,7 @@ async function importParser(specifier: string): Promise<Parser> {
         { cause: error },
       )
     }
-    throw new AsyncApiError(`Failed to load ${ASYNCAPI_PARSER_MODULE}: ${error instanceof Error ? error.message : String(error)}. Check that version 3 is installed.`, [], { cause: error })
+    throw new AsyncApiError(`Failed to load ${ASYNCAPI_PARSER_MODULE}: ${errorMessage(error)}. Check that version 3 is installed.`, [], { cause: error })
   }
   const nested = mod.default as { Parser?: ParserModule['Parser'] } | undefined
   const ParserClass = mod.Parser ?? nested?.Parser
@@ -76,7 +77,7 @@ async function readSource(spec: AsyncApiSource): Promise<{ source: string; input
       return { source: file, input: await readFile(file, 'utf8'), key: `${file}\0${info.mtimeMs}\0${info.size}` }
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code
-      const cause = code === 'ENOENT' ? 'no such file' : error instanceof Error ? error.message : String(error)
+      const cause = code === 'ENOENT' ? 'no such file' : errorMessage(error)
       throw new AsyncApiError(`Failed to load AsyncAPI document ${file}: ${cause}. Pass the path of a YAML or JSON AsyncAPI document.`, [], { cause: error })
     }
   }

@@ -3,6 +3,7 @@ import { AsyncApiError } from '../errors.js'
 import type { SchemaMismatch } from '../server/types.js'
 import type { AppDirection } from './direction.js'
 import type { AsyncApiContract, ContractExample, ContractMessage } from './types.js'
+import { errorMessage } from '../session/to-error.js'
 
 /** Verdict on one frame: it fits a message, or why it fits none. */
 export type FrameVerdict = { ok: true; message?: ContractMessage } | { ok: false; mismatch: SchemaMismatch }
@@ -54,7 +55,7 @@ export class ContractValidator {
         return { message, validate: ajv.compile(message.schema as object) }
       } catch (error) {
         throw new AsyncApiError(
-          `Failed to compile the payload schema of ${message.location} in ${contract.source}${message.line ? `:${message.line}` : ''}: ${error instanceof Error ? error.message : String(error)}. Fix the schema or pass validate: 'off'.`,
+          `Failed to compile the payload schema of ${message.location} in ${contract.source}${message.line ? `:${message.line}` : ''}: ${errorMessage(error)}. Fix the schema or pass validate: 'off'.`,
           [],
           { cause: error },
         )

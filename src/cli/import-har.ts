@@ -5,7 +5,7 @@ import { fromHar } from '../replay/from-har.js'
 import { toJSONL } from '../replay/serialize.js'
 import type { ProgressOutput } from './generate.js'
 import { processIo, type CliIo } from './io.js'
-import { recordTransformFromFlags, withRecordTransformFlags, type RecordTransformFlags } from './record.js'
+import { recordTransformFromFlags, withRecordTransformFlags, type RecordTransformFlags } from './record-flags.js'
 
 interface ImportHarFlags extends RecordTransformFlags {
   url?: string

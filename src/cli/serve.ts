@@ -5,7 +5,7 @@ import type { MockWs } from '../server/mock-ws.js'
 import { LatencyProfile, type LatencyPresetName } from '../latency/profile.js'
 import type { CliIo } from './io.js'
 import { runUntilStopped } from './run-until-stopped.js'
-import { cliRecordOptions, withRecordTransformFlags, type RecordTransformFlags } from './record.js'
+import { cliRecordOptions, withRecordTransformFlags, type RecordTransformFlags } from './record-flags.js'
 
 /** Parses a port flag value. */
 export function parsePort(value: string): number {

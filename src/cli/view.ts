@@ -5,6 +5,7 @@ import { MockWsError, ReplayParseError } from '../errors.js'
 import { readTimelineJsonl } from '../view/read.js'
 import { renderTimeline } from '../view/timeline.js'
 import type { CliIo } from './io.js'
+import { errorMessage } from '../session/to-error.js'
 
 /**
  * Renders a replay file or recording as a self-contained HTML timeline; resolves with the output path.
@@ -37,7 +38,7 @@ export function registerView(program: Command, io: CliIo): void {
         io.out(`wrote ${written}`)
       } catch (error) {
         if (error instanceof ReplayParseError) for (const i of error.issues) io.err(`${i.file}:${i.line}:${i.column}: ${i.message}`)
-        else io.err(error instanceof Error ? error.message : String(error))
+        else io.err(errorMessage(error))
         process.exitCode = 1
       }
     })

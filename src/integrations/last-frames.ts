@@ -2,6 +2,10 @@
 // so the failure can be read without re-running it (Playwright attaches the whole timeline instead).
 import { transcriptTail } from '../server/failure-report.js'
 import type { TrackedMock } from '../server/registry.js'
+import { MockWsLastFrames } from '../errors.js'
+
+// The carrier class lives with the other errors; re-exported for the runner integrations that throw it.
+export { MockWsLastFrames }
 
 /** Frames per mock appended to a failed test's message. */
 export const LAST_FRAMES_IN_FAILURES = 10
@@ -15,22 +19,6 @@ export function lastFramesReport(mocks: readonly TrackedMock[], frames: number =
   const blocks = mocks.flatMap((mock) => (mock.transcript ? [[`mock ${mock.url ?? ''}`.trimEnd(), ...transcriptTail(mock.transcript, frames).map((l) => `  ${l}`)].join('\n')] : []))
   if (blocks.length === 0) return undefined
   return `mockforge-ws: what the mock${blocks.length === 1 ? '' : 's'} of this test saw last\n${blocks.join('\n')}`
-}
-
-/**
- * Thrown after a failed test's own error (from an after-each hook or fixture teardown) so that the runner's
- * failure output carries the last frames of the test's mocks; it never fails a passing test.
- * @example
- * if (report) throw new MockWsLastFrames(report)
- */
-export class MockWsLastFrames extends Error {
-  constructor(report: string) {
-    super(report)
-    this.name = 'MockWsLastFrames'
-    // The frames are the point; a stack of the after-each hook would only bury them (and runners that print
-    // message and stack would print them twice).
-    this.stack = undefined
-  }
 }
 
 /**

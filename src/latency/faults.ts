@@ -3,7 +3,7 @@ import { MockWsError } from '../errors.js'
 import { setLongTimeout } from '../server/long-timeout.js'
 import type { FrameDropper, UpgradeDecision, UpgradeGate } from '../server/engine.js'
 import { createRandom } from '../template/random.js'
-import { deriveSeed } from './seed.js'
+import { deriveSeed } from '../session/seed.js'
 
 /** Mixed into derived seeds so a connection's drop draws never repeat its latency draws. */
 const DROPPER_STREAM_SALT = 0x6d2b79f5

@@ -3,7 +3,7 @@ import { createRandom, type Random } from '../template/random.js'
 import { LatencyProfile, type LatencyProfileInput } from './profile.js'
 import { sampleLatency } from './sample.js'
 import { OrderedScheduler, type OrderedSchedulerOptions } from './scheduler.js'
-import { deriveSeed } from './seed.js'
+import { deriveSeed } from '../session/seed.js'
 
 /**
  * Which traffic a latency injector delays: server→client (`out`), client→server (`in`), or both.

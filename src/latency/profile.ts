@@ -1,4 +1,5 @@
 import { MockWsError } from '../errors.js'
+import { showValue } from '../session/describe.js'
 
 /**
  * Shape of the delay distribution of a custom latency profile.
@@ -314,7 +315,7 @@ export class LatencyProfile {
     if (typeof input === 'object' && input !== null && !Array.isArray(input)) return new LatencyProfile(input)
     throw new MockWsError(
       'WSM_CONFIG',
-      `Failed to resolve latency profile: expected a preset name, a LatencyProfile, a spec object or a number of ms, got ${describeValue(input)}. ` +
+      `Failed to resolve latency profile: expected a preset name, a LatencyProfile, a spec object or a number of ms, got ${showValue(input)}. ` +
         `Pass for example '4g', LatencyProfile.slow() or { distribution: 'fixed', baseMs: 50 }.`,
     )
   }
@@ -370,7 +371,7 @@ function isForeignProfile(input: unknown): input is { spec: LatencyProfileSpec; 
 
 function validateSpec(spec: unknown): string[] {
   if (typeof spec !== 'object' || spec === null || Array.isArray(spec)) {
-    return [`spec: must be an object such as { distribution: 'fixed', baseMs: 50 } (got ${describeValue(spec)})`]
+    return [`spec: must be an object such as { distribution: 'fixed', baseMs: 50 } (got ${showValue(spec)})`]
   }
   const record = spec as Record<string, unknown>
   const problems: string[] = []
@@ -385,7 +386,7 @@ function validateSpec(spec: unknown): string[] {
   const known = DISTRIBUTIONS.includes(distribution as LatencyDistribution)
   if (!known) {
     problems.push(
-      `distribution: must be one of ${DISTRIBUTIONS.map((d) => `'${d}'`).join(', ')} (got ${describeValue(distribution)})`,
+      `distribution: must be one of ${DISTRIBUTIONS.map((d) => `'${d}'`).join(', ')} (got ${showValue(distribution)})`,
     )
   }
 
@@ -394,7 +395,7 @@ function validateSpec(spec: unknown): string[] {
     const value = record[field]
     if (value === undefined) continue
     if (typeof value !== 'number' || !Number.isFinite(value)) {
-      problems.push(`${field}: must be a finite number (got ${describeValue(value)})`)
+      problems.push(`${field}: must be a finite number (got ${showValue(value)})`)
     } else if (value < 0 || (value === 0 && mustBePositive(field, distribution))) {
       const bound = mustBePositive(field, distribution) ? '> 0' : '>= 0'
       const context = field === 'baseMs' && distribution === 'pareto' ? ` for 'pareto'` : ''
@@ -472,12 +473,4 @@ function naturalRange(model: LatencyModel): [number, number] {
     case 'pareto':
       return [model.scaleMs, Infinity]
   }
-}
-
-function describeValue(value: unknown): string {
-  if (value === null) return 'null'
-  if (Array.isArray(value)) return 'an array'
-  if (typeof value === 'string') return JSON.stringify(value)
-  if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'undefined') return String(value)
-  return typeof value
 }

@@ -1,6 +1,8 @@
 import WebSocket, { type RawData } from 'ws'
-import { CLOSE_ABNORMAL, CLOSE_BAD_GATEWAY, CLOSE_TRY_AGAIN_LATER } from '../constants.js'
-import { MockWsError } from '../errors.js'
+import { CLOSE_ABNORMAL, CLOSE_BAD_GATEWAY, CLOSE_INTERNAL_ERROR, CLOSE_NO_STATUS, CLOSE_TRY_AGAIN_LATER } from '../constants.js'
+import { MockWsError, ProxyError } from '../errors.js'
+import { isSendableCloseCode, truncateCloseReason } from '../session/close-codes.js'
+import { toError } from '../session/to-error.js'
 import type { MockConnection } from '../server/connection.js'
 import type { WsSocket } from '../server/ws-socket.js'
 import {
@@ -11,13 +13,8 @@ import {
   type MessageTransform,
   type ProxyDirection,
 } from './config.js'
-import { ProxyError, truncateReason } from './upstream.js'
 import { realClock } from '../template/clock.js'
 
-/** Close code of a close frame that carried no code (never sent on the wire). */
-const CLOSE_NO_STATUS = 1005
-/** Close code sent when a message transform throws. */
-const CLOSE_INTERNAL_ERROR = 1011
 /** Client pings whose upstream pong is still awaited, at most (older ones are forgotten). */
 const MAX_PENDING_PINGS = 16
 
@@ -64,10 +61,6 @@ function batchWrites(socket: WsSocket): () => void {
   }
 }
 
-function isSendable(code: number): boolean {
-  return (code >= 1000 && code <= 1014 && code !== 1004 && code !== CLOSE_NO_STATUS && code !== CLOSE_ABNORMAL) || (code >= 3000 && code <= 4999)
-}
-
 /**
  * Joins a client connection and an open (paused) upstream socket: messages, pings and close codes
  * both ways, with backpressure. Resolves once the upstream socket is closed.
@@ -101,7 +94,7 @@ export function forwardConnection(conn: MockConnection, upstream: WebSocket, opt
     if (!conn.isOpen) return
     // A paused socket would never read the client's answering close frame.
     client.resume()
-    conn.close(code, truncateReason(reason))
+    conn.close(code, truncateCloseReason(reason))
   }
 
   const transform = (data: string | Uint8Array, direction: ProxyDirection): string | Uint8Array | null => {
@@ -110,7 +103,7 @@ export function forwardConnection(conn: MockConnection, upstream: WebSocket, opt
       const out = options.transform(data, direction)
       return out === undefined ? data : out
     } catch (error) {
-      const cause = error instanceof Error ? error : new Error(String(error))
+      const cause = toError(error)
       failClient(
         CLOSE_INTERNAL_ERROR,
         'mockforge-ws proxy: message transform failed',
@@ -225,7 +218,7 @@ export function forwardConnection(conn: MockConnection, upstream: WebSocket, opt
       upstream.terminate()
       return
     }
-    if (isSendable(code)) upstream.close(code, reason)
+    if (isSendableCloseCode(code)) upstream.close(code, reason)
     else upstream.close()
     // Real timers whatever the mock's clock: a socket-level safety timer must fire under fake timers too.
     closeTimer = realClock.setTimeout(() => upstream.terminate(), PROXY_UPSTREAM_CLOSE_TIMEOUT_MS)

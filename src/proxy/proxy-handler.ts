@@ -1,16 +1,13 @@
 import type { IncomingMessage } from 'node:http'
 import WebSocket from 'ws'
-import { CLOSE_BAD_GATEWAY } from '../constants.js'
-import { MockWsError } from '../errors.js'
+import { CLOSE_BAD_GATEWAY, CLOSE_INTERNAL_ERROR } from '../constants.js'
+import { MockWsError, ProxyError } from '../errors.js'
 import type { ConnectionHandler, UpgradeDecision, UpgradeGate } from '../server/engine.js'
 import { proxyTarget, resolveProxyConfig, upstreamHeaders, type ProxyTarget, type ResolvedProxyConfig, type WsProxyConfig } from './config.js'
 import { forwardConnection } from './forward.js'
-import { connectUpstream, ProxyError } from './upstream.js'
+import { connectUpstream } from './upstream.js'
 
 const ACCEPT: UpgradeDecision = { accept: true }
-/** Close code when a connection reached the handler without passing the proxy's upgrade gate (a wiring bug). */
-const CLOSE_INTERNAL_ERROR = 1011
-
 /** What the gate prepared for one upgrade request. */
 type Prepared =
   | { kind: 'local' }

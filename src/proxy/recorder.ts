@@ -5,6 +5,7 @@ import type { BehaviourPlugin } from '../server/builder.js'
 import type { MockWs } from '../server/mock-ws.js'
 import type { EngineObserver } from '../server/observer.js'
 import { pickRecordTransform, resolveRecordTransform, type RecordTransformOptions } from '../replay/record-transform.js'
+import { toError } from '../session/to-error.js'
 
 /** Placeholder in `record({ file })` replaced by the connection id, so every connection gets its own file. */
 export const RECORD_CONNECTION_PLACEHOLDER = '{connection}'
@@ -59,7 +60,7 @@ export function recorder(options: RecordOptions): { plugin: BehaviourPlugin; obs
       await writeFile(path, toJSONL(entries))
       options.onWrite?.({ connection, file: path, entries: entries.length })
     } catch (error) {
-      const cause = error instanceof Error ? error : new Error(String(error))
+      const cause = toError(error)
       if (options.onError) options.onError(cause, connection)
       else process.emitWarning(`mockforge-ws: failed to write recording of connection #${connection} to ${path}: ${cause.message}`)
     }

@@ -1,46 +1,8 @@
 import WebSocket from 'ws'
-import { MockWsError } from '../errors.js'
+import { ProxyError } from '../errors.js'
+import type { UpstreamFailureKind } from '../errors.js'
+import { toError } from '../session/to-error.js'
 import { realClock } from '../template/clock.js'
-
-/** Longest close reason a close frame can carry, in UTF-8 bytes (RFC 6455 §5.5: 125 minus the code). */
-export const MAX_CLOSE_REASON_BYTES = 123
-
-/** Why an upstream could not be used. */
-export type UpstreamFailureKind = 'refused' | 'dns' | 'rejected' | 'timeout' | 'dropped' | 'error'
-
-/**
- * An upstream connection that failed; `closeReason` is what the client reads in its 1014 close frame.
- * @example
- * engine.on('error', (e) => { if (e instanceof ProxyError) console.log(e.kind, e.closeReason) })
- */
-export class ProxyError extends MockWsError {
-  readonly kind: UpstreamFailureKind
-  /** The close reason sent to the client (at most 123 bytes). */
-  readonly closeReason: string
-  constructor(kind: UpstreamFailureKind, closeReason: string, upstream: string, options?: { cause?: unknown }) {
-    super('WSM_PROXY', `Failed to proxy to ${upstream}: ${closeReason}. ${HINTS[kind]}`, options)
-    this.name = 'ProxyError'
-    this.kind = kind
-    this.closeReason = truncateReason(closeReason)
-  }
-}
-
-const HINTS: Record<UpstreamFailureKind, string> = {
-  refused: 'Check that the upstream server is running on that port.',
-  dns: 'Check the host name of the upstream URL.',
-  rejected: 'Check the upstream path, query and the headers the proxy forwards.',
-  timeout: 'The upstream accepted the connection but never answered; raise connectTimeoutMs if it is just slow.',
-  dropped: 'The upstream went away without a close frame.',
-  error: 'See the cause for details.',
-}
-
-/** Cuts a close reason to 123 UTF-8 bytes without splitting a character. */
-export function truncateReason(reason: string): string {
-  if (Buffer.byteLength(reason) <= MAX_CLOSE_REASON_BYTES) return reason
-  const chars = [...reason]
-  while (Buffer.byteLength(chars.join('')) > MAX_CLOSE_REASON_BYTES - 3) chars.pop()
-  return `${chars.join('')}...`
-}
 
 /** Options of one upstream connection attempt. */
 export interface ConnectUpstreamOptions {
@@ -106,7 +68,7 @@ export function connectUpstream(options: ConnectUpstreamOptions): Promise<OpenUp
         maxPayload: options.maxPayload,
       })
     } catch (error) {
-      const cause = error instanceof Error ? error : new Error(String(error))
+      const cause = toError(error)
       resolve({ ok: false, error: new ProxyError('error', `upstream connection failed (${cause.message})`, url.href, { cause }) })
       return
     }

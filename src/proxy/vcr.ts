@@ -5,6 +5,7 @@ import { scriptHandler, type StartContext } from '../server/mock-ws.js'
 import type { ConnectionHandler } from '../server/engine.js'
 import { loadReplay } from '../replay/load.js'
 import { MockWsError } from '../errors.js'
+import { CLOSE_INTERNAL_ERROR } from '../constants.js'
 import type { ProxyOptions } from './plugin.js'
 import { RECORD_CONNECTION_PLACEHOLDER, type RecordOptions } from './recorder.js'
 import { resolveRecordTransform, type RecordTransformOptions } from '../replay/record-transform.js'
@@ -13,7 +14,7 @@ import { resolveRecordTransform, type RecordTransformOptions } from '../replay/r
 export const VCR_UPDATE_ENV = 'MOCKFORGE_WS_UPDATE'
 
 /** Close code of a connection that has no recording to replay (more connections than were recorded). */
-const CLOSE_NO_RECORDING = 1011
+const CLOSE_NO_RECORDING = CLOSE_INTERNAL_ERROR
 
 /**
  * Options of `mockWs().vcr(file, opts)`: the upstream to record from, when to record again, and the record options.

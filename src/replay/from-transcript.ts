@@ -1,7 +1,7 @@
 import type { TranscriptFrame } from '../server/types.js'
 import { escapeTemplateText } from '../template/escape.js'
 import { isShutdownClose } from './shutdown-close.js'
-import { toBase64 } from './bytes.js'
+import { toBase64 } from '../session/bytes.js'
 import type { ReplayEntry } from './types.js'
 
 /**

@@ -7,6 +7,7 @@ import { decodeReplayText } from './decode.js'
 import { compileEntries, INLINE_SOURCE, parseReplay } from './parse.js'
 import type { ParseReplayOptions } from './parse.js'
 import type { CompiledReplay, ReplayEntry } from './types.js'
+import { errorMessage } from '../session/to-error.js'
 
 /** Options of `loadReplay`. */
 export interface LoadReplayOptions {
@@ -64,7 +65,7 @@ async function readReplayFile(file: string): Promise<Uint8Array> {
     // Bytes, not 'utf8': Node's decoder would turn invalid bytes into U+FFFD without a word.
     return await readFile(file)
   } catch (error) {
-    const cause = error instanceof Error ? error.message : String(error)
+    const cause = errorMessage(error)
     throw new MockWsError(
       'WSM_CONFIG',
       `Failed to read replay file ${file}: ${cause}. Check the path; relative paths resolve against ${process.cwd()}.`,

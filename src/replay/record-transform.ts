@@ -13,7 +13,7 @@ import { MockWsError } from '../errors.js'
 import { escapeRegExp, type JsonValue } from '../scenario/json-subset.js'
 import type { TranscriptFrame } from '../server/types.js'
 import { escapeTemplateText } from '../template/escape.js'
-import { toBase64 } from './bytes.js'
+import { toBase64 } from '../session/bytes.js'
 import { isShutdownClose } from './shutdown-close.js'
 import type { ReplayEntry } from './types.js'
 

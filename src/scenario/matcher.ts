@@ -1,4 +1,4 @@
-import { previewJson } from '../replay/preview.js'
+import { previewJson } from '../session/describe.js'
 import { isPlainObject, matchesJsonSubset } from './json-subset.js'
 import type { JsonSubset } from './json-subset.js'
 

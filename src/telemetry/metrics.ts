@@ -1,5 +1,6 @@
 import { createRequire } from 'node:module'
 import type { Counter, Histogram, Registry } from 'prom-client'
+import { CLOSE_ABNORMAL, CLOSE_GOING_AWAY, CLOSE_NO_STATUS, CLOSE_NORMAL } from '../constants.js'
 
 /**
  * Buckets of `mockforge_ws_connection_duration_seconds`, in seconds. Mock connections in tests
@@ -27,10 +28,8 @@ export type ErrorKind = 'connection' | 'handshake' | 'telemetry'
 const ERROR_KINDS: readonly ErrorKind[] = ['connection', 'handshake', 'telemetry']
 const CLOSE_STATUSES: readonly CloseStatus[] = ['normal', 'abnormal', 'error']
 
-/** WebSocket close code a peer never sends: the connection ended without a close frame. */
-const CLOSE_ABNORMAL = 1006
 /** Close codes that mean "ended on purpose": normal closure, going away, no status code given. */
-const NORMAL_CLOSE_CODES: ReadonlySet<number> = new Set([1000, 1001, 1005])
+const NORMAL_CLOSE_CODES: ReadonlySet<number> = new Set([CLOSE_NORMAL, CLOSE_GOING_AWAY, CLOSE_NO_STATUS])
 
 /**
  * Connection durations kept while prom-client is not loaded yet; past this many the registry is

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto'
 import { TemplateError } from '../errors.js'
 import type { FakerLike, TemplateContext } from './context.js'
 import { isCryptoRandom } from './random.js'
+import { errorMessage } from '../session/to-error.js'
 
 /**
  * Kind of a template token.
@@ -451,7 +452,7 @@ function fakerPathProblem(faker: FakerLike, moduleName: string, functionName: st
   try {
     resolveFaker(probe, moduleName, functionName)?.()
   } catch (error) {
-    problem = `which fails when called without arguments (${error instanceof Error ? error.message.replace(/\.+$/, '') : String(error)})`
+    problem = `which fails when called without arguments (${errorMessage(error).replace(/\.+$/, '')})`
   }
   results.set(key, problem)
   return problem

@@ -1,6 +1,7 @@
 import type { Faker } from '@faker-js/faker'
 import { MockWsError } from '../errors.js'
 import type { FakerLike } from './context.js'
+import { errorMessage } from '../session/to-error.js'
 
 /** Module specifier of the optional faker peer dependency. */
 export const FAKER_MODULE = '@faker-js/faker'
@@ -41,7 +42,7 @@ export async function loadFakerFrom(specifier: string, seed?: number): Promise<F
     }
     throw new MockWsError(
       'WSM_TEMPLATE',
-      `Failed to load ${FAKER_MODULE}: ${error instanceof Error ? error.message : String(error)}. Check that a version >= 9 is installed.`,
+      `Failed to load ${FAKER_MODULE}: ${errorMessage(error)}. Check that a version >= 9 is installed.`,
       { cause: error },
     )
   }

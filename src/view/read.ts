@@ -1,5 +1,6 @@
 import { ReplayParseError, type ReplayIssue } from '../errors.js'
 import type { TimelineFailure, TimelineFrame, TimelineInput } from './timeline.js'
+import { errorMessage } from '../session/to-error.js'
 
 function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value)
@@ -27,7 +28,7 @@ export function readTimelineJsonl(text: string, file = '<inline>'): TimelineInpu
     try {
       value = JSON.parse(line)
     } catch (error) {
-      issues.push({ file, line: index + 1, column: 1, message: `not JSON: ${error instanceof Error ? error.message : String(error)}` })
+      issues.push({ file, line: index + 1, column: 1, message: `not JSON: ${errorMessage(error)}` })
       return
     }
     if (!isObject(value)) {

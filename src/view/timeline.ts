@@ -1,5 +1,6 @@
 // The model behind the HTML timeline (`mockforge-ws view`, Playwright failure attachments): frames of any
 // number of connections, in the order they happened, plus failures. Node-free, so it runs anywhere.
+import { fromBase64 } from '../session/bytes.js'
 
 /** One frame of a timeline: a message either way, a close, or a scripted wait (replay files). */
 export interface TimelineFrame {
@@ -50,28 +51,10 @@ export interface TimelineRow {
 }
 
 const HEX_PREVIEW_BYTES = 32
-const B64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/'
-
-function base64ToBytes(text: string): Uint8Array {
-  const clean = text.replace(/[^A-Za-z0-9+/]/g, '')
-  const out = new Uint8Array(Math.floor((clean.length * 3) / 4))
-  let bits = 0
-  let value = 0
-  let at = 0
-  for (const ch of clean) {
-    value = (value << 6) | B64.indexOf(ch)
-    bits += 6
-    if (bits >= 8) {
-      bits -= 8
-      out[at++] = (value >> bits) & 0xff
-    }
-  }
-  return out.subarray(0, at)
-}
 
 /** A hex preview of a binary frame: `<binary N bytes> 01 02 ff …`. */
 export function hexPreview(binary: Uint8Array | string): { size: number; hex: string } {
-  const bytes = typeof binary === 'string' ? base64ToBytes(binary) : binary
+  const bytes = typeof binary === 'string' ? fromBase64(binary) : binary
   const shown = Array.from(bytes.subarray(0, HEX_PREVIEW_BYTES), (b) => b.toString(16).padStart(2, '0')).join(' ')
   return { size: bytes.byteLength, hex: bytes.byteLength > HEX_PREVIEW_BYTES ? `${shown} …` : shown }
 }

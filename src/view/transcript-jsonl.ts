@@ -1,4 +1,4 @@
-import { toBase64 } from '../replay/bytes.js'
+import { toBase64 } from '../session/bytes.js'
 import type { ScenarioFailure, TranscriptFrame } from '../server/types.js'
 
 /**

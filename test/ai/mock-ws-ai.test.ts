@@ -4,16 +4,12 @@ import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import { closeAllMocks, mockWs, MockWsError } from '../../src/index.js'
 import { connectClient } from '../support/client.js'
-import { runCli, type CliProcess } from '../support/cli.js'
+import { useCli } from '../support/cli.js'
 
-const running: CliProcess[] = []
 afterEach(async () => {
   await closeAllMocks()
-  for (const p of running.splice(0)) {
-    if (p.child.exitCode === null) p.child.kill('SIGKILL')
-    await p.exited
-  }
 })
+const start = useCli()
 
 interface Frame {
   type: string
@@ -59,16 +55,14 @@ describe('generate → serve --replay → client', () => {
   it('freezes offline events into a replay file that the CLI server plays', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'mfws-ai-'))
     const out = join(dir, 'events.jsonl')
-    const gen = runCli(['generate', '--narrative', 'Live chat room', '--count', '4', '--out', out, '--provider', 'offline', '--seed', '9', '--rate', '50'])
-    running.push(gen)
+    const gen = start(['generate', '--narrative', 'Live chat room', '--count', '4', '--out', out, '--provider', 'offline', '--seed', '9', '--rate', '50'])
     expect(await gen.exited).toBe(0)
     const lines = readFileSync(out, 'utf8').trim().split('\n')
     expect(lines).toHaveLength(4)
     const expected = lines.map((l) => (JSON.parse(l) as { text: string }).text)
     const times = lines.map((l) => (JSON.parse(l) as { ts: number }).ts)
 
-    const serve = runCli(['serve', '--port', '0', '--replay', out])
-    running.push(serve)
+    const serve = start(['serve', '--port', '0', '--replay', out])
     const url = /listening on (\S+)/.exec(await serve.line())?.[1] ?? ''
     const asked = performance.now()
     const client = await connectClient(url)

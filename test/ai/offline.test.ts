@@ -5,7 +5,8 @@ import type { JsonSchema } from '../../src/ai/schema.js'
 import type { ReplayAugmentationConfig } from '../../src/ai/types.js'
 import { loadReplay } from '../../src/replay/load.js'
 import { createTemplateContext } from '../../src/template/context.js'
-import { activeTimers, framesOf, openWsPair } from './ws-pair.js'
+import { watchLeaks } from '../support/leaks.js'
+import { framesOf, openWsPair } from './ws-pair.js'
 
 const orderSchema: JsonSchema = {
   type: 'object',
@@ -168,8 +169,8 @@ describe('streaming into a real ws connection', () => {
   })
 
   test('stops promptly when the client leaves, leaving no timer behind', async () => {
+    const leaks = watchLeaks()
     const pair = await openWsPair()
-    const timersBefore = activeTimers()
     try {
       const gen = new AiEventGenerator(offline({ eventCount: 100 }))
       const streaming = gen.streamEventsWithRate(pair.server, undefined, 2)
@@ -181,10 +182,10 @@ describe('streaming into a real ws connection', () => {
       expect(sent).toBe(1)
       // The next event was due 500 ms after the first: stopping well before proves the wait was cut short.
       expect(stoppedAfter).toBeLessThan(300)
-      expect(activeTimers()).toBeLessThanOrEqual(timersBefore)
     } finally {
       await pair.close()
     }
+    await leaks.expectNone()
   })
 
   test('stops when the AbortSignal aborts and resolves with the number sent', async () => {

@@ -38,8 +38,3 @@ export async function openWsPair(): Promise<WsPair> {
 export function framesOf(client: TestClient): { type: string; timestamp: string; sequence: number; data: unknown }[] {
   return client.received.map((raw) => JSON.parse(String(raw)))
 }
-
-/** Counts active timers (Timeout handles) of this process, to prove a test left none behind. */
-export function activeTimers(): number {
-  return process.getActiveResourcesInfo().filter((name) => name === 'Timeout').length
-}

@@ -1,7 +1,7 @@
 import { fileURLToPath } from 'node:url'
 import { describe, expect, test } from 'vitest'
 import { AsyncApiError, liveMockCount, MockWsError, mockWs } from '../../src/index.js'
-import { leakableResources } from '../support/client.js'
+import { watchLeaks } from '../support/leaks.js'
 
 // The first parse of a document in a process takes seconds on a loaded machine (bench/asyncapi.bench.mjs).
 const PARSE_TIMEOUT_MS = 90_000
@@ -10,14 +10,15 @@ const fixture = (name: string): string => fileURLToPath(new URL(`../fixtures/asy
 
 /** Starts a mock that must fail; returns the error after checking that nothing was left listening. */
 async function failToStart(build: PromiseLike<unknown>): Promise<AsyncApiError> {
-  const before = { mocks: liveMockCount(), servers: leakableResources().servers }
+  const leaks = watchLeaks()
+  const before = liveMockCount()
   const error = await Promise.resolve(build).then(
     () => undefined,
     (e: unknown) => e,
   )
   expect(error).toBeInstanceOf(AsyncApiError)
-  expect(liveMockCount()).toBe(before.mocks)
-  expect(leakableResources().servers).toBe(before.servers)
+  expect(liveMockCount()).toBe(before)
+  await leaks.expectNone()
   return error as AsyncApiError
 }
 

@@ -1,8 +1,9 @@
 import { fileURLToPath } from 'node:url'
-import { afterEach, describe, expect, test, vi } from 'vitest'
-import WebSocket, { WebSocketServer } from 'ws'
+import { describe, expect, test, vi } from 'vitest'
+import { WebSocketServer } from 'ws'
 import { mockWs, type MockWs, ScenarioFailureError } from '../../src/index.js'
-import { connectClient, type TestClient } from '../support/client.js'
+import { upgradeStatus, type TestClient } from '../support/client.js'
+import { useTestScope } from '../support/scope.js'
 
 // The first parse of a document in a process takes seconds on a loaded machine (bench/asyncapi.bench.mjs).
 const PARSE_TIMEOUT_MS = 90_000
@@ -10,26 +11,11 @@ const PARSE_TIMEOUT_MS = 90_000
 const MARKET = fileURLToPath(new URL('../../examples/asyncapi-market.yaml', import.meta.url))
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/
 
-let mocks: MockWs[] = []
-let clients: TestClient[] = []
-afterEach(async () => {
-  for (const c of clients) await c.close()
-  for (const m of mocks) await m.close().catch(() => undefined)
-  clients = []
-  mocks = []
-})
+const scope = useTestScope()
 
-async function start(build: Promise<MockWs> | PromiseLike<MockWs>): Promise<MockWs> {
-  const ws = await build
-  mocks.push(ws)
-  return ws
-}
-
-async function connect(url: string): Promise<TestClient> {
-  const client = await connectClient(url)
-  clients.push(client)
-  return client
-}
+// A strict mock's close rejects with the failures the tests check: that does not fail the test.
+const start = (build: PromiseLike<MockWs>): Promise<MockWs> => scope.mock(build, { ignoreCloseError: true })
+const connect = (url: string): Promise<TestClient> => scope.client(url)
 
 describe('asyncApi() with a document of our own (required, enum, nested schemas, a channel parameter)', { timeout: PARSE_TIMEOUT_MS }, () => {
   test('listens at server pathname + channel address, the parameter as any one segment, and sends the examples in document order', async () => {
@@ -47,15 +33,7 @@ describe('asyncApi() with a document of our own (required, enum, nested schemas,
 
   test('other paths are refused with 404', async () => {
     const ws = await start(mockWs().asyncApi(MARKET))
-    const refused = new WebSocket(`ws://127.0.0.1:${ws.port}/v1/markets`)
-    const status = await new Promise<number | undefined>((resolve) => {
-      refused.on('unexpected-response', (_req, res) => {
-        resolve(res.statusCode)
-        refused.terminate()
-      })
-      refused.on('error', () => resolve(undefined))
-    })
-    expect(status).toBe(404)
+    expect(await upgradeStatus(`ws://127.0.0.1:${ws.port}/v1/markets`)).toBe(404)
   })
 
   test('a valid client message yields no failure, even in strict mode', async () => {
@@ -182,20 +160,16 @@ describe('asyncApi() with a document of our own (required, enum, nested schemas,
   test('with proxy(): the real server behind the mock is checked against the document (its frames and the client\'s)', async () => {
     const upstream = new WebSocketServer({ port: 0, host: '127.0.0.1' })
     await new Promise<void>((resolve) => upstream.once('listening', () => resolve()))
+    // Deferred first, so closed last: after the mock that proxies to it.
+    scope.defer(() => new Promise<void>((resolve) => upstream.close(() => resolve())))
     upstream.on('connection', (socket) => socket.send('{"type":"trade","symbol":"BTC-USD","price":0,"size":1,"side":"buy"}'))
-    try {
-      const port = (upstream.address() as { port: number }).port
-      const ws = await start(mockWs().asyncApi(MARKET).proxy(`ws://127.0.0.1:${port}/feed`))
-      const client = await connect(`ws://127.0.0.1:${ws.port}/v1/markets/BTC-USD`)
-      expect(JSON.parse(String(await client.next()))).toMatchObject({ price: 0 })
-      await vi.waitFor(() => expect(ws.failures).toHaveLength(1))
-      expect(ws.failures[0]?.schema).toMatchObject({ pointer: '/price', error: 'must be > 0' })
-      expect(ws.failures[0]?.message).toContain('Server message fits no message the application sends on channel "market": checked against trade')
-      await client.close()
-    } finally {
-      for (const m of mocks) await m.close().catch(() => undefined)
-      mocks = []
-      await new Promise<void>((resolve) => upstream.close(() => resolve()))
-    }
+    const port = (upstream.address() as { port: number }).port
+    const ws = await start(mockWs().asyncApi(MARKET).proxy(`ws://127.0.0.1:${port}/feed`))
+    const client = await connect(`ws://127.0.0.1:${ws.port}/v1/markets/BTC-USD`)
+    expect(JSON.parse(String(await client.next()))).toMatchObject({ price: 0 })
+    await vi.waitFor(() => expect(ws.failures).toHaveLength(1))
+    expect(ws.failures[0]?.schema).toMatchObject({ pointer: '/price', error: 'must be > 0' })
+    expect(ws.failures[0]?.message).toContain('Server message fits no message the application sends on channel "market": checked against trade')
+    await client.close()
   })
 })

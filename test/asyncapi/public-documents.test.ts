@@ -1,8 +1,9 @@
 import { createRequire } from 'node:module'
 import { dirname, join } from 'node:path'
-import { afterEach, describe, expect, test, vi } from 'vitest'
+import { describe, expect, test, vi } from 'vitest'
 import { loadAsyncApi, mockWs, type MockWs, ScenarioFailureError } from '../../src/index.js'
-import { connectClient, type TestClient } from '../support/client.js'
+import type { TestClient } from '../support/client.js'
+import { useTestScope } from '../support/scope.js'
 
 // The first parse of a document in a process takes seconds on a loaded machine (bench/asyncapi.bench.mjs).
 const PARSE_TIMEOUT_MS = 90_000
@@ -15,26 +16,11 @@ const SLACK_2_0 = join(validatorDir, 'test/schemas/v2.0.0/slack.yml')
 const SLACK_2_4 = join(validatorDir, 'test/schemas/v2.4.0/slack.yml')
 const GEMINI_3_0 = join(helpersDir, 'test/__fixtures__/asyncapi-websocket-query.yml')
 
-let mocks: MockWs[] = []
-let clients: TestClient[] = []
-afterEach(async () => {
-  for (const c of clients) await c.close()
-  for (const m of mocks) await m.close().catch(() => undefined)
-  clients = []
-  mocks = []
-})
+const scope = useTestScope()
 
-async function start(build: PromiseLike<MockWs>): Promise<MockWs> {
-  const ws = await build
-  mocks.push(ws)
-  return ws
-}
-
-async function connect(url: string): Promise<TestClient> {
-  const client = await connectClient(url)
-  clients.push(client)
-  return client
-}
+// A strict mock's close rejects with the failures the tests check: that does not fail the test.
+const start = (build: PromiseLike<MockWs>): Promise<MockWs> => scope.mock(build, { ignoreCloseError: true })
+const connect = (url: string): Promise<TestClient> => scope.client(url)
 
 describe.each([
   ['2.0.0', SLACK_2_0],

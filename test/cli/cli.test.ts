@@ -3,30 +3,11 @@ import { spawn } from 'node:child_process'
 import { mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { connectClient } from '../support/client.js'
-import { runCli, type CliProcess } from '../support/cli.js'
+import { listeningUrl, useCli } from '../support/cli.js'
 
-const running: CliProcess[] = []
-afterEach(async () => {
-  for (const p of running.splice(0)) {
-    if (p.child.exitCode === null) p.child.kill('SIGKILL')
-    await p.exited
-  }
-})
-
-function start(args: string[], env: NodeJS.ProcessEnv = {}): CliProcess {
-  const p = runCli(args, env)
-  running.push(p)
-  return p
-}
-
-async function listeningUrl(p: CliProcess): Promise<string> {
-  const first = await p.line()
-  const url = /listening on (ws:\/\/\S+)/.exec(first)?.[1]
-  if (!url) throw new Error(`unexpected first line: ${first}`)
-  return url
-}
+const start = useCli()
 
 function get(url: string): Promise<{ status: number; body: string; type: string }> {
   return new Promise((resolve, reject) => {

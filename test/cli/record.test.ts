@@ -1,52 +1,26 @@
-import { mkdtemp, readFile, rm } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
+import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { mockWs } from '../../src/server/builder.js'
 import { connectClient } from '../support/client.js'
-import { runCli, type CliProcess } from '../support/cli.js'
+import { listeningUrl, useCli } from '../support/cli.js'
+import { useTestScope } from '../support/scope.js'
 import { startUpstream, type Upstream } from '../proxy/support.js'
 
-let dir: string
-const running: CliProcess[] = []
-const cleanups: (() => Promise<void>)[] = []
-
-beforeEach(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'mockforge-ws-record-cli-'))
-})
-
-afterEach(async () => {
-  for (const p of running.splice(0)) {
-    if (p.child.exitCode === null) p.child.kill('SIGKILL')
-    await p.exited
-  }
-  for (const fn of cleanups.splice(0).reverse()) await fn()
-  await rm(dir, { recursive: true, force: true })
-})
-
-function start(args: string[], env: NodeJS.ProcessEnv = {}): CliProcess {
-  const p = runCli(args, env)
-  running.push(p)
-  return p
-}
+const scope = useTestScope({ tempDir: 'mockforge-ws-record-cli-' })
+// After useTestScope: the processes stop before the scope closes the upstreams they talk to.
+const start = useCli()
 
 async function upstream(): Promise<Upstream> {
   const up = await startUpstream()
-  cleanups.push(() => up.close())
+  scope.defer(() => up.close())
   return up
-}
-
-async function listeningUrl(p: CliProcess): Promise<string> {
-  const first = await p.line()
-  const url = /listening on (ws:\/\/\S+)/.exec(first)?.[1]
-  if (!url) throw new Error(`unexpected first line: ${first}`)
-  return url
 }
 
 describe('mockforge-ws record', () => {
   it('proxies to the upstream, writes the session on SIGINT, and the file replays against a fresh client', async () => {
     const up = await upstream()
-    const out = join(dir, 'session.jsonl')
+    const out = join(scope.dir, 'session.jsonl')
     const p = start(['record', '--upstream', `${up.url}?key=1`, '--out', out, '--port', '0'])
     const url = await listeningUrl(p)
     expect(url).toMatch(/^ws:\/\/127\.0\.0\.1:\d+\/$/)
@@ -77,7 +51,7 @@ describe('mockforge-ws record', () => {
     ])
 
     const replay = await mockWs({ strict: true }).replay(out)
-    cleanups.push(() => replay.close())
+    scope.defer(() => replay.close())
     const fresh = await connectClient(replay.url)
     fresh.send('hello')
     expect(await fresh.next()).toBe('echo:hello')
@@ -89,7 +63,7 @@ describe('mockforge-ws record', () => {
   })
 
   it('fails with a clear message when the upstream URL is not ws://', async () => {
-    const p = start(['record', '--upstream', 'http://example.test', '--out', join(dir, 'x.jsonl'), '--port', '0'])
+    const p = start(['record', '--upstream', 'http://example.test', '--out', join(scope.dir, 'x.jsonl'), '--port', '0'])
     expect(await p.exited).toBe(1)
     expect(p.stderr()).toMatchInlineSnapshot(`
       "mockforge-ws: Failed to configure proxy: upstreamUrl "http://example.test" must use ws:// or wss://. See docs/proxy-and-record.md for the options.
@@ -101,7 +75,7 @@ describe('mockforge-ws record', () => {
 describe('mockforge-ws serve --proxy', () => {
   it('forwards to the upstream from MOCKFORGE_WS_PROXY_UPSTREAM_URL and records with --record', async () => {
     const up = await upstream()
-    const out = join(dir, 'conn-{connection}.jsonl')
+    const out = join(scope.dir, 'conn-{connection}.jsonl')
     const p = start(['serve', '--port', '0', '--record', out], { MOCKFORGE_WS_PROXY_UPSTREAM_URL: up.url })
     const first = await p.line()
     expect(first).toContain(`(proxying to ${up.url}, recording to ${out})`)
@@ -112,6 +86,6 @@ describe('mockforge-ws serve --proxy', () => {
     await c.close()
     p.child.kill('SIGTERM')
     expect(await p.exited).toBe(0)
-    expect(await readFile(join(dir, 'conn-1.jsonl'), 'utf8')).toMatch(/^\{"ts":\d+,"dir":"in","text":"via serve"\}\n\{"ts":\d+,"dir":"out","text":"echo:via serve"\}\n$/)
+    expect(await readFile(join(scope.dir, 'conn-1.jsonl'), 'utf8')).toMatch(/^\{"ts":\d+,"dir":"in","text":"via serve"\}\n\{"ts":\d+,"dir":"out","text":"echo:via serve"\}\n$/)
   })
 })

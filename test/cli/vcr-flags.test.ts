@@ -1,41 +1,22 @@
-import { mkdtemp, readFile, rm } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
+import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { Command } from 'commander'
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { registerImportHar } from '../../src/cli/import-har.js'
 import { connectClient } from '../support/client.js'
-import { runCli, type CliProcess } from '../support/cli.js'
+import { useCli } from '../support/cli.js'
+import { useTestScope } from '../support/scope.js'
 import { startUpstream, type Upstream } from '../proxy/support.js'
 
 const FIXTURE = 'test/fixtures/devtools-chat.har'
 
-let dir: string
-const running: CliProcess[] = []
-const cleanups: (() => Promise<void>)[] = []
-
-beforeEach(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'mockforge-ws-vcr-cli-'))
-})
-
-afterEach(async () => {
-  for (const p of running.splice(0)) {
-    if (p.child.exitCode === null) p.child.kill('SIGKILL')
-    await p.exited
-  }
-  for (const fn of cleanups.splice(0).reverse()) await fn()
-  await rm(dir, { recursive: true, force: true })
-})
-
-function start(args: string[]): CliProcess {
-  const p = runCli(args)
-  running.push(p)
-  return p
-}
+const scope = useTestScope({ tempDir: 'mockforge-ws-vcr-cli-' })
+// After useTestScope: the processes stop before the scope closes the upstreams they talk to.
+const start = useCli()
 
 describe('import-har', () => {
   it('writes the replay file with the record-option flags, quiet when not on a terminal', async () => {
-    const out = join(dir, 'chat.jsonl')
+    const out = join(scope.dir, 'chat.jsonl')
     const p = start(['import-har', FIXTURE, '--url', 'ws://localhost:8080/chat', '--out', out, '--inbound', 'exact', '--no-correlate'])
     expect(await p.exited).toBe(0)
     expect(p.stdout()).toBe(`wrote 7 entries to ${out}\n`)
@@ -50,17 +31,17 @@ describe('import-har', () => {
     const lines: string[] = []
     const program = new Command().exitOverride()
     registerImportHar(program, { out: (l) => lines.push(l), err: (l) => lines.push(l) }, { isTTY: true, write: (t) => drawn.push(t) })
-    const out = join(dir, 'tty.jsonl')
+    const out = join(scope.dir, 'tty.jsonl')
     await program.parseAsync(['import-har', FIXTURE, '--out', out, '--ignore', '$.at'], { from: 'user' })
     expect(drawn).toEqual(['\r\x1b[2Kimporting messages 0/7', '\r\x1b[2Kimporting messages 7/7', '\n'])
     expect(lines).toEqual([`wrote 7 entries to ${out}`])
   })
 
   it('fails with the WebSockets the file has when --url matches none, and on a bad --ignore path', async () => {
-    const none = start(['import-har', FIXTURE, '--url', 'wss://nope.example/*', '--out', join(dir, 'x.jsonl')])
+    const none = start(['import-har', FIXTURE, '--url', 'wss://nope.example/*', '--out', join(scope.dir, 'x.jsonl')])
     expect(await none.exited).toBe(1)
     expect(none.stderr()).toContain('no WebSocket matches wss://nope.example/*. WebSockets in the file: ws://localhost:8080/chat?room=1, ws://localhost:8080/other.')
-    const bad = start(['import-har', FIXTURE, '--out', join(dir, 'y.jsonl'), '--ignore', 'at'])
+    const bad = start(['import-har', FIXTURE, '--out', join(scope.dir, 'y.jsonl'), '--ignore', 'at'])
     expect(await bad.exited).toBe(1)
     expect(bad.stderr()).toContain('Failed to configure import-har: ignore[0] "at" is not a JSON path like $.payload.ts.')
   })
@@ -69,8 +50,8 @@ describe('import-har', () => {
 describe('record with record-option flags', () => {
   it('--inbound any writes any-frame steps', async () => {
     const up: Upstream = await startUpstream()
-    cleanups.push(() => up.close())
-    const out = join(dir, 'rec.jsonl')
+    scope.defer(() => up.close())
+    const out = join(scope.dir, 'rec.jsonl')
     const p = start(['record', '--upstream', up.url, '--out', out, '--port', '0', '--inbound', 'any'])
     const url = /listening on (\S+)/.exec(await p.line())?.[1] ?? ''
     await p.line() // the note about {connection}

@@ -4,16 +4,12 @@ import { parseLatencyName, startServe } from '../../src/cli/serve.js'
 import { LatencyProfile } from '../../src/latency/profile.js'
 import { closeAllMocks } from '../../src/server/mock-ws.js'
 import { connectClient } from '../support/client.js'
-import { runCli, type CliProcess } from '../support/cli.js'
+import { useCli } from '../support/cli.js'
 
-const running: CliProcess[] = []
 afterEach(async () => {
   await closeAllMocks()
-  for (const p of running.splice(0)) {
-    if (p.child.exitCode === null) p.child.kill('SIGKILL')
-    await p.exited
-  }
 })
+const start = useCli()
 
 function captureIo(): { out: string[]; err: string[]; io: { out(l: string): void; err(l: string): void } } {
   const out: string[] = []
@@ -62,13 +58,11 @@ describe('serve --latency', () => {
   })
 
   test('the built binary takes the flag and rejects a bad name with exit code 1', async () => {
-    const bad = runCli(['serve', '--port', '0', '--latency', 'lte'])
-    running.push(bad)
+    const bad = start(['serve', '--port', '0', '--latency', 'lte'])
     expect(await bad.exited).toBe(1)
     expect(bad.stderr()).toContain('unknown latency profile; use one of fast, normal, slow, 5g, 4g, 3g, 2g, edge, satellite, congested')
 
-    const good = runCli(['serve', '--port', '0', '--latency', '4G'])
-    running.push(good)
+    const good = start(['serve', '--port', '0', '--latency', '4G'])
     const url = /listening on (ws:\/\/\S+) \(echo, latency 4g\)/.exec(await good.line())?.[1]
     expect(url).toBeDefined()
     const delay = await echoDelay(url as string)

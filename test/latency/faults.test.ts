@@ -4,7 +4,8 @@ import { MessageDropper } from '../../src/latency/faults.js'
 import { Scenario } from '../../src/scenario/scenario.js'
 import { mockWs } from '../../src/server/builder.js'
 import { closeAllMocks } from '../../src/server/mock-ws.js'
-import { connectClient, leakableResources } from '../support/client.js'
+import { connectClient } from '../support/client.js'
+import { leakableResources, watchLeaks } from '../support/leaks.js'
 import { handshakeError, refusal } from './support.js'
 
 afterEach(async () => {
@@ -200,21 +201,23 @@ describe('slowHandshake()', () => {
   })
 
   test('close() while a handshake is held ends it at once and leaves no timer', async () => {
-    const timersBefore = leakableResources().timers
+    const leaks = watchLeaks()
     const ws = await mockWs().slowHandshake(30_000)
     const pending = handshakeError(ws.url)
-    await expect.poll(() => leakableResources().timers).toBeGreaterThan(timersBefore)
+    await expect.poll(() => leaks.counts().timers).toBeGreaterThan(0)
     const started = performance.now()
     await ws.close()
     expect(performance.now() - started).toBeLessThan(1000)
     // The server destroys the held socket: ws reports a reset or a hang-up, depending on timing.
     expect((await pending).message).toMatch(/^(socket hang up|connect ECONNRESET .*)$/)
-    expect(leakableResources()).toMatchObject({ sockets: 0, servers: 0 })
-    expect(leakableResources().timers).toBeLessThanOrEqual(timersBefore)
+    await leaks.expectNone()
   })
 
   test('a client that gives up during the wait clears the timer', async () => {
     const ws = await mockWs().slowHandshake(30_000)
+    // Not watchLeaks() yet: it shows that the held server socket and its 30 s timer outlive the client that gave up
+    // (the socket is not read during the hold, so its close is never seen); this process-wide count misses that.
+    // src/latency/faults.ts is the core helper's to fix (issue #15), then this test switches to watchLeaks().
     const timersBefore = leakableResources().timers
     const client = new WebSocket(ws.url)
     const aborted = new Promise<void>((resolve) => client.once('error', () => resolve()))

@@ -1,13 +1,10 @@
 import { afterEach, describe, expect, test, vi } from 'vitest'
 import { LatencyInjector } from '../../src/latency/injector.js'
 import { OrderedScheduler } from '../../src/latency/scheduler.js'
+import { watchLeaks } from '../support/leaks.js'
 
 // Timing bounds leave room for a loaded 2-core CI machine; ordering assertions are exact.
 const LATENESS_SLACK_MS = 400
-
-function activeTimeouts(): number {
-  return process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length
-}
 
 function delaysFrom(delays: readonly number[]): () => number {
   let i = 0
@@ -49,7 +46,7 @@ describe('with real timers', () => {
   })
 
   test('1,000 callbacks under congested latency run in order, on time, with one timer', async () => {
-    const baseline = activeTimeouts()
+    const leaks = watchLeaks()
     const injector = new LatencyInjector('congested', { seed: 11 })
     const scheduler = injector.createScheduler()
     const count = 1000
@@ -70,7 +67,7 @@ describe('with real timers', () => {
       }
     })
     expect(scheduler.pending).toBe(count)
-    expect(activeTimeouts()).toBe(baseline + 1)
+    expect(leaks.counts().timers).toBe(1)
     await done
     const elapsed = performance.now() - start
 
@@ -81,21 +78,21 @@ describe('with real timers', () => {
     expect(elapsed).toBeGreaterThanOrEqual(profile.minMs)
     expect(elapsed).toBeLessThan(profile.maxMs + LATENESS_SLACK_MS)
     expect(scheduler.pending).toBe(0)
-    // Vitest's own worker timer may come and go across an await, so "no extra" is <= baseline.
-    expect(activeTimeouts()).toBeLessThanOrEqual(baseline)
     scheduler.close()
+    await leaks.expectNone()
   })
 
-  test('close() cancels pending callbacks and leaves no timer behind', () => {
-    const baseline = activeTimeouts()
+  test('close() cancels pending callbacks and leaves no timer behind', async () => {
+    const leaks = watchLeaks()
     const scheduler = new LatencyInjector('slow', { seed: 3 }).createScheduler()
     const run = vi.fn()
     for (let i = 0; i < 100; i++) scheduler.schedule(run)
-    expect(activeTimeouts()).toBe(baseline + 1)
+    expect(leaks.counts().timers).toBe(1)
     scheduler.close()
     expect(scheduler.closed).toBe(true)
     expect(scheduler.pending).toBe(0)
-    expect(activeTimeouts()).toBe(baseline)
+    expect(leaks.counts().timers).toBe(0)
+    await leaks.expectNone()
     expect(run).not.toHaveBeenCalled()
   })
 })

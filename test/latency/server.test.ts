@@ -7,7 +7,8 @@ import { startWithLatency } from '../../src/latency/start.js'
 import { mockWs } from '../../src/server/builder.js'
 import { closeAllMocks } from '../../src/server/mock-ws.js'
 import { routerWithLatency } from '../../src/server/router.js'
-import { connectClient, leakableResources } from '../support/client.js'
+import { connectClient } from '../support/client.js'
+import { watchLeaks } from '../support/leaks.js'
 
 afterEach(async () => {
   await closeAllMocks()
@@ -147,7 +148,7 @@ describe('mockWs().latency()', () => {
   })
 
   test('a client that leaves with messages still delayed leaves no timer behind, and close() waits for none', async () => {
-    const timersBefore = leakableResources().timers
+    const leaks = watchLeaks()
     const ws = await mockWs().latency('slow')
     const client = await connectClient(ws.url)
     const conn = await ws.connected
@@ -155,16 +156,15 @@ describe('mockWs().latency()', () => {
     client.socket.terminate()
     await conn.closed
     expect(client.received).toEqual([])
-    expect(leakableResources().timers).toBeLessThanOrEqual(timersBefore)
+    expect(leaks.counts().timers).toBe(0)
     const started = performance.now()
     await ws.close()
     expect(performance.now() - started).toBeLessThan(LatencyProfile.slow().minMs)
-    expect(leakableResources()).toMatchObject({ sockets: 0, servers: 0 })
-    expect(leakableResources().timers).toBeLessThanOrEqual(timersBefore)
+    await leaks.expectNone()
   })
 
   test('close() delivers messages still delayed, then the 1001 close frame, and leaves nothing', async () => {
-    const timersBefore = leakableResources().timers
+    const leaks = watchLeaks()
     const ws = await mockWs().latency('4g')
     const client = await connectClient(ws.url)
     const conn = await ws.connected
@@ -172,9 +172,7 @@ describe('mockWs().latency()', () => {
     await ws.close()
     expect(await client.closed).toEqual({ code: 1001, reason: 'mock server closed' })
     expect(client.received).toEqual(Array.from({ length: 10 }, (_, i) => `m${i}`))
-    // Fewer is fine: a timer of vitest's own may have ended meanwhile.
-    expect(leakableResources()).toMatchObject({ sockets: 0, servers: 0 })
-    expect(leakableResources().timers).toBeLessThanOrEqual(timersBefore)
+    await leaks.expectNone()
   })
 })
 

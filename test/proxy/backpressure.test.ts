@@ -1,17 +1,15 @@
-import { afterEach, describe, expect, it, vi } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 import { PROXY_HIGH_WATER_BYTES } from '../../src/proxy/config.js'
 import { mockWs } from '../../src/server/builder.js'
 import { connectClient } from '../support/client.js'
+import { useTestScope } from '../support/scope.js'
 import { startUpstream } from './support.js'
 
 const MESSAGE_BYTES = 512 * 1024
 /** Far more than loopback socket buffers hold, so a proxy without backpressure would buffer most of it. */
 const MESSAGES = 96
 
-const cleanups: (() => Promise<void>)[] = []
-afterEach(async () => {
-  for (const fn of cleanups.splice(0).reverse()) await fn()
-})
+const scope = useTestScope()
 
 function payload(i: number): Buffer {
   const b = Buffer.alloc(MESSAGE_BYTES, i % 251)
@@ -22,11 +20,11 @@ function payload(i: number): Buffer {
 describe('proxy backpressure', () => {
   it('stops reading the upstream while the client is slow, then delivers everything in order', async () => {
     const up = await startUpstream()
-    cleanups.push(() => up.close())
+    scope.defer(() => up.close())
     const ws = await mockWs().proxy(up.url)
-    cleanups.push(() => ws.close())
+    scope.defer(() => ws.close())
     const c = await connectClient(ws.url)
-    cleanups.push(() => c.close())
+    scope.defer(() => c.close())
     const conn = await ws.nextConnection()
     const u = await up.next()
 
@@ -57,11 +55,11 @@ describe('proxy backpressure', () => {
 
   it('closes the client with 1013 when more than maxBufferedBytes wait for it', async () => {
     const up = await startUpstream()
-    cleanups.push(() => up.close())
+    scope.defer(() => up.close())
     const ws = await mockWs().proxy(up.url, { maxBufferedBytes: 256 * 1024 })
-    cleanups.push(() => ws.close())
+    scope.defer(() => ws.close())
     const c = await connectClient(ws.url)
-    cleanups.push(() => c.close())
+    scope.defer(() => c.close())
     const u = await up.next()
     c.socket.pause()
     for (let i = 0; i < MESSAGES; i++) u.socket.send(payload(i))

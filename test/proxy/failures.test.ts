@@ -1,36 +1,20 @@
 import { performance } from 'node:perf_hooks'
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { mockWs } from '../../src/server/builder.js'
 import type { MockWs } from '../../src/server/mock-ws.js'
 import type { ProxyOptions } from '../../src/proxy/plugin.js'
-import { connectClient, leakableResources, type TestClient } from '../support/client.js'
-import { closedPort, settledResources, startSilentServer, startUpstream, type Upstream } from './support.js'
+import { useTestScope } from '../support/scope.js'
+import { closedPort, startSilentServer, startUpstream, type Upstream } from './support.js'
 
-const cleanups: (() => Promise<void>)[] = []
-let baseline: ReturnType<typeof leakableResources>
-
-beforeEach(() => {
-  baseline = leakableResources()
-})
-
-afterEach(async () => {
-  for (const fn of cleanups.splice(0).reverse()) await fn()
-  const left = await settledResources(baseline)
-  expect({ sockets: left.sockets, servers: left.servers }).toEqual({ sockets: baseline.sockets, servers: baseline.servers })
-  expect(left.timers).toBeLessThanOrEqual(baseline.timers)
-})
+const scope = useTestScope()
 
 async function upstream(options: Parameters<typeof startUpstream>[0] = {}): Promise<Upstream> {
   const up = await startUpstream(options)
-  cleanups.push(() => up.close())
+  scope.defer(() => up.close())
   return up
 }
 
-async function client(url: string): Promise<TestClient> {
-  const c = await connectClient(url)
-  cleanups.push(() => c.close())
-  return c
-}
+const { client } = scope
 
 /**
  * A mock proxying `/ws` to `failing` and `/ok` to a healthy upstream, so that after a failure
@@ -39,7 +23,7 @@ async function client(url: string): Promise<TestClient> {
 async function proxyWithFallback(failing: string, options: ProxyOptions = {}): Promise<{ ws: MockWs; healthy: Upstream }> {
   const healthy = await upstream()
   const ws = await mockWs({ path: '*' }).proxy(failing, { ...options, rules: [{ pattern: '/ok', upstreamUrl: healthy.url }] })
-  cleanups.push(() => ws.close())
+  scope.defer(() => ws.close())
   return { ws, healthy }
 }
 
@@ -104,7 +88,7 @@ describe('upstream failures close the client with 1014 and a reason; the mock ke
 
   it('hang: the upstream accepts TCP but never answers the handshake, past connectTimeoutMs', async () => {
     const silent = await startSilentServer()
-    cleanups.push(() => silent.close())
+    scope.defer(() => silent.close())
     const connectTimeoutMs = 200
     const { ws } = await proxyWithFallback(silent.url, { connectTimeoutMs })
     const started = performance.now()
@@ -137,7 +121,7 @@ describe('upstream failures close the client with 1014 and a reason; the mock ke
 
   it('closing the mock while an upstream is still connecting aborts the attempt and leaves no socket behind', async () => {
     const slow = await startSilentServer()
-    cleanups.push(() => slow.close())
+    scope.defer(() => slow.close())
     const { ws } = await proxyWithFallback(slow.url, { connectTimeoutMs: 10_000 })
     // Closing the mock aborts the pending upstream attempt instead of waiting 10 s for it.
     const { default: WebSocket } = await import('ws')

@@ -1,42 +1,19 @@
 import WebSocket from 'ws'
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { mockWs } from '../../src/server/builder.js'
-import type { MockWs } from '../../src/server/mock-ws.js'
-import { connectClient, leakableResources, type TestClient } from '../support/client.js'
-import { settledResources, startUpstream, type Upstream } from './support.js'
+import { connectClient } from '../support/client.js'
+import { useTestScope } from '../support/scope.js'
+import { startUpstream, type Upstream } from './support.js'
 
-const cleanups: (() => Promise<void>)[] = []
-let baseline: ReturnType<typeof leakableResources>
-
-beforeEach(() => {
-  baseline = leakableResources()
-})
-
-afterEach(async () => {
-  for (const fn of cleanups.splice(0).reverse()) await fn()
-  // Nothing the proxy opened (client sockets, upstream sockets, servers, timers) outlives the test.
-  const left = await settledResources(baseline)
-  expect({ sockets: left.sockets, servers: left.servers }).toEqual({ sockets: baseline.sockets, servers: baseline.servers })
-  expect(left.timers).toBeLessThanOrEqual(baseline.timers)
-})
+const scope = useTestScope()
 
 async function upstream(options: Parameters<typeof startUpstream>[0] = {}): Promise<Upstream> {
   const up = await startUpstream(options)
-  cleanups.push(() => up.close())
+  scope.defer(() => up.close())
   return up
 }
 
-async function mock(builder: PromiseLike<MockWs>): Promise<MockWs> {
-  const ws = await builder
-  cleanups.push(() => ws.close())
-  return ws
-}
-
-async function client(url: string, protocols?: string | string[], options?: WebSocket.ClientOptions): Promise<TestClient> {
-  const c = await connectClient(url, protocols, options)
-  cleanups.push(() => c.close())
-  return c
-}
+const { mock, client } = scope
 
 describe('mockWs().proxy() against a real upstream', () => {
   it('forwards text and binary frames both ways, keeping their type, and records them in the transcript', async () => {

@@ -1,35 +1,20 @@
 import http from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { mkdtemp, readFile, rm } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
+import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { mockWs } from '../../src/server/builder.js'
 import { routerWithProxy } from '../../src/server/router.js'
 import { WsProxyHandler } from '../../src/proxy/proxy-handler.js'
 import type { RecordedFile } from '../../src/proxy/recorder.js'
-import { connectClient, leakableResources } from '../support/client.js'
-import { echoPrefixed, settledResources, startUpstream, type Upstream, type UpstreamConnection } from './support.js'
+import { connectClient } from '../support/client.js'
+import { useTestScope } from '../support/scope.js'
+import { echoPrefixed, startUpstream, type Upstream, type UpstreamConnection } from './support.js'
 
 /** Gap the upstream leaves between its two answers; the replay must keep it. */
 const GAP_MS = 150
 
-let dir: string
-let baseline: ReturnType<typeof leakableResources>
-const cleanups: (() => Promise<void>)[] = []
-
-beforeEach(async () => {
-  baseline = leakableResources()
-  dir = await mkdtemp(join(tmpdir(), 'mockforge-ws-record-'))
-})
-
-afterEach(async () => {
-  for (const fn of cleanups.splice(0).reverse()) await fn()
-  await rm(dir, { recursive: true, force: true })
-  const left = await settledResources(baseline)
-  expect({ sockets: left.sockets, servers: left.servers }).toEqual({ sockets: baseline.sockets, servers: baseline.servers })
-  expect(left.timers).toBeLessThanOrEqual(baseline.timers)
-})
+const scope = useTestScope({ tempDir: 'mockforge-ws-record-' })
 
 /** An upstream with a little protocol: hello → "a", then "b" GAP_MS later; bye → close 4000. */
 function conversation(u: UpstreamConnection): void {
@@ -45,7 +30,7 @@ function conversation(u: UpstreamConnection): void {
 
 async function upstream(onConnection: (u: UpstreamConnection) => void = echoPrefixed): Promise<Upstream> {
   const up = await startUpstream({ onConnection })
-  cleanups.push(() => up.close())
+  scope.defer(() => up.close())
   return up
 }
 
@@ -66,7 +51,7 @@ async function converse(url: string): Promise<{ gap: number; close: { code: numb
 describe('record: proxied traffic becomes a replay file that plays back the same', () => {
   it('records with real timing and replays against a fresh client with the same messages, order and gaps', async () => {
     const up = await upstream(conversation)
-    const file = join(dir, 'session.jsonl')
+    const file = join(scope.dir, 'session.jsonl')
     const written: RecordedFile[] = []
     const proxy = await mockWs().proxy(up.url, { record: { file, onWrite: (r) => written.push(r) } })
     const live = await converse(proxy.url)
@@ -91,9 +76,8 @@ describe('record: proxied traffic becomes a replay file that plays back the same
 
     // The upstream is gone; the recording alone answers a fresh client the same way.
     await up.close()
-    cleanups.pop()
     const replay = await mockWs({ strict: true }).replay(file)
-    cleanups.push(() => replay.close())
+    scope.defer(() => replay.close())
     const replayed = await converse(replay.url)
     expect(replayed.close).toEqual({ code: 4000, reason: 'done' })
     // The replay keeps the recorded offsets from its anchor (the client's "hello"), as the server sent them:
@@ -109,8 +93,8 @@ describe('record: proxied traffic becomes a replay file that plays back the same
   it('writes one file per connection when the name has {connection}, as each connection closes', async () => {
     const up = await upstream()
     const written: RecordedFile[] = []
-    const proxy = await mockWs().proxy(up.url).record({ file: join(dir, 'nested', 'conn-{connection}.jsonl'), onWrite: (r) => written.push(r) })
-    cleanups.push(() => proxy.close())
+    const proxy = await mockWs().proxy(up.url).record({ file: join(scope.dir, 'nested', 'conn-{connection}.jsonl'), onWrite: (r) => written.push(r) })
+    scope.defer(() => proxy.close())
     const first = await connectClient(proxy.url)
     const second = await connectClient(proxy.url)
     first.send('one')
@@ -121,13 +105,13 @@ describe('record: proxied traffic becomes a replay file that plays back the same
     await first.close()
     await proxy.close()
     expect(written.map((w) => w.connection)).toEqual([2, 1])
-    expect(await readFile(join(dir, 'nested', 'conn-1.jsonl'), 'utf8')).toMatch(/^\{"ts":\d+,"dir":"in","text":"one"\}\n\{"ts":\d+,"dir":"out","text":"echo:one"\}\n$/)
-    expect(await readFile(join(dir, 'nested', 'conn-2.jsonl'), 'utf8')).toContain('"text":"echo:two"')
+    expect(await readFile(join(scope.dir, 'nested', 'conn-1.jsonl'), 'utf8')).toMatch(/^\{"ts":\d+,"dir":"in","text":"one"\}\n\{"ts":\d+,"dir":"out","text":"echo:one"\}\n$/)
+    expect(await readFile(join(scope.dir, 'nested', 'conn-2.jsonl'), 'utf8')).toContain('"text":"echo:two"')
   })
 
   it('without {connection} in the name only the first connection is written; close() waits for the write', async () => {
     const up = await upstream()
-    const file = join(dir, 'first.jsonl')
+    const file = join(scope.dir, 'first.jsonl')
     const proxy = await mockWs().proxy(up.url, { record: { file } })
     const first = await connectClient(proxy.url)
     const second = await connectClient(proxy.url)
@@ -145,9 +129,9 @@ describe('record: proxied traffic becomes a replay file that plays back the same
   it('record: true keeps the traffic as ws.toJSONL({ connection })', async () => {
     const up = await upstream()
     const proxy = await mockWs().proxy(up.url, { record: true })
-    cleanups.push(() => proxy.close())
+    scope.defer(() => proxy.close())
     const c = await connectClient(proxy.url)
-    cleanups.push(() => c.close())
+    scope.defer(() => c.close())
     c.send('x')
     await c.next()
     expect(proxy.toJSONL({ connection: 1 })).toMatch(/^\{"ts":\d+,"dir":"in","text":"x"\}\n\{"ts":\d+,"dir":"out","text":"echo:x"\}\n$/)
@@ -161,7 +145,7 @@ describe('routerWithProxy on an existing http.Server', () => {
     const ws = routerWithProxy(new WsProxyHandler({ upstreamUrl: up.url, shouldProxy: true }), { path: '/ws' })
     server.on('upgrade', ws.handleUpgrade)
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-    cleanups.push(() => new Promise<void>((resolve) => server.close(() => resolve())))
+    scope.defer(() => new Promise<void>((resolve) => server.close(() => resolve())))
     const port = (server.address() as AddressInfo).port
     const c = await connectClient(`ws://127.0.0.1:${port}/ws?x=1`)
     c.send('via router')

@@ -3,7 +3,6 @@ import net from 'node:net'
 import type { AddressInfo } from 'node:net'
 import WebSocket, { WebSocketServer, type ServerOptions } from 'ws'
 import { MessageQueue } from '../../src/server/message-queue.js'
-import { leakableResources } from '../support/client.js'
 
 /** One connection the upstream accepted. */
 export interface UpstreamConnection {
@@ -23,6 +22,7 @@ export interface Upstream {
   next(timeout?: number): Promise<UpstreamConnection>
   /** Every connection so far. */
   all: UpstreamConnection[]
+  /** Ends every connection and the server; calling it again waits for the same close. */
   close(): Promise<void>
 }
 
@@ -49,17 +49,19 @@ export async function startUpstream(
     queue.push(conn)
     onConnection(conn)
   })
+  let closing: Promise<void> | undefined
   return {
     url: `ws://127.0.0.1:${port}${path}`,
     port,
     wss,
     all,
     next: (timeout = 3000) => queue.take(timeout, 'an upstream connection'),
-    close: async () => {
-      for (const c of all) c.socket.terminate()
-      await Promise.all(all.map((c) => c.closed))
-      await new Promise<void>((resolve) => wss.close(() => resolve()))
-    },
+    close: () =>
+      (closing ??= (async () => {
+        for (const c of all) c.socket.terminate()
+        await Promise.all(all.map((c) => c.closed))
+        await new Promise<void>((resolve) => wss.close(() => resolve()))
+      })()),
   }
 }
 
@@ -97,17 +99,4 @@ export async function closedPort(): Promise<number> {
   const port = (server.address() as AddressInfo).port
   await new Promise<void>((resolve) => server.close(() => resolve()))
   return port
-}
-
-/**
- * The leakable resources once sockets that are already closing have let go (a few loop turns,
- * without a timer of its own that would count as one).
- */
-export async function settledResources(expected: ReturnType<typeof leakableResources>): Promise<ReturnType<typeof leakableResources>> {
-  let now = leakableResources()
-  for (let turn = 0; turn < 50 && (now.sockets > expected.sockets || now.servers > expected.servers || now.timers > expected.timers); turn++) {
-    await new Promise<void>((resolve) => setImmediate(resolve))
-    now = leakableResources()
-  }
-  return now
 }

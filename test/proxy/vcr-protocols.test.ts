@@ -3,8 +3,7 @@
 // chooses new ids, nonces and packet ids of its own.
 import http from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { mkdtemp, readFile, rm } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
+import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { Aedes } from 'aedes'
 import { createRequire } from 'node:module'
@@ -14,32 +13,17 @@ import { Client as StompClient, Versions } from '@stomp/stompjs'
 import { Server as SocketIoServer } from 'socket.io'
 import { io as socketIoClient } from 'socket.io-client'
 import WebSocket, { WebSocketServer, createWebSocketStream } from 'ws'
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { mockWs } from '../../src/server/builder.js'
 import type { MockWs } from '../../src/server/mock-ws.js'
-import { leakableResources } from '../support/client.js'
-import { settledResources } from './support.js'
+import { useTestScope } from '../support/scope.js'
 
 // graphql and graphql-ws/use/ws from one module system: graphql refuses a schema built by another copy of itself.
 const require = createRequire(import.meta.url)
 const { GraphQLObjectType, GraphQLSchema, GraphQLString } = require('graphql') as typeof import('graphql')
 const { useServer } = require('graphql-ws/use/ws') as typeof import('graphql-ws/use/ws')
 
-let dir: string
-let baseline: ReturnType<typeof leakableResources>
-const cleanups: (() => Promise<void>)[] = []
-
-beforeEach(async () => {
-  baseline = leakableResources()
-  dir = await mkdtemp(join(tmpdir(), 'mockforge-ws-vcr-'))
-})
-
-afterEach(async () => {
-  for (const fn of cleanups.splice(0).reverse()) await fn()
-  await rm(dir, { recursive: true, force: true })
-  const left = await settledResources(baseline)
-  expect({ sockets: left.sockets, servers: left.servers }).toEqual({ sockets: baseline.sockets, servers: baseline.servers })
-})
+const scope = useTestScope({ tempDir: 'mockforge-ws-vcr-' })
 
 /** A `ws` server on a free port; `stop()` ends it (the upstream is gone for the replay). */
 async function wsServer(path: string, onStart: (wss: WebSocketServer) => void | (() => void | Promise<void>)): Promise<{ url: string; stop(): Promise<void> }> {
@@ -54,7 +38,7 @@ async function wsServer(path: string, onStart: (wss: WebSocketServer) => void | 
     for (const c of wss.clients) c.terminate()
     await new Promise<void>((resolve) => wss.close(() => resolve()))
   }
-  cleanups.push(stop)
+  scope.defer(stop)
   return { url: `ws://127.0.0.1:${(wss.address() as AddressInfo).port}${path}`, stop }
 }
 
@@ -112,7 +96,7 @@ describe('VCR with real protocol stacks', () => {
       await client.dispose()
       return { hello, greetings }
     }
-    const file = join(dir, 'graphql.jsonl')
+    const file = join(scope.dir, 'graphql.jsonl')
     const live = await record(upstream, file, session)
     expect(live).toEqual({
       hello: { data: { hello: 'world' } },
@@ -147,7 +131,7 @@ describe('VCR with real protocol stacks', () => {
         await new Promise<void>((resolve) => ioServer.close(() => resolve()))
       },
     }
-    cleanups.push(upstream.stop)
+    scope.defer(upstream.stop)
     const session = async (url: string): Promise<unknown> => {
       // socket.io-client starts with HTTP long-polling by default, which a WebSocket proxy never sees.
       const socket = socketIoClient(url.replace(/^ws/, 'http').replace(/\/$/, ''), { transports: ['websocket'] })
@@ -160,7 +144,7 @@ describe('VCR with real protocol stacks', () => {
       socket.disconnect()
       return { welcome, acked, echoed, sid: typeof sid }
     }
-    const file = join(dir, 'socketio.jsonl')
+    const file = join(scope.dir, 'socketio.jsonl')
     const live = await record(upstream, file, session)
     expect(live).toEqual({ welcome: { room: 'lobby' }, acked: { greeting: 'hi Ada' }, echoed: 'SHOUT', sid: 'string' })
     const { result } = await replay(file, session)
@@ -182,7 +166,7 @@ describe('VCR with real protocol stacks', () => {
       await client.deactivate()
       return result
     }
-    const file = join(dir, 'stomp.jsonl')
+    const file = join(scope.dir, 'stomp.jsonl')
     const live = await record(upstream, file, session)
     expect(live).toEqual({ body: 'ACME 101', receipt: 'matched' })
     expect(await readFile(file, 'utf8')).toContain('receipt-id:{{match.receipt}}')
@@ -214,7 +198,7 @@ describe('VCR with real protocol stacks', () => {
       await client.endAsync(true)
       return result
     }
-    const file = join(dir, 'mqtt.jsonl')
+    const file = join(scope.dir, 'mqtt.jsonl')
     const live = await record(upstream, file, session, { inbound: 'any' })
     expect(live).toEqual([
       { topic: 'prices/acme', payload: '101.5', qos: 1, retain: true },

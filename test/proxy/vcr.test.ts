@@ -1,29 +1,18 @@
 import { existsSync } from 'node:fs'
-import { mkdtemp, readFile, rm } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
+import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
+import { afterEach, describe, expect, it, vi } from 'vitest'
 import { mockWs } from '../../src/server/builder.js'
 import { ScenarioFailureError } from '../../src/server/mock-ws.js'
 import { vcrMode } from '../../src/proxy/vcr.js'
-import { connectClient, leakableResources } from '../support/client.js'
-import { settledResources, startUpstream, type Upstream, type UpstreamConnection } from './support.js'
+import { connectClient } from '../support/client.js'
+import { useTestScope } from '../support/scope.js'
+import { startUpstream, type Upstream, type UpstreamConnection } from './support.js'
 
-let dir: string
-let baseline: ReturnType<typeof leakableResources>
-const cleanups: (() => Promise<void>)[] = []
+const scope = useTestScope({ tempDir: 'mockforge-ws-vcr-' })
 
-beforeEach(async () => {
-  baseline = leakableResources()
-  dir = await mkdtemp(join(tmpdir(), 'mockforge-ws-vcr-'))
-})
-
-afterEach(async () => {
+afterEach(() => {
   vi.unstubAllEnvs()
-  for (const fn of cleanups.splice(0).reverse()) await fn()
-  await rm(dir, { recursive: true, force: true })
-  const left = await settledResources(baseline)
-  expect({ sockets: left.sockets, servers: left.servers }).toEqual({ sockets: baseline.sockets, servers: baseline.servers })
 })
 
 /** An upstream that greets `{type:'hello'}` with a welcome naming its version, and answers `{type:'get', ref}` with the ref. */
@@ -38,14 +27,8 @@ function service(version: string): (u: UpstreamConnection) => void {
 
 async function upstream(version: string): Promise<Upstream> {
   const up = await startUpstream({ onConnection: service(version) })
-  let closed = false
-  const close = async (): Promise<void> => {
-    if (closed) return
-    closed = true
-    await up.close()
-  }
-  cleanups.push(close)
-  return { ...up, close }
+  scope.defer(() => up.close())
+  return up
 }
 
 /** What a real client does: a hello with a timestamp and a nonce, then a request with a fresh ref. */
@@ -63,7 +46,7 @@ async function session(url: string): Promise<unknown[]> {
 
 describe('mockWs().vcr(): record once, replay after, re-record on demand', () => {
   it('records on the first run, replays with the upstream stopped, re-records with MOCKFORGE_WS_UPDATE=1', async () => {
-    const file = join(dir, 'service.jsonl')
+    const file = join(scope.dir, 'service.jsonl')
     const v1 = await upstream('v1')
     expect(vcrMode(file)).toBe('record')
     const first = await mockWs().vcr(file, { upstream: v1.url })
@@ -92,14 +75,14 @@ describe('mockWs().vcr(): record once, replay after, re-record on demand', () =>
   })
 
   it('with {connection} in the name, connection N replays file N and a connection beyond them fails', async () => {
-    const file = join(dir, 'conn-{connection}.jsonl')
+    const file = join(scope.dir, 'conn-{connection}.jsonl')
     const up = await upstream('v1')
     const recording = await mockWs().vcr(file, { upstream: up.url })
     await session(recording.url)
     await session(recording.url)
     await recording.close()
     await up.close()
-    expect([1, 2, 3].map((n) => existsSync(join(dir, `conn-${n}.jsonl`)))).toEqual([true, true, false])
+    expect([1, 2, 3].map((n) => existsSync(join(scope.dir, `conn-${n}.jsonl`)))).toEqual([true, true, false])
 
     const replay = await mockWs({ strict: true }).vcr(file, { upstream: up.url })
     expect(await session(replay.url)).toHaveLength(2)
@@ -115,14 +98,14 @@ describe('mockWs().vcr(): record once, replay after, re-record on demand', () =>
     expect(() => mockWs().vcr('', { upstream: '', inbound: 'loose' as 'json' })).toThrowErrorMatchingInlineSnapshot(
       `[MockWsError: Failed to configure vcr(): file must be a path, got ""; upstream must be the ws:// or wss:// URL to record from, got "". See docs/proxy-and-record.md (VCR workflow).]`,
     )
-    expect(() => mockWs().vcr(join(dir, 'x.jsonl'), { upstream: 'ws://127.0.0.1:1/x', ignore: ['nope'] })).toThrow(/ignore\[0\] "nope" is not a JSON path/)
+    expect(() => mockWs().vcr(join(scope.dir, 'x.jsonl'), { upstream: 'ws://127.0.0.1:1/x', ignore: ['nope'] })).toThrow(/ignore\[0\] "nope" is not a JSON path/)
   })
 })
 
 describe('volatile values and ignore (a client sending { at: Date.now(), nonce: uuid })', () => {
   async function recordWith(opts: object): Promise<string> {
     const up = await upstream('v1')
-    const file = join(dir, `rec-${Math.random().toString(36).slice(2)}.jsonl`)
+    const file = join(scope.dir, `rec-${Math.random().toString(36).slice(2)}.jsonl`)
     const proxy = await mockWs().proxy(up.url, { record: { file, ...opts } })
     await session(proxy.url)
     await proxy.close()
@@ -168,7 +151,7 @@ describe('literal server text next to correlated ids', () => {
           u.socket.send(literal(m.id))
         }),
     })
-    const file = join(dir, `literal-${Math.random().toString(36).slice(2)}.jsonl`)
+    const file = join(scope.dir, `literal-${Math.random().toString(36).slice(2)}.jsonl`)
     const proxy = await mockWs().proxy(up.url, { record: { file, ...opts } })
     const c = await connectClient(proxy.url)
     const id = crypto.randomUUID()

@@ -4,7 +4,8 @@ import { afterEach, describe, expect, it, vi } from 'vitest'
 import { CLOSE_HANDSHAKE_TIMEOUT_MS, DEFAULT_MAX_PAYLOAD } from '../../src/constants.js'
 import { closeAllMocks, liveMockCount, mockWs } from '../../src/index.js'
 import { connectClient } from '../support/client.js'
-import { clientFrame, expectServed, watchLeaks, rawConnect, rawUpgrade, serverCloseCode, SERVED_WITHIN_MS } from './support.js'
+import { clientFrame, expectServed, rawConnect, rawUpgrade, serverCloseCode, SERVED_WITHIN_MS } from './support.js'
+import { watchLeaks } from '../support/leaks.js'
 
 /** Slack on top of the close handshake timeout for a noisy machine. */
 const CLOSE_SLACK_MS = 1500

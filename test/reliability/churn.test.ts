@@ -4,7 +4,8 @@ import { afterEach, describe, expect, it, vi } from 'vitest'
 import { MAX_RETAINED_CONNECTIONS } from '../../src/constants.js'
 import { closeAllMocks, liveMockCount, mockWs } from '../../src/index.js'
 import { connectClient } from '../support/client.js'
-import { expectServed, watchLeaks } from './support.js'
+import { watchLeaks } from '../support/leaks.js'
+import { expectServed } from './support.js'
 
 afterEach(async () => {
   await closeAllMocks()

@@ -6,7 +6,8 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { DEFAULT_HOST } from '../../src/constants.js'
 import { closeAllMocks, mockWs, resolveServeSettings } from '../../src/index.js'
 import { connectClient } from '../support/client.js'
-import { rawUpgrade, watchLeaks } from './support.js'
+import { watchLeaks } from '../support/leaks.js'
+import { rawUpgrade } from './support.js'
 
 afterEach(() => closeAllMocks())
 

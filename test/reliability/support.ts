@@ -1,9 +1,8 @@
 import { randomBytes } from 'node:crypto'
-import { createHook } from 'node:async_hooks'
 import net from 'node:net'
 import { expect } from 'vitest'
 import type { MockWs } from '../../src/index.js'
-import { connectClient, leakableResources } from '../support/client.js'
+import { connectClient } from '../support/client.js'
 
 /** How long a fresh client may take to be served after an abuse scenario (generous for a noisy 2-core machine). */
 export const SERVED_WITHIN_MS = 1000
@@ -20,48 +19,8 @@ export async function expectServed(ws: MockWs, text = 'still there?', withinMs =
   return elapsed
 }
 
-/** Longest wait for client sockets to finish closing after the server's side is gone. */
-const LEAK_SETTLE_MS = 3000
-
-/** Watches for leaks from one scenario: timers created after it started and still pending, sockets, servers. */
-export interface LeakWatch {
-  /** Resolves once nothing is left; fails the test with what is left after a short settling time. */
-  expectNone(): Promise<void>
-}
-
-/**
- * Starts tracking the timers created from now on (async_hooks), so the runner's own timers do not count.
- * @example
- * const leaks = watchLeaks(); const ws = await mockWs(); ...; await ws.close(); await leaks.expectNone()
- */
-export function watchLeaks(settleMs = LEAK_SETTLE_MS): LeakWatch {
-  const pending = new Set<number>()
-  const hook = createHook({
-    init(id, type) {
-      if (type === 'Timeout') pending.add(id)
-    },
-    destroy(id) {
-      pending.delete(id)
-    },
-  }).enable()
-  const left = (): { sockets: number; servers: number; timers: number } => ({ ...leakableResources(), timers: pending.size })
-  return {
-    async expectNone() {
-      const deadline = performance.now() + settleMs
-      try {
-        while (performance.now() < deadline) {
-          const now = left()
-          if (now.sockets === 0 && now.servers === 0 && now.timers === 0) break
-          // setImmediate, not a timer or vi.waitFor, so the wait itself creates nothing to track.
-          await new Promise((resolve) => setImmediate(resolve))
-        }
-        expect(left()).toEqual({ sockets: 0, servers: 0, timers: 0 })
-      } finally {
-        hook.disable()
-      }
-    },
-  }
-}
+// The leak check is the suite's one checker; re-exported for the tests that import it from here.
+export { watchLeaks, type LeakWatch } from '../support/leaks.js'
 
 /** A raw TCP connection to the mock, for clients no WebSocket library would be. */
 export interface RawSocket {

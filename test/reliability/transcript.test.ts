@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest'
 import { DEFAULT_MAX_TRANSCRIPT } from '../../src/constants.js'
 import { closeAllMocks, mockWs } from '../../src/index.js'
 import { connectClient } from '../support/client.js'
-import { watchLeaks } from './support.js'
+import { watchLeaks } from '../support/leaks.js'
 
 afterEach(() => closeAllMocks())
 

@@ -2,7 +2,7 @@ import { readdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { liveMockCount, loadReplay, mockWs, ReplayParseError } from '../../src/index.js'
-import { leakableResources } from '../support/client.js'
+import { watchLeaks } from '../support/leaks.js'
 import { runCli } from '../support/cli.js'
 
 const dir = 'test/fixtures/bad'
@@ -16,7 +16,7 @@ describe('malformed replay files', () => {
   })
 
   it.each(files)('%s is rejected by mockWs() before any server starts', async (file) => {
-    const before = leakableResources()
+    const leaks = watchLeaks()
     const error = await mockWs()
       .replay(file)
       .then(
@@ -33,7 +33,7 @@ describe('malformed replay files', () => {
       expect((error as Error).message).toContain(`${file}:${issue.line}:${issue.column}: ${issue.message}`)
     }
     expect(liveMockCount()).toBe(0)
-    expect(leakableResources().servers).toBe(before.servers)
+    await leaks.expectNone()
   })
 
   it('mockforge-ws validate exits 1 and prints every problem of every file as file:line:column', async () => {

@@ -6,7 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest'
 import * as core from '../../src/index.js'
 import { formatFailureReport, jsonSubsetPattern, Scenario } from '../../src/index.js'
 import type { ScenarioFailure, TranscriptFrame } from '../../src/index.js'
-import { leakableResources } from '../support/client.js'
+import { watchLeaks } from '../support/leaks.js'
 
 // Keeps docs/scenarios.md honest: every `ts` block runs as written (against the sources, with
 // 'mockforge-ws' resolved to src/index.ts), and the outputs it shows are the ones the code produces.
@@ -68,10 +68,11 @@ describe('docs/scenarios.md', () => {
 
   for (const block of runnable) {
     it(`runs the example at line ${block.line}`, async () => {
+      const leaks = watchLeaks()
       await run(block)
       // An example cleans up after itself.
       expect(core.liveMockCount()).toBe(0)
-      expect(leakableResources().servers).toBe(0)
+      await leaks.expectNone()
     })
   }
 

@@ -1,7 +1,8 @@
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { closeAllMocks, mockWs, Scenario, ScenarioFailureError } from '../../src/index.js'
 import type { MockWs, ScenarioFailure, TranscriptFrame } from '../../src/index.js'
-import { connectClient, leakableResources } from '../support/client.js'
+import { connectClient } from '../support/client.js'
+import { watchLeaks } from '../support/leaks.js'
 import type { TestClient } from '../support/client.js'
 
 afterEach(async () => {
@@ -184,6 +185,7 @@ describe('in-memory matchers', () => {
 
 describe('strict mode', () => {
   it('makes close() reject with the failure report', async () => {
+    const leaks = watchLeaks()
     const ws = await mockWs({ strict: true }).scenario(new Scenario().send('{"type":"hello"}').expect({ type: 'subscribe' }).send('never'))
     const client = await connectClient(ws.url)
     await client.next()
@@ -214,6 +216,6 @@ describe('strict mode', () => {
         #1 +Nms  ←  {"type":"unsubscribe"}
         #1 +Nms  ←  close 1000"
     `)
-    expect(leakableResources().servers).toBe(0)
+    await leaks.expectNone()
   })
 })

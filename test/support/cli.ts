@@ -1,4 +1,5 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process'
+import { afterEach } from 'vitest'
 import { MessageQueue } from '../../src/server/message-queue.js'
 
 /** A running `mockforge-ws` process with its output as awaitable lines. */
@@ -38,4 +39,38 @@ export function runCli(args: string[], env: NodeJS.ProcessEnv = {}): CliProcess 
     stderr: () => err,
     exited,
   }
+}
+
+/** Kills a CLI process that is still running (SIGKILL) and waits until it has exited. */
+export async function stopCli(p: CliProcess): Promise<void> {
+  if (p.child.exitCode === null && p.child.signalCode === null) p.child.kill('SIGKILL')
+  await p.exited
+}
+
+/**
+ * Registers an `afterEach` that stops every CLI process the test started; returns the function that starts one.
+ * Vitest runs `afterEach` hooks last registered first, so call it after `useTestScope()` to stop the processes
+ * before the scope closes the servers they talk to.
+ * @example
+ * const start = useCli()
+ * it('serves', async () => { const url = await listeningUrl(start(['serve', '--port', '0'])) })
+ */
+export function useCli(): (args: string[], env?: NodeJS.ProcessEnv) => CliProcess {
+  const running: CliProcess[] = []
+  afterEach(async () => {
+    for (const p of running.splice(0)) await stopCli(p)
+  })
+  return (args, env = {}) => {
+    const p = runCli(args, env)
+    running.push(p)
+    return p
+  }
+}
+
+/** The `ws://` URL of the server a CLI process announced on its first line ("… listening on ws://…"). */
+export async function listeningUrl(p: CliProcess): Promise<string> {
+  const first = await p.line()
+  const url = /listening on (ws:\/\/\S+)/.exec(first)?.[1]
+  if (!url) throw new Error(`unexpected first line: ${first}`)
+  return url
 }

@@ -1,42 +1,16 @@
-import { createRequire } from 'node:module'
 import { once } from 'node:events'
-import { SpanStatusCode, context, trace } from '@opentelemetry/api'
-import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks'
-import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base'
+import { SpanStatusCode } from '@opentelemetry/api'
 import { afterEach, beforeEach, describe, expect, test, vi } from 'vitest'
 import { WebSocket } from 'ws'
-import { closeAllMocks, liveMockCount, metricsText, mockWs, resetMetrics } from '../../src/index.js'
+import { closeAllMocks, liveMockCount, mockWs, resetMetrics } from '../../src/index.js'
+import { metric, useTracerSdk } from './support.js'
 
 // End to end through mockWs(): the engine includes the telemetry observer by default.
 
 const TRACE_ID = '5c1a2f0e9d8b7a6f5e4d3c2b1a0f9e8d'
 const PARENT_SPAN_ID = '1f2e3d4c5b6a7988'
 
-interface ParsedFamily {
-  name: string
-  metrics: { value?: string; labels?: Record<string, string> }[]
-}
-// parse-prometheus-text-format ships no types; load it as the CommonJS module it is.
-const parsePrometheus = createRequire(import.meta.url)('parse-prometheus-text-format') as (
-  text: string,
-) => ParsedFamily[]
-
-async function metric(name: string, labels: Record<string, string> = {}): Promise<number> {
-  const family = parsePrometheus(await metricsText()).find((f) => f.name === name)
-  const sample = family?.metrics.find((m) => Object.entries(labels).every(([k, v]) => m.labels?.[k] === v))
-  if (sample?.value === undefined) throw new Error(`no sample ${name} ${JSON.stringify(labels)}`)
-  return Number(sample.value)
-}
-
-let provider: BasicTracerProvider | undefined
-
-function registerSdk(): InMemorySpanExporter {
-  const exporter = new InMemorySpanExporter()
-  provider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] })
-  trace.setGlobalTracerProvider(provider)
-  context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable())
-  return exporter
-}
+const registerSdk = useTracerSdk()
 
 async function echoOnce(url: string, headers?: Record<string, string>): Promise<void> {
   const client = new WebSocket(url, { headers })
@@ -56,10 +30,6 @@ beforeEach(() => {
 afterEach(async () => {
   await closeAllMocks()
   expect(liveMockCount()).toBe(0)
-  trace.disable()
-  context.disable()
-  await provider?.shutdown()
-  provider = undefined
 })
 
 describe('mockWs() telemetry', () => {

@@ -1,22 +1,15 @@
 import { once } from 'node:events'
 import http from 'node:http'
-import { createRequire } from 'node:module'
 import type { AddressInfo } from 'node:net'
 import net from 'node:net'
-import { SpanKind, SpanStatusCode, context, trace } from '@opentelemetry/api'
-import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks'
-import {
-  AlwaysOffSampler,
-  BasicTracerProvider,
-  InMemorySpanExporter,
-  SimpleSpanProcessor,
-} from '@opentelemetry/sdk-trace-base'
-import type { ReadableSpan } from '@opentelemetry/sdk-trace-base'
+import { SpanKind, SpanStatusCode } from '@opentelemetry/api'
+import { AlwaysOffSampler, type InMemorySpanExporter, type ReadableSpan } from '@opentelemetry/sdk-trace-base'
 import { afterEach, beforeEach, describe, expect, test, vi } from 'vitest'
 import { WebSocket, WebSocketServer } from 'ws'
 import type { EngineObserver, ObservedConnection } from '../../src/server/observer.js'
-import { metricsRegistry, metricsText, resetMetrics } from '../../src/telemetry/metrics.js'
+import { metricsRegistry, resetMetrics } from '../../src/telemetry/metrics.js'
 import { createTelemetryObserver } from '../../src/telemetry/observer.js'
+import { metric, useTracerSdk } from './support.js'
 
 const TRACE_ID = '0af7651916cd43dd8448eb211c80319c'
 const PARENT_SPAN_ID = 'b7ad6b7169203331'
@@ -102,20 +95,6 @@ async function closeClient(client: WebSocket, code?: number, reason?: string): P
   await done
 }
 
-interface ParsedFamily {
-  name: string
-  metrics: { value?: string; labels?: Record<string, string> }[]
-}
-const parsePrometheus = createRequire(import.meta.url)('parse-prometheus-text-format') as (
-  text: string,
-) => ParsedFamily[]
-
-async function metric(name: string, labels: Record<string, string> = {}): Promise<number> {
-  const family = parsePrometheus(await metricsText()).find((f) => f.name === name)
-  const sample = family?.metrics.find((m) => Object.entries(labels).every(([k, v]) => m.labels?.[k] === v))
-  if (sample?.value === undefined) throw new Error(`no sample ${name} ${JSON.stringify(labels)}`)
-  return Number(sample.value)
-}
 
 async function durationCount(status: string): Promise<number> {
   const json = await metricsRegistry.getMetricsAsJSON()
@@ -127,20 +106,9 @@ async function durationCount(status: string): Promise<number> {
   return sample?.value ?? Number.NaN
 }
 
-let provider: BasicTracerProvider | undefined
+const registerSdk = useTracerSdk()
 let harness: Harness | undefined
 const clients: WebSocket[] = []
-
-function registerSdk(sampler?: AlwaysOffSampler): InMemorySpanExporter {
-  const exporter = new InMemorySpanExporter()
-  provider = new BasicTracerProvider({
-    spanProcessors: [new SimpleSpanProcessor(exporter)],
-    ...(sampler ? { sampler } : {}),
-  })
-  trace.setGlobalTracerProvider(provider)
-  context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable())
-  return exporter
-}
 
 async function start(): Promise<Harness> {
   harness = await startHarness(createTelemetryObserver())
@@ -165,10 +133,6 @@ afterEach(async () => {
   await Promise.all(clients.splice(0).map((c) => closeClient(c)))
   await harness?.close()
   harness = undefined
-  trace.disable()
-  context.disable()
-  await provider?.shutdown()
-  provider = undefined
 })
 
 describe('with a tracer provider', () => {

@@ -7,10 +7,8 @@ import {
   trace,
 } from '@opentelemetry/api'
 import type { TextMapPropagator } from '@opentelemetry/api'
-import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks'
-import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base'
 import fc from 'fast-check'
-import { afterEach, describe, expect, test } from 'vitest'
+import { describe, expect, test } from 'vitest'
 import {
   createWsConnectionSpan,
   createWsMessageSpan,
@@ -20,27 +18,12 @@ import {
   recordWsError,
   recordWsMessageSuccess,
 } from '../../src/telemetry/tracing.js'
+import { useTracerSdk } from './support.js'
 
 const TRACE_ID = '4bf92f3577b34da6a3ce929d0e0e4736'
 const SPAN_ID = '00f067aa0ba902b7'
 
-let provider: BasicTracerProvider | undefined
-
-function registerSdk(): InMemorySpanExporter {
-  const exporter = new InMemorySpanExporter()
-  provider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] })
-  trace.setGlobalTracerProvider(provider)
-  context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable())
-  return exporter
-}
-
-afterEach(async () => {
-  trace.disable()
-  context.disable()
-  propagation.disable()
-  await provider?.shutdown()
-  provider = undefined
-})
+const registerSdk = useTracerSdk()
 
 describe('without a tracer provider', () => {
   test('spans are shared no-ops that record nothing', () => {

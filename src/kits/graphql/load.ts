@@ -1,4 +1,5 @@
 import { MockWsError } from '../../errors.js'
+import { errorMessage } from '../../session/to-error.js'
 
 /** Module specifier of the optional `graphql-ws` peer (its client entry: message types and validation, no GraphQL engine). */
 export const GRAPHQL_WS_MODULE = 'graphql-ws/client'
@@ -46,7 +47,7 @@ async function importPeer<T>(specifier: string): Promise<T> {
     if (missing) {
       throw new MockWsError('WSM_GRAPHQL', `Failed to start mockGraphqlWs(): the optional package ${pkg} is not installed. Run npm i -D graphql-ws graphql`, { cause: error })
     }
-    throw new MockWsError('WSM_GRAPHQL', `Failed to load ${pkg}: ${error instanceof Error ? error.message : String(error)}. Check that graphql-ws >= 6 and graphql >= 16 are installed.`, { cause: error })
+    throw new MockWsError('WSM_GRAPHQL', `Failed to load ${pkg}: ${errorMessage(error)}. Check that graphql-ws >= 6 and graphql >= 16 are installed.`, { cause: error })
   }
 }
 

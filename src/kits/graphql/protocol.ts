@@ -6,6 +6,7 @@ import type { InboundMessage } from '../../server/connection.js'
 import type { LongTimeout } from '../../server/long-timeout.js'
 import type { GraphqlPeers, GraphqlWsMessage } from './load.js'
 import type { GraphqlError, GraphqlOperation, GraphqlResult, InitCheck, OperationHandler, OperationMatcher } from './types.js'
+import { errorMessage, toError } from '../../session/to-error.js'
 
 /** Everything the protocol handler needs, resolved once when the mock starts. */
 export interface GraphqlProtocolConfig {
@@ -37,7 +38,7 @@ function operationNameOf(peers: GraphqlPeers, query: string): { name: string | n
     for (const def of doc.definitions) if (def.kind === 'OperationDefinition') return { name: def.name?.value ?? null }
     return { name: null }
   } catch (error) {
-    return { name: null, syntaxError: { message: error instanceof Error ? error.message : String(error) } }
+    return { name: null, syntaxError: { message: errorMessage(error) } }
   }
 }
 
@@ -94,7 +95,7 @@ export function graphqlProtocolHandler(config: GraphqlProtocolConfig): Connectio
     // Whatever a user callback does, it must never become an unhandled rejection that takes the process down.
     const guard = (work: Promise<void>): void => {
       work.catch((error: unknown) => {
-        engine.error(conn, error instanceof Error ? error : new Error(String(error)))
+        engine.error(conn, toError(error))
         conn.close(CloseCode.InternalServerError, 'Internal server error')
       })
     }
@@ -114,7 +115,7 @@ export function graphqlProtocolHandler(config: GraphqlProtocolConfig): Connectio
       try {
         verdict = config.init ? await config.init(payload, conn.id) : undefined
       } catch (error) {
-        const cause = error instanceof Error ? error.message : String(error)
+        const cause = errorMessage(error)
         engine.addFailure({ kind: 'send-failed', connection: conn.id, step, expected: 'onInit() to decide', actual: `threw: ${cause}`, ts: conn.elapsed(), message: `onInit() threw: ${cause}` })
         conn.close(CloseCode.InternalServerError, 'Internal server error')
         return
@@ -138,7 +139,7 @@ export function graphqlProtocolHandler(config: GraphqlProtocolConfig): Connectio
         }
       } catch (error) {
         if (state.stopped) return
-        const cause = error instanceof Error ? error.message : String(error)
+        const cause = errorMessage(error)
         engine.addFailure({ kind: 'send-failed', connection: conn.id, step, expected: `results of ${describeOperationMatcher(handler.match)}`, actual: cause, ts: conn.elapsed(), message: `the results of ${describeOperationMatcher(handler.match)} for ${describeOp(op)} failed: ${cause}` })
         live.delete(op.id)
         send({ id: op.id, type: 'error', payload: [{ message: `mockforge-ws: the results of ${describeOperationMatcher(handler.match)} failed: ${cause}` }] })
@@ -152,7 +153,7 @@ export function graphqlProtocolHandler(config: GraphqlProtocolConfig): Connectio
           try {
             send({ id: op.id, type: 'next', payload: result })
           } catch (error) {
-            const cause = error instanceof Error ? error.message : String(error)
+            const cause = errorMessage(error)
             engine.addFailure({ kind: 'send-failed', connection: conn.id, step, expected: `result ${i + 1} of ${describeOperationMatcher(handler.match)}`, actual: cause, ts: conn.elapsed(), message: `result ${i + 1} of ${describeOp(op)} could not be sent: ${cause}` })
           }
         }
@@ -206,7 +207,7 @@ export function graphqlProtocolHandler(config: GraphqlProtocolConfig): Connectio
       try {
         parsed = peers.parseMessage(message.text)
       } catch (error) {
-        const cause = error instanceof Error ? error.message : String(error)
+        const cause = errorMessage(error)
         fail(step, 'a valid graphql-transport-ws message', `${message.text} (closed with ${CloseCode.BadRequest}: ${cause})`, `message ${step} is invalid: ${cause}`)
         conn.close(CloseCode.BadRequest, 'Invalid message received')
         return

@@ -1,37 +1,5 @@
-import { MockWsError } from '../errors.js'
+// Keeps API keys out of what reaches a frame, an error or a log, and cuts quoted provider text to size.
 import { AI_ERROR_SNIPPET_CHARS, AI_MIN_REDACTED_KEY_CHARS } from './defaults.js'
-
-/**
- * What went wrong while generating AI events.
- * @example
- * if (error.kind === 'schema') console.log('the model ignored the schema')
- */
-export type AiErrorKind =
-  | 'config'
-  | 'missing-dependency'
-  | 'http'
-  | 'connection'
-  | 'invalid-json'
-  | 'schema'
-  | 'refusal'
-
-/**
- * Thrown when AI event generation fails; `code` is always `'WSM_AI'` and the message never contains the API key.
- * @example
- * await gen.streamEvents(socket).catch((e) => e instanceof AiGenerationError && e.kind === 'http' && e.status)
- */
-export class AiGenerationError extends MockWsError {
-  readonly kind: AiErrorKind
-  /** HTTP status of the failing model request, for `kind: 'http'`. */
-  readonly status?: number
-  constructor(kind: AiErrorKind, cause: string, hint: string, status?: number) {
-    // Provider messages often end with a period of their own.
-    super('WSM_AI', `Failed to generate events: ${cause.replace(/\.+$/, '')}. ${hint}`)
-    this.name = 'AiGenerationError'
-    this.kind = kind
-    if (status !== undefined) this.status = status
-  }
-}
 
 // Provider error bodies sometimes echo the key (OpenAI's 401 quotes a masked form of it).
 const KEY_LIKE = /\b(sk|pk|rk)-[A-Za-z0-9_*.-]{6,}/g
