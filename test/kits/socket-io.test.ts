@@ -131,6 +131,25 @@ test('expectEmit with ack needs the client to ask for one; a plain emit is a fai
   expect(io.failures[0]?.actual).toBe('"[\\"chat\\",{\\"text\\":\\"hi\\"}]"')
 })
 
+
+test('each ack answers the event its step took, whether it waited for it or found it queued', async () => {
+  // Three ack-asking events sent at once: the first goes to the waiting step, the others are queued
+  // until their steps take them; every ack must still answer its own event.
+  const io = await mockSocketIo({ strict: true })
+    .expectEmit('a', undefined, { ack: ['A'] })
+    .expectEmit('b', undefined, { ack: ['B'] })
+    .expectEmit('c', undefined, { ack: ['C'] })
+  const c = client(io.url, { transports: ['websocket'] })
+  await c.connected
+  const acks = await Promise.all(['a', 'b', 'c'].map((event) => c.socket.timeout(5000).emitWithAck(event)))
+  expect(acks).toEqual(['A', 'B', 'C'])
+  expect(io.events.filter((e) => e.dir === 'in').map((e) => [e.event, e.ack])).toEqual([
+    ['a', ['A']],
+    ['b', ['B']],
+    ['c', ['C']],
+  ])
+  expect(io.failures).toEqual([])
+})
 test("disconnect(): the client sees 'io server disconnect' and does not reconnect", async () => {
   const io = await mockSocketIo().emit('bye', 'now').disconnect()
   const c = client(io.url)
