@@ -6,6 +6,7 @@ import { matchesJsonSubset } from '../scenario/json-subset.js'
 import type { JsonValue } from '../scenario/json-subset.js'
 import type { TemplateContext } from '../template/context.js'
 import { MAX_INBOX_MESSAGES, SEND_DRAIN_POLL_MS, SEND_HIGH_WATER_MARK } from '../constants.js'
+import { sameBytes, toHex } from '../session/bytes.js'
 import { regexInputProblem } from './regex-input.js'
 import { captureText, readCapturePath } from './capture-path.js'
 import type { CompiledReplay, PlayStep } from './types.js'
@@ -76,12 +77,8 @@ export function describeStep(step: PlayStep): string {
 function describeMessage(message: InboundMessage): string {
   if (!message.isBinary) return JSON.stringify(message.text)
   const bytes = message.data as Uint8Array
-  const hex = Buffer.from(bytes.subarray(0, BINARY_PREVIEW_BYTES)).toString('hex')
+  const hex = toHex(bytes.subarray(0, BINARY_PREVIEW_BYTES))
   return `<binary ${bytes.byteLength} bytes: ${hex}${bytes.byteLength > BINARY_PREVIEW_BYTES ? '…' : ''}>`
-}
-
-function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
-  return a.byteLength === b.byteLength && Buffer.compare(a, b) === 0
 }
 
 const NOT_JSON: unique symbol = Symbol('not JSON')
@@ -330,7 +327,8 @@ export async function playReplay(conn: PlayerConnection, replay: CompiledReplay,
     }
     const due = anchorTime + (step.ts - anchorTs) / speed
     // Backpressure only costs an await when the client is behind on reading.
-    if (!(await sleepUntil(due)) || closed || !conn.isOpen || ((conn.bufferedAmount ?? 0) > SEND_HIGH_WATER_MARK && !(await drained()))) {
+    // A step already due (every send right after a wait) skips the async sleep and its promises.
+    if ((due - conn.elapsed() >= 1 && !(await sleepUntil(due))) || closed || !conn.isOpen || ((conn.bufferedAmount ?? 0) > SEND_HIGH_WATER_MARK && !(await drained()))) {
       closedAt(step)
       return
     }

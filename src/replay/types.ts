@@ -1,6 +1,9 @@
+import type { StepOrigin } from '../server/types.js'
 import type { JsonValue } from '../scenario/json-subset.js'
 import type { CompiledTemplate } from '../template/compile.js'
 import type { CompiledCapture } from './capture-path.js'
+
+export type { StepOrigin }
 
 /** Close instruction of an `out` entry. */
 export interface ReplayClose {
@@ -41,15 +44,6 @@ export interface ReplayEntry {
   close?: ReplayClose
 }
 
-/** Where a step came from, for error and failure messages. */
-export interface StepOrigin {
-  /** File name or `<inline>`. */
-  file: string
-  /** 1-based line in the file (or 1-based index in an entry array). */
-  line: number
-  /** Human description, e.g. `expect({"type":"ack"})` for scenario steps. */
-  description?: string
-}
 
 /**
  * A validated, compiled replay entry: regexes compiled, templates parsed, base64 decoded.

@@ -1,4 +1,5 @@
 import { FAILURE_TRANSCRIPT_FRAMES } from '../constants.js'
+import { toHex } from '../session/bytes.js'
 import type { FailureKind, ScenarioFailure, TranscriptFrame } from './types.js'
 
 /** Longest frame text shown on one transcript line before it is cut with `…`. */
@@ -41,7 +42,7 @@ function cut(text: string, max: number): string {
 }
 
 function formatBinary(bytes: Uint8Array): string {
-  const hex = Buffer.from(bytes.buffer, bytes.byteOffset, Math.min(bytes.byteLength, BINARY_PREVIEW_BYTES)).toString('hex')
+  const hex = toHex(bytes.subarray(0, BINARY_PREVIEW_BYTES))
   const more = bytes.byteLength > BINARY_PREVIEW_BYTES ? '…' : ''
   return `<binary ${bytes.byteLength} byte${bytes.byteLength === 1 ? '' : 's'}${hex ? `: ${hex}${more}` : ''}>`
 }

@@ -2,7 +2,7 @@ import http from 'node:http'
 import { MockWsError } from '../errors.js'
 import { SessionOwner } from '../session/owner.js'
 import { Session, type ConnectionHandler, type FrameDelayer, type FrameDropper } from '../session/session.js'
-import { clockFor, realClock, type ClockKind } from '../template/clock.js'
+import { clockFor, realClock } from '../template/clock.js'
 import { createTelemetryObserver } from '../telemetry/observer.js'
 import type { EngineObserver } from './observer.js'
 import { assertMockCanStart } from './registry.js'
@@ -17,63 +17,7 @@ export type { ToReplayOptions } from '../session/session.js'
 
 export { closeAllMocks, liveMockCount } from './registry.js'
 
-/**
- * Options of `mockWs()`.
- * @example
- * await mockWs({ path: '/socket', seed: 42, strict: true })
- */
-export interface MockWsOptions {
-  /** 0 (default) = OS-assigned; a number is a preferred port, falling back to a free one unless `strictPort`. */
-  port?: number
-  /** Fail instead of falling back when the preferred `port` is taken. */
-  strictPort?: boolean
-  /** Bind address (default `127.0.0.1`). */
-  host?: string
-  /** WebSocket path (default `/ws`; `'*'` accepts any path; `{name}` matches any one segment, e.g. `/rooms/{room}`). */
-  path?: string
-  /** Expand template tokens in `out` entries (default true). */
-  expandTemplates?: boolean
-  /** Makes `{{uuid}}`, `{{randInt}}`, … and latency sampling reproducible. */
-  seed?: number
-  /** Clock for `{{now}}` tokens (default `Date.now` of the mock's `clock`). */
-  now?: () => number
-  /** Make `close()` reject when there were scenario failures (default false). */
-  strict?: boolean
-  /** Whether client messages nothing waits for are failures (default: `fail` when strict, else `ignore`). */
-  unexpected?: 'fail' | 'ignore'
-  /** Default wait for `expect`/`waitFor`/`in` entries, ms (default 5000). */
-  timeoutMs?: number
-  /** Largest frame accepted from a client, bytes; larger frames close the connection with 1009. */
-  maxPayload?: number
-  /** Subprotocols accepted (the first the client offers that is listed). */
-  protocols?: string[]
-  /** Divides every gap of replay files (default 1). */
-  speed?: number
-  /** Frames kept in the transcript before the oldest are dropped. */
-  maxTranscript?: number
-  /**
-   * Longest client message (UTF-16 code units) a quadratic `waitFor`/`match` regex is run against (default 2000);
-   * longer messages are not matched by it and give a failure saying why. Linear patterns run on any message.
-   */
-  maxRegexInput?: number
-  /**
-   * Bytes a connection may have waiting to be sent (the client does not read) before the next send closes it
-   * with 1008 and a `send-failed` failure (default 8 MiB). Replays pause above 1 MiB until the client reads.
-   */
-  maxBufferedBytes?: number
-  /** Engine observers of your own (spans, metrics, logging), in addition to the built-in telemetry. */
-  observers?: EngineObserver[]
-  /** Built-in OpenTelemetry spans and Prometheus metrics (default true; spans are no-ops without a tracer provider). */
-  telemetry?: boolean
-  /** Serves plain HTTP requests on the same port; return true when handled (the CLI's `/metrics`). */
-  httpHandler?: (req: http.IncomingMessage, res: http.ServerResponse) => boolean | Promise<boolean>
-  /**
-   * Timers and clock of script delays, waits, latency and `{{now}}`: `'real'` (default) ignores the test's fake
-   * timers; `'fake'` follows them (see docs/fake-timers.md).
-   */
-  clock?: ClockKind
-}
-
+export type { MockWsOptions } from './options.js'
 export type { NextOptions } from '../session/owner.js'
 
 

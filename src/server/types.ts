@@ -1,4 +1,3 @@
-import type { StepOrigin } from '../replay/types.js'
 
 /** A close frame seen in a transcript. */
 export interface TranscriptClose {
@@ -70,4 +69,14 @@ export interface SchemaMismatch {
   error: string
   /** For the mock's own sends: where the example that was sent is in the document (`components.messages.X.examples[0]`). */
   example?: string
+}
+
+/** Where a step came from, for error and failure messages. */
+export interface StepOrigin {
+  /** File name or `<inline>`. */
+  file: string
+  /** 1-based line in the file (or 1-based index in an entry array). */
+  line: number
+  /** Human description, e.g. `expect({"type":"ack"})` for scenario steps. */
+  description?: string
 }

@@ -1,7 +1,7 @@
 // The one interface features (proxy, record, AI, AsyncAPI, VCR) plug in through, below the builder: a
 // feature depends on this file and the session's types, never on the builder, `MockWs` or their internals.
 import type { ReplayEntry } from '../replay/types.js'
-import type { MockWsOptions } from '../server/mock-ws.js'
+import type { MockWsOptions } from '../server/options.js'
 import type { ScenarioFailure } from '../server/types.js'
 import type { Clock } from '../template/clock.js'
 import type { StartContext } from './play.js'

@@ -16,22 +16,10 @@ import { afterAll, describe, expect, test } from 'vitest'
 import { describeCycle, findCycles, formatCycle, importGraph, referencesOf, type ImportGraph } from '../support/import-graph.js'
 
 /**
- * Cycles that exist on purpose until the `core` helper's session redesign lands (issue #15: the builder imports
- * every feature, and the features import `BehaviourPlugin`/`MockWs` back). The test fails when one of them is
- * gone too, so this list only shrinks; it must be empty when #15 is done.
+ * Cycles allowed on purpose: none since the session redesign (issue #15) broke the builder ↔ features cycles.
+ * The test also fails when a listed cycle is gone, so an entry added here cannot outlive its reason.
  */
-const KNOWN_CYCLES: readonly string[] = [
-  'ai/plugin.ts → server/builder.ts → ai/plugin.ts',
-  'asyncapi/plugin.ts → server/builder.ts → asyncapi/plugin.ts',
-  'proxy/plugin.ts → proxy/recorder.ts → server/builder.ts → proxy/plugin.ts',
-  'proxy/plugin.ts → proxy/recorder.ts → server/builder.ts → proxy/vcr.ts → proxy/plugin.ts',
-  'proxy/plugin.ts → server/builder.ts → proxy/plugin.ts',
-  'proxy/plugin.ts → server/builder.ts → proxy/vcr.ts → proxy/plugin.ts',
-  'proxy/recorder.ts → server/builder.ts → proxy/recorder.ts',
-  'proxy/recorder.ts → server/builder.ts → proxy/vcr.ts → proxy/recorder.ts',
-  'proxy/vcr.ts → server/builder.ts → proxy/vcr.ts',
-  'server/mock-ws.ts → server/options.ts → server/mock-ws.ts',
-]
+const KNOWN_CYCLES: readonly string[] = []
 
 describe('the import graph walker', () => {
   const dirs: string[] = []
