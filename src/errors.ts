@@ -1,3 +1,6 @@
+import { formatFailureReport } from './server/failure-report.js'
+import type { ScenarioFailure, TranscriptFrame } from './server/types.js'
+
 /** Stable codes carried by every error this library throws. */
 export type MockWsErrorCode =
   | 'WSM_REPLAY_PARSE'
@@ -118,4 +121,19 @@ export class AsyncApiError extends MockWsError {
 function formatDiagnosticPlace(d: AsyncApiDiagnostic): string {
   if (d.line === undefined) return d.file
   return d.column === undefined ? `${d.file}:${d.line}` : `${d.file}:${d.line}:${d.column}`
+}
+
+/**
+ * Thrown by `close()` of a strict mock that saw scenario failures (`mockWs()`, routers, MSW and the kits);
+ * the message is a readable report.
+ * @example
+ * await ws.close().catch((e) => console.log(e instanceof ScenarioFailureError, e.message))
+ */
+export class ScenarioFailureError extends MockWsError {
+  readonly failures: readonly ScenarioFailure[]
+  constructor(failures: readonly ScenarioFailure[], transcript: readonly TranscriptFrame[], dropped = 0) {
+    super('WSM_STRICT_FAILURES', formatFailureReport(failures, transcript, { dropped }))
+    this.name = 'ScenarioFailureError'
+    this.failures = failures
+  }
 }

@@ -1,5 +1,5 @@
 import { MockWsError } from '../errors.js'
-import type { BehaviourPlugin } from '../server/builder.js'
+import type { BehaviourPlugin } from '../session/plugin.js'
 import { validateAiConfig } from './config.js'
 import { runAiOnConnection } from './run-on-connection.js'
 import type { WebSocketAiConfig } from './types.js'

@@ -1,11 +1,10 @@
 import { AsyncApiError, MockWsError, ReplayParseError } from '../errors.js'
 import { compileEntries } from '../replay/parse.js'
 import type { CompiledReplay } from '../replay/types.js'
-import type { BehaviourPlugin } from '../server/builder.js'
-import type { ScriptPart } from '../server/mock-ws.js'
+import type { BehaviourPlugin, PluginHost } from '../session/plugin.js'
+import type { ScriptPart } from '../session/script.js'
 import type { EngineObserver } from '../server/observer.js'
 import type { ScenarioFailure, TranscriptFrame } from '../server/types.js'
-import type { WsEngine } from '../server/engine.js'
 import { examplesToReplay, sentExamples } from './examples.js'
 import { loadAsyncApi } from './load.js'
 import { ContractValidator, formatMismatch } from './schema.js'
@@ -56,7 +55,7 @@ export function asyncApiPlugin(spec: AsyncApiSource, opts: AsyncApiOptions = {})
     }))
     return loading
   }
-  let engine: WsEngine | undefined
+  let host: PluginHost | undefined
   let loaded: Awaited<ReturnType<typeof load>> | undefined
   const warned = new Set<string>()
 
@@ -68,7 +67,7 @@ export function asyncApiPlugin(spec: AsyncApiSource, opts: AsyncApiOptions = {})
       process.emitWarning(`mockforge-ws: ${failure.message}`, { code: 'WSM_ASYNCAPI_SCHEMA' })
       return
     }
-    engine?.addFailure(failure)
+    host?.addFailure(failure)
   }
 
   const check = (frame: TranscriptFrame): void => {
@@ -153,7 +152,7 @@ export function asyncApiPlugin(spec: AsyncApiSource, opts: AsyncApiOptions = {})
       }
     },
     attach(mock) {
-      engine = mock.engine
+      host = mock
     },
   }
   return { plugin, part, observer }

@@ -1,7 +1,8 @@
 import type { IncomingMessage } from 'node:http'
 import { MockWsError } from '../errors.js'
 import { setLongTimeout } from '../server/long-timeout.js'
-import type { FrameDropper, UpgradeDecision, UpgradeGate } from '../server/engine.js'
+import type { FrameDropper } from '../session/session.js'
+import type { UpgradeDecision, UpgradeGate } from '../server/upgrade.js'
 import { createRandom } from '../template/random.js'
 import { deriveSeed } from './seed.js'
 

@@ -1,7 +1,7 @@
 import WebSocket, { type RawData } from 'ws'
 import { CLOSE_ABNORMAL, CLOSE_BAD_GATEWAY, CLOSE_TRY_AGAIN_LATER } from '../constants.js'
 import { MockWsError } from '../errors.js'
-import type { MockConnection } from '../server/connection.js'
+import type { MockConnection } from '../server/ws-transport.js'
 import type { WsSocket } from '../server/ws-socket.js'
 import {
   PROXY_DRAIN_CHECK_MS,

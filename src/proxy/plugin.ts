@@ -1,5 +1,5 @@
-import type { BehaviourPlugin } from '../server/builder.js'
-import { scriptHandler } from '../server/mock-ws.js'
+import type { BehaviourPlugin } from '../session/plugin.js'
+import { scriptHandler } from '../session/play.js'
 import type { MessageTransform, WsProxyConfig } from './config.js'
 import { WsProxyHandler } from './proxy-handler.js'
 import type { RecordOptions } from './recorder.js'
@@ -34,7 +34,7 @@ export function proxyPlugin(upstreamUrl: string, options: ProxyOptions = {}): { 
     attach(mock) {
       mock.onClose(async () => {
         // Client connections close first so that their close codes reach the upstreams.
-        await mock.engine.close()
+        await mock.closeConnections()
         await handler.close()
       })
     },

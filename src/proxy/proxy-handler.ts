@@ -2,7 +2,9 @@ import type { IncomingMessage } from 'node:http'
 import WebSocket from 'ws'
 import { CLOSE_BAD_GATEWAY } from '../constants.js'
 import { MockWsError } from '../errors.js'
-import type { ConnectionHandler, UpgradeDecision, UpgradeGate } from '../server/engine.js'
+import type { ConnectionHandler } from '../session/session.js'
+import type { UpgradeDecision, UpgradeGate } from '../server/upgrade.js'
+import type { WsTransport } from '../server/ws-transport.js'
 import { proxyTarget, resolveProxyConfig, upstreamHeaders, type ProxyTarget, type ResolvedProxyConfig, type WsProxyConfig } from './config.js'
 import { forwardConnection } from './forward.js'
 import { connectUpstream, ProxyError } from './upstream.js'
@@ -100,7 +102,7 @@ export class WsProxyHandler {
   }
 
   /** The per-connection handler: forwards proxied connections and hands local ones to `local`. */
-  connectionHandler(local: ConnectionHandler): ConnectionHandler {
+  connectionHandler(local: ConnectionHandler<WsTransport>): ConnectionHandler<WsTransport> {
     return (conn, engine) => {
       const prepared = this.#prepared.get(conn.request)
       this.#prepared.delete(conn.request)

@@ -1,8 +1,7 @@
 import { mkdir, writeFile } from 'node:fs/promises'
 import { dirname } from 'node:path'
 import { toJSONL } from '../replay/serialize.js'
-import type { BehaviourPlugin } from '../server/builder.js'
-import type { MockWs } from '../server/mock-ws.js'
+import type { BehaviourPlugin, PluginHost } from '../session/plugin.js'
 import type { EngineObserver } from '../server/observer.js'
 import { pickRecordTransform, resolveRecordTransform, type RecordTransformOptions } from '../replay/record-transform.js'
 
@@ -47,7 +46,7 @@ export function recorder(options: RecordOptions): { plugin: BehaviourPlugin; obs
   // Validated now, so that a bad option fails record() rather than the first write.
   const transform = pickRecordTransform(options)
   resolveRecordTransform(transform, 'record()')
-  let mock: MockWs | undefined
+  let mock: PluginHost | undefined
   let first: number | undefined
   const writes = new Set<Promise<void>>()
 
@@ -84,8 +83,8 @@ export function recorder(options: RecordOptions): { plugin: BehaviourPlugin; obs
     attach(started) {
       mock = started
       started.onClose(async () => {
-        // Connections close (and their files are queued) during the engine's close.
-        await started.engine.close()
+        // Connections close (and their files are queued) while the mock closes them.
+        await started.closeConnections()
         await Promise.all([...writes])
       })
     },

@@ -1,8 +1,9 @@
 import { existsSync, unlinkSync } from 'node:fs'
-import type { BehaviourPlugin } from '../server/builder.js'
+import type { BehaviourPlugin } from '../session/plugin.js'
 import { envFlag } from '../server/env.js'
-import { scriptHandler, type StartContext } from '../server/mock-ws.js'
-import type { ConnectionHandler } from '../server/engine.js'
+import { scriptHandler, type StartContext } from '../session/play.js'
+import type { ConnectionHandler } from '../session/session.js'
+import type { WsTransport } from '../server/ws-transport.js'
 import { loadReplay } from '../replay/load.js'
 import { MockWsError } from '../errors.js'
 import type { ProxyOptions } from './plugin.js'
@@ -89,9 +90,9 @@ export function removeOldRecordings(file: string): void {
  */
 export function perConnectionReplay(file: string): BehaviourPlugin {
   return {
-    async handler(ctx: StartContext): Promise<ConnectionHandler> {
+    async handler(ctx: StartContext): Promise<ConnectionHandler<WsTransport>> {
       const expandTemplates = ctx.options.expandTemplates ?? true
-      const handlers: ConnectionHandler[] = []
+      const handlers: ConnectionHandler<WsTransport>[] = []
       for (let id = 1; existsSync(connectionFile(file, id)); id++) {
         const script = await loadReplay(connectionFile(file, id), { expandTemplates, ...(ctx.options.seed !== undefined ? { seed: ctx.options.seed } : {}) })
         handlers.push(scriptHandler({ ...ctx, script }))

@@ -1,6 +1,6 @@
 import { CLOSE_INTERNAL_ERROR } from '../constants.js'
-import type { InboundMessage } from '../server/connection.js'
-import type { MessageQueue } from '../server/message-queue.js'
+import type { InboundMessage } from '../session/connection.js'
+import type { MessageQueue } from '../session/message-queue.js'
 import type { FailureKind, ScenarioFailure } from '../server/types.js'
 import { matchesJsonSubset } from '../scenario/json-subset.js'
 import type { JsonValue } from '../scenario/json-subset.js'

@@ -15,17 +15,11 @@ import { pickRecordTransform } from '../replay/record-transform.js'
 import type { MessageMatcher } from '../scenario/matcher.js'
 import { Scenario } from '../scenario/scenario.js'
 import type { ReplayEntry } from '../replay/types.js'
-import type { ConnectionHandler } from './engine.js'
-import {
-  compileScript,
-  scriptHandler,
-  startMock,
-  type MockWs,
-  type MockWsOptions,
-  type ScriptPart,
-  type StartContext,
-} from './mock-ws.js'
-import { resolveOptions } from './options.js'
+import type { BehaviourPlugin } from '../session/plugin.js'
+import { scriptHandler, type StartContext } from '../session/play.js'
+import { compileScript, type ScriptPart } from '../session/script.js'
+import { startMock, type MockWs, type MockWsOptions, type StartFeatures } from './mock-ws.js'
+import { resolveOptions, type ResolvedMockWsOptions } from './options.js'
 
 /** Options of one step's wait. */
 export interface StepWaitOptions {
@@ -33,15 +27,7 @@ export interface StepWaitOptions {
   timeoutMs?: number
 }
 
-/** A feature that replaces the default per-connection behaviour (proxy, AI); installed by builder methods. */
-export interface BehaviourPlugin {
-  /** Builds the handler once the script is compiled; `mock` is available after start through `attach`. Absent: the plugin only observes (record). */
-  handler?(ctx: StartContext): ConnectionHandler | Promise<ConnectionHandler>
-  /** Called once the mock runs (e.g. to register close hooks). */
-  attach?(mock: MockWs): void
-  /** Runs first when the mock starts, before anything listens (loading a document); returns options to override. */
-  prepare?(options: Readonly<MockWsOptions>): Promise<Partial<MockWsOptions>>
-}
+export type { BehaviourPlugin } from '../session/plugin.js'
 
 /**
  * Configures a mock fluently; awaiting it starts the server (`PromiseLike<MockWs>`).
@@ -53,8 +39,9 @@ export class MockWsBuilder implements PromiseLike<MockWs> {
   #parts: ScriptPart[] = []
   #steps: Scenario | undefined
   #plugins: BehaviourPlugin[] = []
-  #gatesAndDelayers: ((ctx: StartContext) => Partial<Parameters<typeof startMock>[1]>)[] = []
+  #gatesAndDelayers: ((ctx: StartContext) => Partial<StartFeatures>)[] = []
   #started: Promise<MockWs> | undefined
+  #planned: Promise<MockPlan> | undefined
   #echoAfterScript = false
 
   constructor(options: MockWsOptions = {}) {
@@ -271,7 +258,7 @@ export class MockWsBuilder implements PromiseLike<MockWs> {
   }
 
   /** @internal adds engine options derived at start (latency, gates). */
-  engineOption(fn: (ctx: StartContext) => Partial<Parameters<typeof startMock>[1]>): this {
+  engineOption(fn: (ctx: StartContext) => Partial<StartFeatures>): this {
     this.#mutable('engineOption')
     this.#gatesAndDelayers.push(fn)
     return this
@@ -308,12 +295,21 @@ export class MockWsBuilder implements PromiseLike<MockWs> {
   }
 
   #mutable(what: string): void {
-    if (this.#started) {
+    if (this.#started || this.#planned) {
       throw new MockWsError('WSM_CONFIG', `Failed to configure ${what}(): the mock has already started. Chain every step before awaiting mockWs().`)
     }
   }
 
-  async #start(): Promise<MockWs> {
+  /**
+   * @internal resolves the options, compiles the script and derives the features, without listening:
+   * what `start()` puts on a server, and what `toMswHandler(url, builder)` puts on `ws.link`. Once only.
+   */
+  plan(): Promise<MockPlan> {
+    this.#planned ??= this.#plan()
+    return this.#planned
+  }
+
+  async #plan(): Promise<MockPlan> {
     const requested = { ...this.#options }
     // The user's options are checked before a plugin's (possibly slow) preparation, then again with its overrides.
     if (this.#plugins.some((p) => p.prepare)) {
@@ -325,20 +321,36 @@ export class MockWsBuilder implements PromiseLike<MockWs> {
     const ctx: StartContext = { options, script, faker, ...(this.#echoAfterScript && script ? { echoAfterScript: true } : {}) }
     const plugin = this.#plugins.filter((p) => p.handler).at(-1)
     const handler = plugin?.handler ? await plugin.handler(ctx) : scriptHandler(ctx)
-    let engineOptions: Parameters<typeof startMock>[1] = { handler }
+    let features: StartFeatures = { handler }
     for (const fn of this.#gatesAndDelayers) {
       const extra = fn(ctx)
-      engineOptions = {
-        ...engineOptions,
+      features = {
+        ...features,
         ...extra,
-        gates: [...(engineOptions.gates ?? []), ...(extra.gates ?? [])],
-        observers: [...(engineOptions.observers ?? []), ...(extra.observers ?? [])],
+        gates: [...(features.gates ?? []), ...(extra.gates ?? [])],
+        observers: [...(features.observers ?? []), ...(extra.observers ?? [])],
       }
     }
-    const mock = await startMock(options, engineOptions)
-    for (const p of this.#plugins) p.attach?.(mock)
+    return { options, features, plugins: [...this.#plugins] }
+  }
+
+  async #start(): Promise<MockWs> {
+    const { options, features, plugins } = await this.plan()
+    const mock = await startMock(options, features)
+    for (const p of plugins) p.attach?.(mock)
     return mock
   }
+}
+
+/**
+ * A mock ready to start: its resolved options, the per-connection handler and the features of its builder.
+ * @example
+ * const { options, features } = await mockWs().latency('fast').plan()
+ */
+export interface MockPlan {
+  options: ResolvedMockWsOptions
+  features: StartFeatures
+  plugins: readonly BehaviourPlugin[]
 }
 
 /**

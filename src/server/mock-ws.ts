@@ -1,24 +1,23 @@
 import http from 'node:http'
-import { transcriptToReplay, type RecordTransformOptions } from '../replay/record-transform.js'
 import { DEFAULT_NEXT_TIMEOUT_MS } from '../constants.js'
 import { MockWsError } from '../errors.js'
-import { loadReplay } from '../replay/load.js'
-import { playReplay } from '../replay/player.js'
-import { toJSONL } from '../replay/serialize.js'
-import type { CompiledReplay, PlayStep, ReplayEntry } from '../replay/types.js'
+import type { ReplayEntry } from '../replay/types.js'
+import type { WsData } from '../session/connection.js'
+import type { PluginHost } from '../session/plugin.js'
+import { Session, type ConnectionHandler, type FrameDelayer, type FrameDropper, type MockWsMetrics, type ToReplayOptions } from '../session/session.js'
 import { clockFor, realClock, type Clock, type ClockKind } from '../template/clock.js'
-import { createTemplateContext, type FakerLike } from '../template/context.js'
-import { loadFaker } from '../template/faker.js'
-import type { InboundMessage, MockConnection, WsData } from './connection.js'
-import { WsEngine, type ConnectionHandler, type EngineOptions, type MockWsMetrics } from './engine.js'
 import { createTelemetryObserver } from '../telemetry/observer.js'
-import { formatFailureReport } from './failure-report.js'
 import type { EngineObserver } from './observer.js'
 import type { ScenarioFailure, TranscriptFrame } from './types.js'
 import { assertMockCanStart, trackMock } from './registry.js'
 import { examplePath } from './path-pattern.js'
 import { addInterceptRoute, type InterceptPattern } from './intercept.js'
 import type { ResolvedMockWsOptions } from './options.js'
+import { WsUpgrade, type UpgradeGate } from './upgrade.js'
+import type { MockConnection, WsTransport } from './ws-transport.js'
+
+export { ScenarioFailureError } from '../errors.js'
+export type { ToReplayOptions } from '../session/session.js'
 
 export { closeAllMocks, liveMockCount } from './registry.js'
 
@@ -85,11 +84,6 @@ export interface NextOptions {
   timeout?: number
 }
 
-/** Options of `toReplay()` / `toJSONL()`: which connection, and how client messages are matched on replay (see docs/proxy-and-record.md). */
-export interface ToReplayOptions extends RecordTransformOptions {
-  /** Connection id whose traffic to export (default: the first connection). */
-  connection?: number
-}
 
 function urlHost(host: string): string {
   if (host === '0.0.0.0') return '127.0.0.1'
@@ -97,18 +91,28 @@ function urlHost(host: string): string {
   return host.includes(':') ? `[${host}]` : host
 }
 
-/** Derives a distinct, reproducible seed per connection. */
-export function connectionSeed(seed: number | undefined, id: number): number | undefined {
-  if (seed === undefined) return undefined
-  return (Math.imul(seed ^ 0x5bd1e995, 0x9e3779b1) + Math.imul(id, 0x85ebca6b)) >>> 0
+
+/**
+ * What `startMock` adds to the resolved options: the per-connection handler and the features derived when
+ * the mock starts (latency, drops, gates, limits, observers).
+ * @example
+ * await startMock(resolveOptions(), { handler: echoHandler, maxConnections: 2 })
+ */
+export interface StartFeatures {
+  handler: ConnectionHandler<WsTransport>
+  latency?: FrameDelayer
+  dropper?: FrameDropper
+  gates?: readonly UpgradeGate[]
+  maxConnections?: number
+  observers?: readonly EngineObserver[]
 }
 
 /**
- * A running WebSocket mock: a real server on a loopback port with its transcript and failures.
+ * A running WebSocket mock: a session on a real server on a loopback port, with its transcript and failures.
  * @example
  * const ws = await mockWs(); const client = new WebSocket(ws.url); await ws.connected
  */
-export class MockWs {
+export class MockWs implements PluginHost {
   /** `ws://127.0.0.1:PORT/ws` */
   readonly url: string
   readonly port: number
@@ -117,7 +121,9 @@ export class MockWs {
   readonly path: string
   /** Resolves with the first connection. */
   readonly connected: Promise<MockConnection>
-  /** @internal */ readonly engine: WsEngine
+  /** @internal the connections, transcript and failures of this mock. */
+  readonly session: Session<WsTransport>
+  #upgrade: WsUpgrade
   #server: http.Server
   #strict: boolean
   #closing: Promise<void> | undefined
@@ -125,46 +131,47 @@ export class MockWs {
   #untrack: () => void
 
   /** @internal use `mockWs()` */
-  constructor(init: { server: http.Server; engine: WsEngine; host: string; port: number; path: string; strict: boolean }) {
+  constructor(init: { server: http.Server; session: Session<WsTransport>; upgrade: WsUpgrade; host: string; port: number; path: string; strict: boolean }) {
     this.#server = init.server
-    this.engine = init.engine
+    this.session = init.session
+    this.#upgrade = init.upgrade
     this.host = init.host
     this.port = init.port
     this.path = init.path
     this.#strict = init.strict
     this.url = `ws://${urlHost(init.host)}:${init.port}${init.path === '*' ? '/' : examplePath(init.path)}`
-    this.connected = init.engine.firstConnection
+    this.connected = init.session.firstConnection
     this.#untrack = trackMock(this)
   }
 
   /** Live connections, in order of arrival. */
   get connections(): readonly MockConnection[] {
-    return this.engine.connections
+    return this.session.connections
   }
 
   /** Every frame both ways, all connections. */
   get transcript(): readonly TranscriptFrame[] {
-    return this.engine.transcript
+    return this.session.transcript
   }
 
   /** Client → server frames. */
   get received(): TranscriptFrame[] {
-    return this.engine.transcript.filter((f) => f.dir === 'in' && !f.close)
+    return this.session.transcript.filter((f) => f.dir === 'in' && !f.close)
   }
 
   /** Server → client frames. */
   get sent(): TranscriptFrame[] {
-    return this.engine.transcript.filter((f) => f.dir === 'out' && !f.close)
+    return this.session.transcript.filter((f) => f.dir === 'out' && !f.close)
   }
 
   /** Scenario failures so far. */
   get failures(): readonly ScenarioFailure[] {
-    return this.engine.failures
+    return this.session.failures
   }
 
   /** Snapshot of the counters. */
   get metrics(): MockWsMetrics {
-    return { ...this.engine.counters }
+    return { ...this.session.counters }
   }
 
   /** True once `close()` was called. */
@@ -174,24 +181,22 @@ export class MockWs {
 
   /** @internal the clock of the mock's delays and waits (the `clock` option); the matchers wait with it. */
   get clock(): Clock {
-    return this.engine.clock
+    return this.session.clock
   }
 
   /** Resolves with the next connection not yet taken by an earlier call (works repeatedly). */
   nextConnection(opts: NextOptions = {}): Promise<MockConnection> {
-    return this.engine.connectionQueue.take(opts.timeout ?? DEFAULT_NEXT_TIMEOUT_MS, `a connection to ${this.url}`)
+    return this.session.connectionQueue.take(opts.timeout ?? DEFAULT_NEXT_TIMEOUT_MS, `a connection to ${this.url}`)
   }
 
   /** Resolves with the next client message (any connection) not yet taken by an earlier call. */
   async nextMessage(opts: NextOptions = {}): Promise<string | Uint8Array> {
-    return this.engine.messageQueue.take(opts.timeout ?? DEFAULT_NEXT_TIMEOUT_MS, `a client message on ${this.url}`)
+    return this.session.messageQueue.take(opts.timeout ?? DEFAULT_NEXT_TIMEOUT_MS, `a client message on ${this.url}`)
   }
 
   /** Sends to the newest connection. */
   send(data: WsData): void {
-    const newest = this.engine.connections.at(-1)
-    if (!newest) throw new MockWsError('WSM_CLOSED', `Failed to send: no client is connected to ${this.url}. Await ws.connected first.`)
-    newest.send(data)
+    this.session.send(data, this.url)
   }
 
   /**
@@ -201,7 +206,7 @@ export class MockWs {
    * ws.dropAll(); const again = await ws.nextConnection()
    */
   dropAll(): void {
-    for (const conn of [...this.engine.connections]) conn.terminate()
+    for (const conn of [...this.session.connections]) conn.terminate()
   }
 
   /**
@@ -224,22 +229,32 @@ export class MockWs {
 
   /** Sends to every live connection. */
   broadcast(data: WsData): void {
-    for (const conn of this.engine.connections) conn.send(data)
+    this.session.broadcast(data)
   }
 
   /** The recorded traffic of one connection as replay entries, ready to save as a fixture. */
   toReplay(opts: ToReplayOptions = {}): ReplayEntry[] {
-    return transcriptToReplay(this.engine.transcript, opts)
+    return this.session.toReplay(opts)
   }
 
   /** The recorded traffic of one connection as JSON Lines. */
   toJSONL(opts: ToReplayOptions = {}): string {
-    return toJSONL(this.toReplay(opts))
+    return this.session.toJSONL(opts)
   }
 
   /** @internal runs `hook` during close, before the server stops (proxy upstreams, AI streams). */
   onClose(hook: () => void | Promise<void>): void {
     this.#closeHooks.push(hook)
+  }
+
+  /** @internal closes every client connection (1001); `close()` does it too (for features' close hooks). */
+  closeConnections(): Promise<void> {
+    return this.#upgrade.close()
+  }
+
+  /** @internal records a scenario failure (for features: AsyncAPI's contract check). */
+  addFailure(failure: ScenarioFailure): void {
+    this.session.addFailure(failure)
   }
 
   /**
@@ -254,7 +269,7 @@ export class MockWs {
   async #close(): Promise<void> {
     try {
       for (const hook of this.#closeHooks) await hook()
-      await this.engine.close()
+      await this.#upgrade.close()
       await new Promise<void>((resolve) => {
         this.#server.close(() => resolve())
         this.#server.closeAllConnections()
@@ -267,138 +282,30 @@ export class MockWs {
     } finally {
       this.#untrack()
     }
-    if (this.#strict && this.engine.failures.length > 0) {
-      throw new ScenarioFailureError(this.engine.failures, this.engine.transcript, this.engine.counters.failuresDropped)
-    }
+    const failure = this.#strict ? this.session.failureError() : undefined
+    if (failure) throw failure
   }
 }
 
-/**
- * Thrown by `close()` of a strict mock that saw scenario failures; the message is a readable report.
- * @example
- * await ws.close().catch((e) => console.log(e.message))
- */
-export class ScenarioFailureError extends MockWsError {
-  readonly failures: readonly ScenarioFailure[]
-  constructor(failures: readonly ScenarioFailure[], transcript: readonly TranscriptFrame[], dropped = 0) {
-    super('WSM_STRICT_FAILURES', formatFailureReport(failures, transcript, { dropped }))
-    this.name = 'ScenarioFailureError'
-    this.failures = failures
-  }
-}
-
-/** One piece of a mock's script: a replay source, steps from the builder, or entries that need loading first (AsyncAPI examples). */
-export type ScriptPart =
-  | { kind: 'replay'; source: string | readonly ReplayEntry[] | URL }
-  | { kind: 'compiled'; compile: (opts: { expandTemplates: boolean; faker?: FakerLike }) => CompiledReplay }
-  | { kind: 'load'; load: (opts: { expandTemplates: boolean; faker?: FakerLike }) => Promise<CompiledReplay> }
-
-/** Concatenates compiled parts; each part's times continue after the previous part's last `ts`. */
-export function concatReplays(parts: readonly CompiledReplay[]): CompiledReplay {
-  if (parts.length === 1 && parts[0]) return parts[0]
-  const steps: PlayStep[] = []
-  let offset = 0
-  for (const part of parts) {
-    let last = 0
-    for (const step of part.steps) {
-      steps.push({ ...step, index: steps.length, ts: step.ts + offset, entry: { ...step.entry, ts: step.entry.ts + offset } })
-      last = step.ts
-    }
-    offset += last
-  }
-  return { source: parts.map((p) => p.source).join(' + '), steps, usesFaker: parts.some((p) => p.usesFaker) }
-}
-
-/** What a mock does with each connection, decided when it starts. */
-export interface StartContext {
-  /** The mock's options, checked and with every default filled in (`resolveOptions`). */
-  options: ResolvedMockWsOptions
-  script: CompiledReplay | undefined
-  faker: FakerLike | undefined
-  /** `echo()` was called with steps: each connection plays the script, then echoes. */
-  echoAfterScript?: boolean
-}
-
-/** Builds the per-connection handler that plays `script` (or echoes when there is none). */
-export function scriptHandler(ctx: StartContext): ConnectionHandler {
-  const { options, script, faker } = ctx
-  if (!script) return echoHandler
-  return (conn, engine) => {
-    const context = createTemplateContext({
-      ...(options.seed !== undefined ? { seed: connectionSeed(options.seed, conn.id) } : {}),
-      now: options.now ?? engine.clock.dateNow,
-      ...(faker ? { faker } : {}),
-    })
-    void playReplay(conn, script, {
-      speed: options.speed,
-      timeoutMs: options.timeoutMs,
-      context,
-      unexpected: options.unexpected,
-      onFailure: (f) => engine.addFailure(f),
-      isShuttingDown: () => engine.shuttingDown,
-      maxRegexInput: options.maxRegexInput,
-      ...(ctx.echoAfterScript ? { afterScript: (rest: InboundMessage[]) => echoAfterScript(conn, rest) } : {}),
-    })
-  }
-}
-
-/** Echoes what the script left unconsumed, in order, then every later message. */
-function echoAfterScript(conn: MockConnection, unconsumed: readonly InboundMessage[]): void {
-  for (const message of unconsumed) conn.send(message.data)
-  conn.onMessage((message) => conn.send(message.data))
-}
-
-/** Echoes every message back unchanged (text as text, binary as binary). */
-export const echoHandler: ConnectionHandler = (conn) => {
-  conn.onMessage((message) => conn.send(message.data))
-}
-
-/** Loads and compiles every part of a script, collecting all problems before anything starts. */
-export async function compileScript(parts: readonly ScriptPart[], options: ResolvedMockWsOptions): Promise<{ script: CompiledReplay | undefined; faker: FakerLike | undefined }> {
-  if (parts.length === 0) return { script: undefined, faker: undefined }
-  const expandTemplates = options.expandTemplates
-  const compiled: CompiledReplay[] = []
-  for (const part of parts) {
-    if (part.kind === 'replay') {
-      compiled.push(await loadReplay(part.source, { expandTemplates, ...(options.seed !== undefined ? { seed: options.seed } : {}) }))
-    } else if (part.kind === 'load') {
-      compiled.push(await part.load({ expandTemplates }))
-    } else {
-      compiled.push(part.compile({ expandTemplates }))
-    }
-  }
-  if (!expandTemplates || !compiled.some((c) => c.usesFaker)) return { script: concatReplays(compiled), faker: undefined }
-  // Faker paths can only be checked against a real faker: compile the builder's steps again with it,
-  // so a bad {{faker.…}} fails here, before anything listens (replay files were checked by loadReplay).
-  const faker = await loadFaker(options.seed)
-  const checked: CompiledReplay[] = []
-  for (const [i, part] of parts.entries()) {
-    const first = compiled[i] as CompiledReplay
-    if (!first.usesFaker) checked.push(first)
-    else if (part.kind === 'compiled') checked.push(part.compile({ expandTemplates, faker }))
-    else if (part.kind === 'load') checked.push(await part.load({ expandTemplates, faker }))
-    else checked.push(first)
-  }
-  return { script: concatReplays(checked), faker }
-}
-
-/** Starts an HTTP server with the engine on it; resolves once listening. */
-export async function startMock(options: ResolvedMockWsOptions, engineOptions: Omit<EngineOptions, 'path'>): Promise<MockWs> {
+/** Starts an HTTP server with a session and its upgrade listener on it; resolves once listening. */
+export async function startMock(options: ResolvedMockWsOptions, features: StartFeatures): Promise<MockWs> {
   assertMockCanStart()
   const { host, path } = options
-  const engine = new WsEngine({
+  const session = new Session<WsTransport>({
+    handler: features.handler,
+    ...(options.maxTranscript !== undefined ? { maxTranscript: options.maxTranscript } : {}),
+    ...(options.maxBufferedBytes !== undefined ? { maxBufferedBytes: options.maxBufferedBytes } : {}),
+    ...(features.latency ? { latency: features.latency } : {}),
+    ...(features.dropper ? { dropper: features.dropper } : {}),
+    clock: clockFor(options.clock),
+    observers: [...(options.telemetry ? [createTelemetryObserver()] : []), ...(features.observers ?? []), ...(options.observers ?? [])],
+  })
+  const upgrade = new WsUpgrade(session, {
     path,
     ...(options.maxPayload !== undefined ? { maxPayload: options.maxPayload } : {}),
     ...(options.protocols ? { protocols: options.protocols } : {}),
-    ...(options.maxTranscript !== undefined ? { maxTranscript: options.maxTranscript } : {}),
-    ...(options.maxBufferedBytes !== undefined ? { maxBufferedBytes: options.maxBufferedBytes } : {}),
-    clock: clockFor(options.clock),
-    ...engineOptions,
-    observers: [
-      ...(options.telemetry ? [createTelemetryObserver()] : []),
-      ...(engineOptions.observers ?? []),
-      ...(options.observers ?? []),
-    ],
+    ...(features.gates ? { gates: features.gates } : {}),
+    ...(features.maxConnections !== undefined ? { maxConnections: features.maxConnections } : {}),
   })
   const server = http.createServer((req, res) => {
     void (async () => {
@@ -411,9 +318,9 @@ export async function startMock(options: ResolvedMockWsOptions, engineOptions: O
     })
   })
   server.on('upgrade', (req, socket, head) => {
-    if (!engine.handleUpgrade(req, socket, head)) {
+    if (!upgrade.handleUpgrade(req, socket, head)) {
       socket.on('error', () => socket.destroy())
-      engine.refuse(req, socket, 404, `No WebSocket endpoint at ${req.url ?? '/'}: this mock serves ${path}`)
+      upgrade.refuse(req, socket, 404, `No WebSocket endpoint at ${req.url ?? '/'}: this mock serves ${path}`)
     }
   })
   server.on('clientError', (_error, socket) => {
@@ -421,7 +328,7 @@ export async function startMock(options: ResolvedMockWsOptions, engineOptions: O
     else socket.destroy()
   })
   const port = await listen(server, host, options.port, options.strictPort)
-  return new MockWs({ server, engine, host, port, path, strict: options.strict })
+  return new MockWs({ server, session, upgrade, host, port, path, strict: options.strict })
 }
 
 function listenOnce(server: http.Server, host: string, port: number): Promise<number> {

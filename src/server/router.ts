@@ -8,18 +8,19 @@ import { isLatencyInjector } from '../latency/mock-latency.js'
 import type { LatencyProfileInput } from '../latency/profile.js'
 import type { WsProxyHandler } from '../proxy/proxy-handler.js'
 import { loadReplay } from '../replay/load.js'
-import { playReplay } from '../replay/player.js'
 import type { CompiledReplay } from '../replay/types.js'
+import { echoHandler, play } from '../session/play.js'
+import { Session, type ConnectionHandler, type FrameDelayer, type MockWsMetrics } from '../session/session.js'
 import { clockFor } from '../template/clock.js'
-import { createTemplateContext, type FakerLike } from '../template/context.js'
+import type { FakerLike } from '../template/context.js'
 import { loadFaker } from '../template/faker.js'
 import { createTelemetryObserver } from '../telemetry/observer.js'
-import type { MockConnection } from './connection.js'
-import { WsEngine, type ConnectionHandler, type EngineOptions, type FrameDelayer, type MockWsMetrics } from './engine.js'
 import { ENV, envFlag, envString } from './env.js'
-import { connectionSeed, echoHandler, type MockWsOptions } from './mock-ws.js'
+import type { MockWsOptions, StartFeatures } from './mock-ws.js'
 import { resolveOptions, type ResolvedMockWsOptions } from './options.js'
 import type { ScenarioFailure, TranscriptFrame } from './types.js'
+import { WsUpgrade } from './upgrade.js'
+import type { MockConnection, WsTransport } from './ws-transport.js'
 
 /**
  * Options of `router()`.
@@ -34,9 +35,9 @@ export interface RouterOptions extends Pick<MockWsOptions, RouterOptionName> {
   /** @internal latency injector (see `routerWithLatency`). */
   latency?: FrameDelayer
   /** @internal replaces the echo/replay behaviour (see `routerWithProxy`). */
-  handler?: ConnectionHandler
-  /** @internal extra engine options (gates). */
-  engine?: Partial<EngineOptions>
+  handler?: ConnectionHandler<WsTransport>
+  /** @internal extra features (gates, observers, limits, drops). */
+  engine?: Partial<Omit<StartFeatures, 'handler'>>
 }
 
 /**
@@ -56,7 +57,6 @@ export interface WsRouter {
   nextConnection(opts?: { timeout?: number }): Promise<MockConnection>
   /** Ends every connection (1001); the HTTP server stays yours to close. */
   close(): Promise<void>
-  /** @internal */ readonly engine: WsEngine
 }
 
 /** The `MockWsOptions` a router takes (it owns no listener, so no port, host or strictness). */
@@ -64,7 +64,7 @@ type RouterOptionName = 'path' | 'seed' | 'now' | 'timeoutMs' | 'maxPayload' | '
 const ROUTER_OPTIONS: readonly (keyof MockWsOptions)[] = ['path', 'seed', 'now', 'timeoutMs', 'maxPayload', 'protocols', 'speed', 'maxTranscript', 'maxRegexInput', 'observers', 'telemetry', 'expandTemplates', 'clock']
 
 /** A router's options, checked, with defaults; `expandTemplates` stays unset when not given (it is then read per connection). */
-type ResolvedRouterOptions = Omit<RouterOptions, 'expandTemplates'> & Pick<ResolvedMockWsOptions, 'path' | 'speed' | 'timeoutMs' | 'telemetry'> & { expandTemplates?: boolean }
+type ResolvedRouterOptions = Omit<RouterOptions, 'expandTemplates'> & Pick<ResolvedMockWsOptions, 'path' | 'speed' | 'timeoutMs' | 'telemetry' | 'unexpected' | 'maxRegexInput'> & { expandTemplates?: boolean }
 
 function resolveRouterOptions(options: RouterOptions): ResolvedRouterOptions {
   const resolved = resolveOptions(options, { action: 'create the router', only: ROUTER_OPTIONS })
@@ -81,7 +81,7 @@ interface CachedReplay {
 }
 
 /** Handler that reads the replay file setting per connection (echo when none), caching the parse by mtime. */
-function envReplayHandler(options: ResolvedRouterOptions): ConnectionHandler {
+function envReplayHandler(options: ResolvedRouterOptions): ConnectionHandler<WsTransport> {
   const cache = new Map<string, CachedReplay>()
   async function load(file: string, expand: boolean): Promise<CachedReplay> {
     const { mtimeMs } = await stat(file)
@@ -93,33 +93,20 @@ function envReplayHandler(options: ResolvedRouterOptions): ConnectionHandler {
     cache.set(file, entry)
     return entry
   }
-  return (conn, engine) => {
+  return (conn, session) => {
     const file = options.replayFile ?? envString(ENV.replayFile)
     if (!file) {
-      echoHandler(conn, engine)
+      echoHandler(conn, session)
       return
     }
     const expand = options.expandTemplates ?? envFlag(ENV.templateExpand) ?? false
     conn.inbox() // queue client messages while the file loads
     load(file, expand).then(
       ({ replay, faker }) => {
-        if (!conn.isOpen) return
-        void playReplay(conn, replay, {
-          speed: options.speed,
-          timeoutMs: options.timeoutMs,
-          context: createTemplateContext({
-            ...(options.seed !== undefined ? { seed: connectionSeed(options.seed, conn.id) } : {}),
-            now: options.now ?? engine.clock.dateNow,
-            ...(faker ? { faker } : {}),
-          }),
-          unexpected: 'ignore',
-          onFailure: (f) => engine.addFailure(f),
-          isShuttingDown: () => engine.shuttingDown,
-          maxRegexInput: options.maxRegexInput,
-        })
+        if (conn.isOpen) void play(conn, replay, options, session, { faker })
       },
       (error: unknown) => {
-        engine.error(conn, error instanceof Error ? error : new MockWsError('WSM_REPLAY_PARSE', String(error)))
+        session.error(conn, error instanceof Error ? error : new MockWsError('WSM_REPLAY_PARSE', String(error)))
         conn.close(1011, 'mockforge-ws: replay file could not be loaded')
       },
     )
@@ -135,39 +122,39 @@ function envReplayHandler(options: ResolvedRouterOptions): ConnectionHandler {
  */
 export function router(input: RouterOptions = {}): WsRouter {
   const options = resolveRouterOptions(input)
-  const engine = new WsEngine({
-    path: options.path,
+  const features = options.engine ?? {}
+  const session = new Session<WsTransport>({
     handler: options.handler ?? envReplayHandler(options),
+    ...(options.maxTranscript !== undefined ? { maxTranscript: options.maxTranscript } : {}),
+    ...(options.latency ? { latency: options.latency } : features.latency ? { latency: features.latency } : {}),
+    ...(features.dropper ? { dropper: features.dropper } : {}),
+    clock: clockFor(options.clock),
+    observers: [...(options.telemetry ? [createTelemetryObserver()] : []), ...(features.observers ?? []), ...(options.observers ?? [])],
+  })
+  const upgrade = new WsUpgrade(session, {
+    path: options.path,
     ...(options.maxPayload !== undefined ? { maxPayload: options.maxPayload } : {}),
     ...(options.protocols ? { protocols: options.protocols } : {}),
-    ...(options.maxTranscript !== undefined ? { maxTranscript: options.maxTranscript } : {}),
-    ...(options.latency ? { latency: options.latency } : {}),
-    clock: clockFor(options.clock),
-    ...options.engine,
-    observers: [
-      ...(options.telemetry ? [createTelemetryObserver()] : []),
-      ...(options.engine?.observers ?? []),
-      ...(options.observers ?? []),
-    ],
+    ...(features.gates ? { gates: features.gates } : {}),
+    ...(features.maxConnections !== undefined ? { maxConnections: features.maxConnections } : {}),
   })
   return {
-    path: engine.path,
-    handleUpgrade: engine.handleUpgrade,
+    path: upgrade.path,
+    handleUpgrade: upgrade.handleUpgrade,
     get connections() {
-      return engine.connections
+      return session.connections
     },
     get transcript() {
-      return engine.transcript
+      return session.transcript
     },
     get failures() {
-      return engine.failures
+      return session.failures
     },
     get metrics() {
-      return { ...engine.counters }
+      return { ...session.counters }
     },
-    nextConnection: (opts = {}) => engine.connectionQueue.take(opts.timeout ?? DEFAULT_WAIT_TIMEOUT_MS, `a connection to ${engine.path}`),
-    close: () => engine.close(),
-    engine,
+    nextConnection: (opts = {}) => session.connectionQueue.take(opts.timeout ?? DEFAULT_WAIT_TIMEOUT_MS, `a connection to ${upgrade.path}`),
+    close: () => upgrade.close(),
   }
 }
 

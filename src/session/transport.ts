@@ -6,8 +6,11 @@
 
 /** What a transport tells its connection, in the order things happened on the wire. */
 export interface TransportEvents {
-  /** A frame from the client: a string for a text frame, bytes for a binary frame. */
-  message(data: string | Uint8Array, isBinary: boolean): void
+  /**
+   * A frame from the client: a string for a text frame, bytes for a binary frame. `size` is its length
+   * on the wire in bytes when the transport knows it (else the connection counts the UTF-8 itself).
+   */
+  message(data: string | Uint8Array, isBinary: boolean, size?: number): void
   /** The socket is closed (code and reason as the transport saw them; 1006 when it was dropped). */
   close(code: number, reason: string): void
   /** The socket reported an error; a close follows. */

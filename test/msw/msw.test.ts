@@ -211,7 +211,7 @@ describe('toMswHandler in Node (setupServer + global WebSocket)', () => {
     await chat.close()
     expect(await a.closed).toMatchObject({ code: 1001, reason: 'mock server closed' })
     expect(await b.closed).toMatchObject({ code: 1001 })
-    await expect(pending).rejects.toThrow('the mock was closed')
+    await expect(pending).rejects.toThrow('the mock server was closed')
     expect(chat.failures).toEqual([])
     await expect(connectGlobal(url)).rejects.toThrow('closed (1001) before opening')
     expect(chat.metrics).toMatchObject({ connectionsActive: 0, connectionsTotal: 2 })

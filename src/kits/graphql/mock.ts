@@ -1,5 +1,5 @@
-import type { MockWsMetrics } from '../../server/engine.js'
-import type { MockConnection } from '../../server/connection.js'
+import type { MockWsMetrics } from '../../session/session.js'
+import type { MockConnection } from '../../server/ws-transport.js'
 import type { MockWs, NextOptions, ToReplayOptions } from '../../server/mock-ws.js'
 import type { ScenarioFailure, TranscriptFrame } from '../../server/types.js'
 import { toJSONL } from '../../replay/serialize.js'

@@ -1,8 +1,8 @@
 // graphql-transport-ws over one mock connection: the server side of the protocol, answering from the
 // kit's operation handlers instead of a schema. Close codes and reasons are the ones graphql-ws servers use.
 import { GRAPHQL_TRANSPORT_WS_PROTOCOL } from '../../constants.js'
-import type { ConnectionHandler } from '../../server/engine.js'
-import type { InboundMessage } from '../../server/connection.js'
+import type { ConnectionHandler } from '../../session/session.js'
+import type { InboundMessage } from '../../session/connection.js'
 import type { LongTimeout } from '../../server/long-timeout.js'
 import type { GraphqlPeers, GraphqlWsMessage } from './load.js'
 import type { GraphqlError, GraphqlOperation, GraphqlResult, InitCheck, OperationHandler, OperationMatcher } from './types.js'

@@ -1,12 +1,15 @@
-import type { IncomingHttpHeaders, IncomingMessage } from 'node:http'
-import type { WsRawData as RawData, WsSocket } from './ws-socket.js'
+// The one connection of mockforge-ws: everything a mock does with a client socket (transcript records,
+// inbox, listeners, timers, latency, drops, backpressure, the close handshake), once, over a `Transport`.
+// Node-free: the same class serves the `ws` server, the routers and MSW (in Node and in a browser).
 import { CLOSE_ABNORMAL, CLOSE_HANDSHAKE_TIMEOUT_MS, CLOSE_POLICY_VIOLATION, ORIGINAL_URL_HEADER } from '../constants.js'
 import { MockWsError } from '../errors.js'
+import { toBase64 } from '../replay/bytes.js'
 import { markShutdownClose } from '../replay/shutdown-close.js'
+import { setLongTimeout, type LongTimeout } from '../server/long-timeout.js'
+import type { TranscriptClose, TranscriptFrame } from '../server/types.js'
 import { realClock, type Clock } from '../template/clock.js'
-import { setLongTimeout, type LongTimeout } from './long-timeout.js'
 import { MessageQueue } from './message-queue.js'
-import type { TranscriptClose, TranscriptFrame } from './types.js'
+import type { Transport } from './transport.js'
 
 /** Data a mock can send: text, or bytes for a binary frame. */
 export type WsData = string | Uint8Array | ArrayBuffer
@@ -32,50 +35,93 @@ export interface FrameScheduler {
   close(): void
 }
 
-/** What a connection reports to the engine that owns it. */
+/** What a connection reports to the session that owns it. */
 export interface ConnectionSink {
   record(frame: TranscriptFrame): void
-  inbound(conn: MockConnection, message: InboundMessage, size: number): void
-  outbound(conn: MockConnection, size: number, binary: boolean): void
-  error(conn: MockConnection, error: Error): void
-  closed(conn: MockConnection, code: number, reason: string): void
+  inbound(conn: Connection, message: InboundMessage, size: number): void
+  outbound(conn: Connection, size: number, binary: boolean): void
+  error(conn: Connection, error: Error): void
+  closed(conn: Connection, code: number, reason: string): void
   /** The connection was closed with 1008 because `buffered` bytes were waiting to be sent, over `limit`. */
-  overBuffered?(conn: MockConnection, buffered: number, limit: number): void
-}
-
-const OPEN = 1
-
-function toBytes(data: RawData): Uint8Array {
-  if (Array.isArray(data)) return Buffer.concat(data)
-  if (data instanceof ArrayBuffer) return new Uint8Array(data)
-  return data
+  overBuffered?(conn: Connection, buffered: number, limit: number): void
 }
 
 /**
- * One client connected to a mock: send to it, close or drop it, read what it sent.
+ * How a connection is built: its transport and the session's bookkeeping, plus the per-connection
+ * features (latency schedulers, the drop filter, limits) the session derived from its options.
+ * @example
+ * new Connection({ id: 1, transport, sink: session })
+ */
+export interface ConnectionInit<T extends Transport = Transport> {
+  id: number
+  transport: T
+  sink: ConnectionSink
+  outbound?: FrameScheduler
+  inbound?: FrameScheduler
+  /** Fault injection: returns true for each server→client message to lose. */
+  dropOutbound?: () => boolean
+  /** Length beyond which `messages` forgets its oldest entries (the session's `maxTranscript`). */
+  maxMessages?: number
+  /** Bytes that may wait in the send buffer before a send closes the connection with 1008. */
+  maxBufferedBytes?: number
+  /** Times the script's timers, waits and `elapsed()` (default: the real clock). */
+  clock?: Clock
+}
+
+/** The `socket` of a transport that has one (the `ws` transport), else undefined. */
+export type SocketOf<T> = T extends { readonly socket: infer S } ? S : undefined
+/** The upgrade `request` of a transport that has one (the `ws` transport), else undefined. */
+export type RequestOf<T> = T extends { readonly request: infer R } ? R : undefined
+
+/** The `client` of a transport that has one (MSW's), else undefined. */
+export type ClientOf<T> = T extends { readonly client: infer C } ? C : undefined
+
+/** Turns anything thrown into an Error (listeners and cleanups may throw anything). */
+function asError(error: unknown): Error {
+  return error instanceof Error ? error : new MockWsError('WSM_CONFIG', String(error))
+}
+
+/** UTF-8 size of `text` without encoding it (the counters count every frame; this allocates nothing). */
+function utf8Size(text: string): number {
+  let size = text.length
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i)
+    if (c < 0x80) continue
+    if (c < 0x800) size += 1
+    else if (c >= 0xd800 && c <= 0xdbff && i + 1 < text.length && (text.charCodeAt(i + 1) & 0xfc00) === 0xdc00) {
+      size += 2 // a surrogate pair: 2 code units, 4 bytes
+      i++
+    } else size += 2
+  }
+  return size
+}
+
+/**
+ * One client connected to a mock, over any transport (`ws` server, router, MSW): send to it, close or
+ * drop it, read what it sent. Latency, message drops and backpressure live here, so they work everywhere.
  * @example
  * const conn = await ws.nextConnection(); conn.send('hi'); conn.close(1000, 'bye')
  */
-export class MockConnection {
+export class Connection<T extends Transport = Transport> {
   /** 1-based id, in order of arrival. */
   readonly id: number
   /** Request URL (path and query). */
   readonly url: string
   /** Request path without the query. */
   readonly path: string
-  readonly headers: IncomingHttpHeaders
+  /** Request headers, lower-case names (empty over MSW: an intercepted WebSocket sends no handshake). */
+  readonly headers: T['headers']
   /** Negotiated subprotocol, or ''. */
   readonly protocol: string
-  readonly request: IncomingMessage
   /** The clock's `performance.now()` when the connection opened: time 0 of its transcript. */
   readonly openedAt: number
   /** Messages the client sent on this connection, in order (the newest `maxTranscript` of them). */
   readonly messages: (string | Uint8Array)[] = []
   /** Resolves with the close code and reason once the socket is closed. */
   readonly closed: Promise<TranscriptClose>
+  /** The wire under this connection (a `ws` socket, an MSW client, a test's fake). */
+  readonly transport: T
 
-  /** The accepted `ws` socket (for what the connection's API does not cover, such as `bufferedAmount`). */
-  readonly socket: WsSocket
   #sink: ConnectionSink
   #clock: Clock
   #inbox: MessageQueue<InboundMessage> | undefined
@@ -93,31 +139,16 @@ export class MockConnection {
   #resolveClosed!: (close: TranscriptClose) => void
   #cleanups: (() => void)[] = []
 
-  constructor(init: {
-    id: number
-    socket: WsSocket
-    request: IncomingMessage
-    sink: ConnectionSink
-    outbound?: FrameScheduler
-    inbound?: FrameScheduler
-    /** Fault injection: returns true for each server→client message to lose. */
-    dropOutbound?: () => boolean
-    /** Length beyond which `messages` forgets its oldest entries (the engine's `maxTranscript`). */
-    maxMessages?: number
-    /** Bytes that may wait in the send buffer before a send closes the connection with 1008. */
-    maxBufferedBytes?: number
-    /** Times the script's timers, waits and `elapsed()` (default: the real clock). */
-    clock?: Clock
-  }) {
+  constructor(init: ConnectionInit<T>) {
     this.#clock = init.clock ?? realClock
     this.id = init.id
-    this.socket = init.socket
-    this.request = init.request
-    this.url = init.request.url ?? '/'
+    const transport = init.transport
+    this.transport = transport
+    this.url = transport.url
     const q = this.url.indexOf('?')
     this.path = q === -1 ? this.url : this.url.slice(0, q)
-    this.headers = init.request.headers
-    this.protocol = init.socket.protocol
+    this.headers = transport.headers
+    this.protocol = transport.protocol
     this.openedAt = this.#clock.perfNow()
     this.#sink = init.sink
     this.#outbound = init.outbound
@@ -126,18 +157,38 @@ export class MockConnection {
     this.#maxMessages = init.maxMessages ?? Infinity
     this.#maxBufferedBytes = init.maxBufferedBytes ?? Infinity
     this.closed = new Promise((resolve) => (this.#resolveClosed = resolve))
+    transport.start({
+      message: (data, isBinary, size) => {
+        if (this.#inboundScheduler) this.#inboundScheduler.schedule(() => this.#receive(data, isBinary, size))
+        else this.#receive(data, isBinary, size)
+      },
+      error: (error) => this.#sink.error(this, error),
+      close: (code, reason) => {
+        // Client messages still held by inbound latency were sent before the close frame: they arrive first.
+        this.#inboundScheduler?.flush?.()
+        this.#onClose(code, reason)
+      },
+    })
+  }
 
-    const socket = init.socket
-    socket.on('message', (raw, isBinary) => {
-      if (this.#inboundScheduler) this.#inboundScheduler.schedule(() => this.#receive(raw, isBinary))
-      else this.#receive(raw, isBinary)
-    })
-    socket.on('error', (error) => this.#sink.error(this, error))
-    socket.on('close', (code, reason) => {
-      // Client messages still held by inbound latency were sent before the close frame: they arrive first.
-      this.#inboundScheduler?.flush?.()
-      this.#onClose(code, reason.toString())
-    })
+  /** The `ws` socket under a connection of the `ws` server or a router (undefined over MSW). */
+  get socket(): SocketOf<T> {
+    return (this.transport as { socket?: unknown }).socket as SocketOf<T>
+  }
+
+  /** The HTTP upgrade request of a connection of the `ws` server or a router (undefined over MSW). */
+  get request(): RequestOf<T> {
+    return (this.transport as { request?: unknown }).request as RequestOf<T>
+  }
+
+  /** MSW's client connection under a connection of an MSW mock (undefined on a real socket). */
+  get client(): ClientOf<T> {
+    return (this.transport as { client?: unknown }).client as ClientOf<T>
+  }
+
+  /** The full URL the client opened (`ws://host/path?query`) where the transport knows it (MSW), else undefined. */
+  get href(): string | undefined {
+    return (this.transport as { href?: string }).href
   }
 
   /**
@@ -145,18 +196,18 @@ export class MockConnection {
    * (`wss://api.example.com/feed?x=1`); undefined for clients that connected to the mock's own URL.
    */
   get originalUrl(): string | undefined {
-    const value = this.headers[ORIGINAL_URL_HEADER]
+    const value = (this.headers as Record<string, unknown>)[ORIGINAL_URL_HEADER]
     return typeof value === 'string' ? value : undefined
   }
 
-  /** True while the socket is open. */
+  /** True while the transport is open and no close was requested (by `close()`, `terminate()` or a script). */
   get isOpen(): boolean {
-    return this.socket.readyState === OPEN
+    return !this.#closeRequested && this.transport.isOpen
   }
 
   /** Bytes sent but not yet handed to the operating system: grows while the client does not read. */
   get bufferedAmount(): number {
-    return this.socket.bufferedAmount
+    return this.transport.bufferedAmount
   }
 
   /** ms since the connection opened. */
@@ -173,7 +224,7 @@ export class MockConnection {
     return this.#inbox
   }
 
-  /** Stops queueing client messages for a script (it has finished). */
+  /** Stops queueing client messages for a script (it has finished); returns those never taken. */
   closeInbox(): InboundMessage[] {
     const rest = this.#inbox?.drain() ?? []
     this.#inbox?.close()
@@ -213,7 +264,7 @@ export class MockConnection {
     if (this.#closeRequested) return
     this.#closeRequested = true
     const doClose = (): void => {
-      if (this.socket.readyState !== OPEN) return
+      if (!this.transport.isOpen) return
       if (code === CLOSE_ABNORMAL) {
         this.#drop()
         return
@@ -221,10 +272,10 @@ export class MockConnection {
       const frame: TranscriptFrame = { connection: this.id, ts: this.elapsed(), dir: 'out', close: { code, reason } }
       if (this.#byShutdown) markShutdownClose(frame)
       this.#sink.record(frame)
-      this.socket.close(code, reason)
+      this.transport.close(code, reason)
       // A client that never answers the close frame must not keep the mock alive; on the real clock
       // whatever the mock's clock, so that a close never waits for a test to advance fake timers.
-      this.#track(() => this.socket.terminate(), CLOSE_HANDSHAKE_TIMEOUT_MS, realClock)
+      this.#track(() => this.transport.terminate(), CLOSE_HANDSHAKE_TIMEOUT_MS, realClock)
     }
     if (this.#outbound) this.#outbound.schedule(doClose)
     else doClose()
@@ -259,10 +310,10 @@ export class MockConnection {
   }
 
   #drop(): void {
-    if (this.socket.readyState === OPEN) {
+    if (this.transport.isOpen) {
       this.#sink.record({ connection: this.id, ts: this.elapsed(), dir: 'out', close: { code: CLOSE_ABNORMAL, reason: '' } })
     }
-    this.socket.terminate()
+    this.transport.terminate()
   }
 
   /** A timer owned by this connection: cleared when it closes; delays beyond 2^31-1 ms are honoured (chained). */
@@ -284,60 +335,57 @@ export class MockConnection {
     return timer
   }
 
+  /** Cancels a timer set with `setTimer`. */
   clearTimer(timer: LongTimeout): void {
     timer.clear()
     this.#timers?.delete(timer)
   }
 
   #transmit(data: string | Uint8Array): void {
-    if (this.socket.readyState !== OPEN) return
+    if (!this.transport.isOpen) return
     if (this.#overBuffered()) return
-    const binary = typeof data !== 'string'
-    this.socket.send(data, { binary })
-    this.#sink.record(
-      binary
-        ? { connection: this.id, ts: this.elapsed(), dir: 'out', binary: data }
-        : { connection: this.id, ts: this.elapsed(), dir: 'out', text: data },
-    )
-    this.#sink.outbound(this, binary ? data.byteLength : Buffer.byteLength(data), binary)
+    this.transport.send(data)
+    if (typeof data === 'string') {
+      this.#sink.record({ connection: this.id, ts: this.elapsed(), dir: 'out', text: data })
+      this.#sink.outbound(this, utf8Size(data), false)
+    } else {
+      this.#sink.record({ connection: this.id, ts: this.elapsed(), dir: 'out', binary: data })
+      this.#sink.outbound(this, data.byteLength, true)
+    }
   }
 
   // Checked before a send, so one large message into an empty buffer is fine; a client that does not read
   // cannot make the mock hold more than the limit plus one message.
   #overBuffered(): boolean {
-    const buffered = this.socket.bufferedAmount
+    const buffered = this.transport.bufferedAmount
     if (buffered <= this.#maxBufferedBytes) return false
     this.#sink.overBuffered?.(this, buffered, this.#maxBufferedBytes)
     this.close(CLOSE_POLICY_VIOLATION, 'send buffer over maxBufferedBytes: the client does not read')
     return true
   }
 
-  #receive(raw: RawData, isBinary: boolean): void {
+  #receive(data: string | Uint8Array, _isBinary: boolean, size: number | undefined): void {
+    if (this.#isClosed) return
     const ts = this.elapsed()
-    const bytes = toBytes(raw)
     let message: InboundMessage
-    if (isBinary) {
-      // ws hands over Buffers: encode in place rather than through a copy.
-      const base64 = (Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes)).toString('base64')
-      message = { connection: this.id, data: bytes, text: base64, isBinary, ts }
-      this.#sink.record({ connection: this.id, ts, dir: 'in', binary: bytes })
+    if (typeof data === 'string') {
+      message = { connection: this.id, data, text: data, isBinary: false, ts }
+      this.#sink.record({ connection: this.id, ts, dir: 'in', text: data })
     } else {
-      const text = (Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)).toString('utf8')
-      message = { connection: this.id, data: text, text, isBinary, ts }
-      this.#sink.record({ connection: this.id, ts, dir: 'in', text })
+      message = { connection: this.id, data, text: toBase64(data), isBinary: true, ts }
+      this.#sink.record({ connection: this.id, ts, dir: 'in', binary: data })
     }
-    this.messages.push(message.data)
+    const messages = this.messages
+    messages.push(data)
     // A long soak on one connection must stay bounded like the transcript; trimmed in batches, not per message.
-    if (this.messages.length > this.#maxMessages + Math.ceil(this.#maxMessages / 10)) {
-      this.messages.splice(0, this.messages.length - this.#maxMessages)
-    }
+    if (messages.length > this.#maxMessages + Math.ceil(this.#maxMessages / 10)) messages.splice(0, messages.length - this.#maxMessages)
     this.#inbox?.push(message)
-    this.#sink.inbound(this, message, bytes.byteLength)
+    this.#sink.inbound(this, message, size ?? (typeof data === 'string' ? utf8Size(data) : data.byteLength))
     for (const listener of this.#listeners) {
       try {
         listener(message)
       } catch (error) {
-        this.#sink.error(this, error instanceof Error ? error : new MockWsError('WSM_CONFIG', String(error)))
+        this.#sink.error(this, asError(error))
       }
     }
   }
@@ -358,10 +406,11 @@ export class MockConnection {
       try {
         cleanup()
       } catch (error) {
-        this.#sink.error(this, error instanceof Error ? error : new MockWsError('WSM_CLOSED', String(error)))
+        this.#sink.error(this, asError(error))
       }
     }
     this.#sink.closed(this, code, reason)
     this.#resolveClosed({ code, reason })
   }
 }
+
