@@ -22,7 +22,8 @@
 // Env: BENCH_ECHO_MESSAGES (per round at 32 B, default 10000; 4 KiB rounds send a quarter),
 // BENCH_ECHO_ROUNDS (rounds per kind, default 9), BENCH_ECHO_BUDGET_S (seconds for all the timed
 // rounds, default 75), BENCH_ECHO_CLIENTS (default "1,8"), BENCH_ECHO_SIZES (bytes, default
-// "32,4096"), MOCKFORGE_WS_BENCH_ENTRY.
+// "32,4096"), BENCH_ECHO_CPU_PROF (a directory: every server process runs with --cpu-prof and
+// writes its profile to DIR/KIND; summarize with bench/lib/cpuprofile-top.mjs), MOCKFORGE_WS_BENCH_ENTRY.
 // Writes bench/results/echo.json.
 import { once } from 'node:events'
 import { performance } from 'node:perf_hooks'
@@ -126,7 +127,11 @@ async function main() {
   let clients
   try {
     // One at a time: four Node processes importing the library at once only fight for two cores.
-    for (const k of kinds) servers[k.key] = await startBenchProcess(self, { args: ['serve', k.key], label: `the echo server process (${k.label})`, timeoutMs: ROUND_TIMEOUT_MS })
+    const profileDir = process.env.BENCH_ECHO_CPU_PROF
+    for (const k of kinds) {
+      const execArgv = profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}/${k.key}`] : []
+      servers[k.key] = await startBenchProcess(self, { args: ['serve', k.key], execArgv, label: `the echo server process (${k.label})`, timeoutMs: ROUND_TIMEOUT_MS })
+    }
     clients = await startClientProcess({ timeoutMs: ROUND_TIMEOUT_MS })
     const plan = SIZES.flatMap((bytes) => CLIENT_COUNTS.map((clientCount) => ({ bytes, clientCount })))
     for (const [index, { bytes, clientCount }] of plan.entries()) {

@@ -99,6 +99,8 @@ export async function startBenchProcess(file, { args = [], execArgv = [], label 
  * serveCommands({ ping: async () => ({ pong: true }) })
  */
 export function serveCommands(commands, readyInfo = {}) {
+  // stop() sends SIGTERM: exit normally so `--cpu-prof` still writes its profile.
+  process.once('SIGTERM', () => process.exit(0))
   process.on('message', async ({ id, cmd, args }) => {
     try {
       const run = commands[cmd]
