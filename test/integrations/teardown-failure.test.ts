@@ -12,6 +12,9 @@ interface Outcome {
   message: string
 }
 
+/** How long one runner's child process may take. */
+const CHILD_TIMEOUT_MS = 120_000
+
 let out: string
 beforeAll(async () => {
   out = await mkdtemp(join(tmpdir(), 'mockforge-runners-'))
@@ -25,7 +28,7 @@ function run(cmd: string, args: string[], env: Record<string, string> = {}): Pro
   // The parent Vitest's own variables would make the child think it is a worker.
   const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('VITEST') && k !== 'TEST'))
   return new Promise((resolve) => {
-    execFile(cmd, args, { env: { ...clean, ...env, FORCE_COLOR: '0', NO_COLOR: '1' }, timeout: 120_000 }, () => resolve())
+    execFile(cmd, args, { env: { ...clean, ...env, FORCE_COLOR: '0', NO_COLOR: '1' }, timeout: CHILD_TIMEOUT_MS }, () => resolve())
   })
 }
 
@@ -54,7 +57,9 @@ async function vitestOutcomes(file: string): Promise<Outcome[]> {
   )
 }
 
-describe('a strict failure left open fails the test that left it, and only that test', () => {
+// Each test starts a whole runner (npx, its config, a browser for Playwright): on a loaded 2-core machine that
+// alone took over 20 s. The bound is the child's own timeout.
+describe('a strict failure left open fails the test that left it, and only that test', { timeout: CHILD_TIMEOUT_MS + 10_000 }, () => {
   test('Vitest, mockWs fixture from mockforge-ws/vitest', async () => {
     expectStrictFailureFailsOnlyThatTest(await vitestOutcomes('strict-fixture.fixture.ts'), 'fixture')
   })
