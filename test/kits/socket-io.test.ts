@@ -361,6 +361,7 @@ test('the mock shutting down is not part of a recording', async () => {
   c.socket.emit('hi')
   await c.next('hello')
   await io.close()
-  expect(io.transcript.at(-1)).toMatchObject({ dir: 'out', close: { reason: 'server shutting down' } })
+  // The session's own shutdown close, as on every mock (the client sees its transport close).
+  expect(io.transcript.at(-1)).toMatchObject({ dir: 'out', close: { code: 1001, reason: 'mock server closed' } })
   expect(io.toReplay().map((e) => e.text ?? e.close)).toEqual(['["hi"]', '["hello",1]'])
 })
