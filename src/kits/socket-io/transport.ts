@@ -92,8 +92,11 @@ export class SocketIoTransport implements Transport {
     this.socket.on('disconnect', (reason: string) => events.close(DISCONNECT_CODE, reason))
   }
 
-  /** Sends one frame of the dialect: an event becomes an emit, an ack answers the oldest pending ack of its event. */
-  send(data: string | Uint8Array): void {
+  /**
+   * Sends one frame of the dialect: an event becomes an emit, an ack answers the oldest pending ack of its
+   * event; `false` (not recorded) when it cannot be done, after reporting a `send-failed` failure.
+   */
+  send(data: string | Uint8Array): boolean {
     const text = typeof data === 'string' ? data : Buffer.from(data).toString('utf8')
     let frame: SocketIoFrame
     try {
@@ -102,17 +105,17 @@ export class SocketIoTransport implements Transport {
       if (text.includes(`"${BINARY_KEY}"`)) frame = { ...frame, args: decodeValue(frame.args) as unknown[] }
     } catch (error) {
       this.#hooks.sendFailed(this, text, causeOf(error), this.#stepOf(text))
-      return
+      return false
     }
     if (frame.kind === 'ack') {
       const pending = this.#acks.get(frame.to)?.shift()
       if (!pending) {
         this.#hooks.sendFailed(this, text, `no ack of "${frame.to}" to answer: no client event "${frame.to}" asked for one that is not answered yet`, this.#stepOf(text))
-        return
+        return false
       }
       pending.record.ack = frame.args
       pending.fn(...frame.args)
-      return
+      return true
     }
     const record: SocketIoEvent = { connection: this.id, namespace: this.namespace, dir: 'out', event: frame.event, args: frame.args, wantsAck: frame.ack, ts: this.elapsed() }
     try {
@@ -121,9 +124,10 @@ export class SocketIoTransport implements Transport {
     } catch (error) {
       // socket.io refuses reserved names and values it cannot encode; a script or replay file must not crash the process.
       this.#hooks.sendFailed(this, text, causeOf(error), this.#stepOf(text))
-      return
+      return false
     }
     this.#hooks.event(record)
+    return true
   }
 
   /** 1001 (the mock going away) closes the engine.io connection, as a stopping server does; anything else disconnects. */
