@@ -14,16 +14,28 @@
 //
 //   npx tsup && node bench/echo.bench.mjs
 //
-// Env: BENCH_ECHO_MESSAGES (per round at 32 B, default 40000; 4 KiB rounds send a quarter),
-// BENCH_ECHO_ROUNDS (default 5), BENCH_ECHO_CLIENTS (default "1,8"), BENCH_ECHO_SIZES (bytes,
-// default "32,4096"), MOCKFORGE_WS_BENCH_ENTRY.
+// Run time is bounded: short rounds (10,000 frames at 32 B, 2,500 at 4 KiB), many of them, in
+// rotating order, and a time budget: once a configuration has used its share of
+// BENCH_ECHO_BUDGET_S it stops after the current set of rounds (at least MIN_ROUNDS). Every round
+// has a timeout; a round that does not finish ends the bench with a message naming the kind.
+//
+// Env: BENCH_ECHO_MESSAGES (per round at 32 B, default 10000; 4 KiB rounds send a quarter),
+// BENCH_ECHO_ROUNDS (rounds per kind, default 9), BENCH_ECHO_BUDGET_S (seconds for all the timed
+// rounds, default 75), BENCH_ECHO_CLIENTS (default "1,8"), BENCH_ECHO_SIZES (bytes, default
+// "32,4096"), BENCH_ECHO_CPU_PROF (a directory: every server process runs with --cpu-prof and
+// writes its profile to DIR/KIND; summarize with bench/lib/cpuprofile-top.mjs), MOCKFORGE_WS_BENCH_ENTRY.
 // Writes bench/results/echo.json.
-import { fork } from 'node:child_process'
 import { once } from 'node:events'
+import { performance } from 'node:perf_hooks'
 import { fileURLToPath } from 'node:url'
 import { WebSocketServer } from 'ws'
+import { serveCommands, startBenchProcess } from './lib/client-process.mjs'
 
 const LARGE_FROM_BYTES = 1024
+/** Fewest timed rounds per kind, whatever the budget says. */
+const MIN_ROUNDS = 3
+/** Longest one round may take (start, echo, end) before the bench gives up on it. */
+const ROUND_TIMEOUT_MS = 30_000
 
 if (process.argv[2] === 'serve') await serve(process.argv[3])
 else await main()
@@ -83,46 +95,7 @@ async function serve(kind) {
       return { cpuMicros: used.user + used.system, rss: process.memoryUsage().rss }
     },
   }
-  process.on('message', async ({ id, cmd, args }) => {
-    try {
-      process.send({ id, ok: true, ...(await commands[cmd](args)) })
-    } catch (error) {
-      process.send({ id, ok: false, error: error instanceof Error ? (error.stack ?? error.message) : String(error) })
-    }
-  })
-  process.send({ ready: true })
-}
-
-function startServerProcess(kind) {
-  const child = fork(fileURLToPath(import.meta.url), ['serve', kind], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })
-  const pending = new Map()
-  let nextId = 1
-  const ready = new Promise((resolve, reject) => {
-    child.once('exit', (code) => reject(new Error(`echo bench server (${kind}) exited with ${code}`)))
-    child.on('message', (msg) => {
-      if (msg.ready) return resolve()
-      const waiter = pending.get(msg.id)
-      if (!waiter) return
-      pending.delete(msg.id)
-      if (msg.ok) waiter.resolve(msg)
-      else waiter.reject(new Error(`echo bench server (${kind}) failed: ${msg.error}`))
-    })
-  })
-  return {
-    ready,
-    call: (cmd, args) =>
-      new Promise((resolve, reject) => {
-        const id = nextId++
-        pending.set(id, { resolve, reject })
-        child.send({ id, cmd, args })
-      }),
-    async stop() {
-      if (child.exitCode !== null) return
-      const exited = once(child, 'exit')
-      child.kill()
-      await exited
-    },
-  }
+  serveCommands(commands)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -134,8 +107,9 @@ async function main() {
   const { envNumber, writeResults } = await import('./lib/results.mjs')
   const { fmtInt, fmtRatio, fmtSpread, printTable } = await import('./lib/table.mjs')
 
-  const MESSAGES = envNumber('BENCH_ECHO_MESSAGES', 40_000)
-  const ROUNDS = envNumber('BENCH_ECHO_ROUNDS', 5)
+  const MESSAGES = envNumber('BENCH_ECHO_MESSAGES', 10_000)
+  const ROUNDS = envNumber('BENCH_ECHO_ROUNDS', 9)
+  const BUDGET_MS = envNumber('BENCH_ECHO_BUDGET_S', 75) * 1000
   const CLIENT_COUNTS = (process.env.BENCH_ECHO_CLIENTS ?? '1,8').split(',').map(Number)
   const SIZES = (process.env.BENCH_ECHO_SIZES ?? '32,4096').split(',').map(Number)
   const TARGET_CPU_VS_RAW = 1.15
@@ -146,47 +120,61 @@ async function main() {
     { key: 'mockWs', label: 'mockWs() defaults (transcript + metrics)' },
     { key: 'mockWsNoTelemetry', label: 'mockWs({ telemetry: false })' },
   ]
-  const servers = Object.fromEntries(kinds.map((k) => [k.key, startServerProcess(k.key)]))
-  const clients = await startClientProcess()
+  const self = fileURLToPath(import.meta.url)
+  const started = performance.now()
   const configs = []
+  const servers = {}
+  let clients
   try {
-    await Promise.all(Object.values(servers).map((s) => s.ready))
-    for (const bytes of SIZES) {
-      for (const clientCount of CLIENT_COUNTS) {
-        const messages = bytes >= LARGE_FROM_BYTES ? Math.ceil(MESSAGES / 4) : MESSAGES
-        const payload = payloadOf(bytes)
-        const samples = Object.fromEntries(kinds.map((k) => [k.key, { rate: [], cpuNs: [] }]))
-        const round1 = async (kind) => {
-          const server = servers[kind.key]
-          const { url } = await server.call('start', { expectFrames: 2 * messages })
-          await server.call('begin')
-          const { elapsedMs } = await clients.call('echo', { url, clients: clientCount, messages, payload })
-          const { cpuMicros } = await server.call('end')
-          return { rate: messages / (elapsedMs / 1000), cpuNs: (cpuMicros * 1000) / messages }
-        }
-        for (const k of kinds) await round1(k) // warm-up, not recorded
-        for (let r = 0; r < ROUNDS; r++) {
-          for (let i = 0; i < kinds.length; i++) {
-            const k = kinds[(r + i) % kinds.length]
-            const { rate, cpuNs } = await round1(k)
-            samples[k.key].rate.push(rate)
-            samples[k.key].cpuNs.push(cpuNs)
-          }
-        }
-        configs.push({
-          bytes,
-          clients: clientCount,
-          messages,
-          stats: Object.fromEntries(kinds.map((k) => [k.key, { rate: summarize(samples[k.key].rate), cpuNs: summarize(samples[k.key].cpuNs) }])),
-        })
+    // One at a time: four Node processes importing the library at once only fight for two cores.
+    const profileDir = process.env.BENCH_ECHO_CPU_PROF
+    for (const k of kinds) {
+      const execArgv = profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}/${k.key}`] : []
+      servers[k.key] = await startBenchProcess(self, { args: ['serve', k.key], execArgv, label: `the echo server process (${k.label})`, timeoutMs: ROUND_TIMEOUT_MS })
+    }
+    clients = await startClientProcess({ timeoutMs: ROUND_TIMEOUT_MS })
+    const plan = SIZES.flatMap((bytes) => CLIENT_COUNTS.map((clientCount) => ({ bytes, clientCount })))
+    for (const [index, { bytes, clientCount }] of plan.entries()) {
+      const messages = bytes >= LARGE_FROM_BYTES ? Math.ceil(MESSAGES / 4) : MESSAGES
+      const payload = payloadOf(bytes)
+      const samples = Object.fromEntries(kinds.map((k) => [k.key, { rate: [], cpuNs: [] }]))
+      const round1 = async (kind) => {
+        const server = servers[kind.key]
+        const { url } = await server.call('start', { expectFrames: 2 * messages })
+        await server.call('begin')
+        const { elapsedMs } = await clients.call('echo', { url, clients: clientCount, messages, payload, timeoutMs: ROUND_TIMEOUT_MS - 1000 })
+        const { cpuMicros } = await server.call('end')
+        return { rate: messages / (elapsedMs / 1000), cpuNs: (cpuMicros * 1000) / messages }
       }
+      // Warm-up, not recorded: twice for the first configuration (cold JIT), once after.
+      for (let w = 0; w < (index === 0 ? 2 : 1); w++) for (const k of kinds) await round1(k)
+      // This configuration's share of what is left of the budget.
+      const deadline = performance.now() + (BUDGET_MS - (performance.now() - started)) / (plan.length - index)
+      let rounds = 0
+      while (rounds < ROUNDS && (rounds < MIN_ROUNDS || performance.now() < deadline)) {
+        for (let i = 0; i < kinds.length; i++) {
+          const k = kinds[(rounds + i) % kinds.length]
+          const { rate, cpuNs } = await round1(k)
+          samples[k.key].rate.push(rate)
+          samples[k.key].cpuNs.push(cpuNs)
+        }
+        rounds++
+      }
+      configs.push({
+        bytes,
+        clients: clientCount,
+        messages,
+        rounds,
+        stats: Object.fromEntries(kinds.map((k) => [k.key, { rate: summarize(samples[k.key].rate), cpuNs: summarize(samples[k.key].cpuNs) }])),
+      })
     }
   } finally {
-    await clients.stop()
+    await clients?.stop()
     await Promise.all(Object.values(servers).map((s) => s.stop()))
   }
+  const seconds = (performance.now() - started) / 1000
 
-  const rows = [['size', 'clients', 'server', 'server CPU/msg', 'spread', 'CPU vs raw text', 'CPU vs raw Buffer', 'client msgs/s', 'msgs/s vs raw text']]
+  const rows = [['size', 'clients', 'rounds', 'server', 'server CPU/msg', 'spread', 'CPU vs raw text', 'CPU vs raw Buffer', 'client msgs/s', 'msgs/s vs raw text']]
   for (const c of configs) {
     const base = c.stats.rawText
     for (const k of kinds) {
@@ -194,6 +182,7 @@ async function main() {
       rows.push([
         `${c.bytes} B`,
         c.clients,
+        c.rounds,
         k.label,
         `${fmtInt(s.cpuNs.median)} ns`,
         fmtSpread(s.cpuNs.spread),
@@ -204,7 +193,7 @@ async function main() {
       ])
     }
   }
-  printTable(rows, { title: `echo: text frames pipelined per round, ${ROUNDS} rounds, medians; every server kind and the clients in processes of their own` })
+  printTable(rows, { title: `echo: text frames pipelined per round (${fmtInt(MESSAGES)} at 32 B, a quarter at 4 KiB), medians of interleaved rounds; every server kind and the clients in processes of their own; ${seconds.toFixed(1)} s` })
 
   const summary = configs.map((c) => {
     const q = ratio(c.stats.mockWs.cpuNs, c.stats.rawText.cpuNs, false)
@@ -219,13 +208,15 @@ async function main() {
   })
   const roundAll = (s) => Object.fromEntries(Object.entries(s).map(([k, v]) => [k, round(v, 4)]))
   writeResults('echo', {
-    rounds: ROUNDS,
+    maxRounds: ROUNDS,
+    seconds: round(seconds, 1),
     baseline: 'rawText',
     kinds: Object.fromEntries(kinds.map((k) => [k.key, k.label])),
     configs: configs.map((c) => ({
       bytes: c.bytes,
       clients: c.clients,
       messagesPerRound: c.messages,
+      rounds: c.rounds,
       serverCpuVsRawText: round(c.stats.mockWs.cpuNs.median / c.stats.rawText.cpuNs.median),
       serverCpuVsRawBuffer: round(c.stats.mockWs.cpuNs.median / c.stats.rawBuffer.cpuNs.median),
       clientRateVsRawText: round(c.stats.mockWs.rate.median / c.stats.rawText.rate.median),

@@ -1,11 +1,15 @@
 // Import cost per test worker: a fresh `node` process that imports the core entry, against one
 // that imports `ws` alone (the least a WebSocket server needs) and one that imports nothing, timed
 // as whole processes (spawn → exit), in interleaved rounds so a slow phase of the machine hits
-// every case alike. The figure is the median extra wall time over `import('ws')`.
+// every case alike. The figure is the median extra wall time over `import('ws')`. The CPU time of
+// each child (user + system, read in its `exit` handler, so process teardown is not in it) is
+// printed beside it: on a busy machine it moves less than wall time.
 //
 //   npx tsup && node bench/import.bench.mjs
 //
-// Env: BENCH_IMPORT_RUNS (rounds, default 21), MOCKFORGE_WS_BENCH_ENTRY.
+// Env: BENCH_IMPORT_RUNS (rounds, default 21), MOCKFORGE_WS_BENCH_ENTRY, BENCH_IMPORT_COMPARE (the
+// file: URL of another build's index.js, timed as one more interleaved case: before/after figures
+// from the same run).
 // Writes bench/results/import.json.
 import { spawnSync } from 'node:child_process'
 import { performance } from 'node:perf_hooks'
@@ -21,33 +25,52 @@ const cases = [
   { key: 'node', label: 'node -e "" (process start alone)', code: '' },
   { key: 'ws', label: "import('ws')", code: `await import(${JSON.stringify(WS_URL)})` },
   { key: 'core', label: "import('mockforge-ws')", code: `await import(${JSON.stringify(ENTRY)})` },
+  ...(process.env.BENCH_IMPORT_COMPARE
+    ? [{ key: 'compare', label: `the other build (${process.env.BENCH_IMPORT_COMPARE})`, code: `await import(${JSON.stringify(process.env.BENCH_IMPORT_COMPARE)})` }]
+    : []),
 ]
+
+const REPORT_CPU = ";process.on('exit',()=>{const u=process.cpuUsage();process.stdout.write(String(u.user+u.system))})"
 
 function timeOnce(code) {
   const start = performance.now()
-  const r = spawnSync(process.execPath, ['--input-type=module', '-e', code], { stdio: ['ignore', 'ignore', 'inherit'] })
+  const r = spawnSync(process.execPath, ['--input-type=module', '-e', code + REPORT_CPU], { stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8' })
   const ms = performance.now() - start
   if (r.status !== 0) throw new Error(`Failed to time an import: node exited with ${r.status ?? r.signal} for ${code || '(empty)'}`)
+  cpuSamples.at(-1)?.push(Number(r.stdout) / 1000)
   return ms
 }
+let cpuSamples = []
 
 for (const c of cases) timeOnce(c.code) // warm the file cache
 const samples = Object.fromEntries(cases.map((c) => [c.key, []]))
+const cpu = Object.fromEntries(cases.map((c) => [c.key, []]))
 for (let r = 0; r < RUNS; r++) {
   for (let i = 0; i < cases.length; i++) {
     const c = cases[(r + i) % cases.length]
+    cpuSamples = [cpu[c.key]]
     samples[c.key].push(timeOnce(c.code))
   }
 }
+const cpuStats = Object.fromEntries(cases.map((c) => [c.key, summarize(cpu[c.key])]))
+const extraCpu = summarize(cpu.core.map((ms, i) => ms - cpu.ws[i]))
 const stats = Object.fromEntries(cases.map((c) => [c.key, summarize(samples[c.key])]))
 // Paired differences per round are steadier than a difference of medians on a noisy machine.
 const extra = summarize(samples.core.map((ms, i) => ms - samples.ws[i]))
 printTable(
   [
-    ['process', 'wall median', 'p25..p75', 'spread', 'extra over import(ws)'],
+    ['process', 'wall median', 'p25..p75', 'spread', 'extra over import(ws)', 'CPU median', 'extra CPU over import(ws)'],
     ...cases.map((c) => {
       const s = stats[c.key]
-      return [c.label, fmtMs(s.median), `${fmtMs(s.p25)}..${fmtMs(s.p75)}`, fmtSpread(s.spread), c.key === 'core' ? `+${fmtMs(extra.median)}` : '']
+      return [
+        c.label,
+        fmtMs(s.median),
+        `${fmtMs(s.p25)}..${fmtMs(s.p75)}`,
+        fmtSpread(s.spread),
+        c.key === 'core' || c.key === 'compare' ? `+${fmtMs(summarize(samples[c.key].map((ms, i) => ms - samples.ws[i])).median)}` : '',
+        fmtMs(cpuStats[c.key].median),
+        c.key === 'core' || c.key === 'compare' ? `+${fmtMs(summarize(cpu[c.key].map((ms, i) => ms - cpu.ws[i])).median)}` : '',
+      ]
     }),
   ],
   { title: `import cost, whole process, ${RUNS} interleaved rounds` },
@@ -58,6 +81,8 @@ writeResults('import', {
   entry: ENTRY,
   ms: Object.fromEntries(cases.map((c) => [c.key, { label: c.label, ...Object.fromEntries(Object.entries(stats[c.key]).map(([k, v]) => [k, round(v, 2)])) }])),
   extraOverWsMs: Object.fromEntries(Object.entries(extra).map(([k, v]) => [k, round(v, 2)])),
+  cpuMs: Object.fromEntries(cases.map((c) => [c.key, Object.fromEntries(Object.entries(cpuStats[c.key]).map(([k, v]) => [k, round(v, 2)]))])),
+  extraCpuOverWsMs: Object.fromEntries(Object.entries(extraCpu).map(([k, v]) => [k, round(v, 2)])),
   summary: [
     {
       metric: "import of the core, whole process: import('mockforge-ws') vs import('ws')",

@@ -4,6 +4,7 @@
 import { once } from 'node:events'
 import { performance } from 'node:perf_hooks'
 import { WebSocket } from 'ws'
+import { serveCommands } from './client-process.mjs'
 
 /** Upgrades in flight at once while opening many connections (the listen backlog is 511). */
 const OPEN_CONCURRENCY = 128
@@ -32,23 +33,38 @@ async function closeAll(sockets) {
   )
 }
 
-/** Opens `clients` sockets, pipelines `messages` frames spread over them, resolves once every echo is back. */
-async function echo({ url, clients, messages, payload }) {
+/**
+ * Opens `clients` sockets, pipelines `messages` frames spread over them, resolves once every echo
+ * is back. Past `timeoutMs` the sockets are dropped and the round fails with how many came back.
+ */
+async function echo({ url, clients, messages, payload, timeoutMs = 30_000 }) {
   const sockets = await Promise.all(Array.from({ length: clients }, () => open(url)))
   let received = 0
   let start = 0
-  const done = new Promise((resolve) => {
+  let timer
+  const done = new Promise((resolve, reject) => {
     for (const s of sockets) {
       s.on('message', () => {
         if (++received === messages) resolve(performance.now() - start)
       })
+      s.once('close', (code) => {
+        if (received < messages) reject(new Error(`echo round: the server closed a connection (${code}) with ${received} of ${messages} echoes back`))
+      })
     }
+    timer = setTimeout(() => reject(new Error(`echo round: ${received} of ${messages} echoes back after ${(timeoutMs / 1000).toFixed(0)} s (${clients} clients, ${payload.length} B)`)), timeoutMs)
   })
   start = performance.now()
   for (let i = 0; i < messages; i++) sockets[i % clients].send(payload)
-  const elapsedMs = await done
-  await closeAll(sockets)
-  return { elapsedMs }
+  try {
+    const elapsedMs = await done
+    await closeAll(sockets)
+    return { elapsedMs }
+  } catch (error) {
+    for (const s of sockets) s.terminate()
+    throw error
+  } finally {
+    clearTimeout(timer)
+  }
 }
 
 /** One socket keeps `window` frames in flight until `messages` echoes are back (a soak, not a burst). */
@@ -109,14 +125,4 @@ async function release() {
   return { released: sockets.length }
 }
 
-const commands = { echo, echoWindowed, receive, hold, release }
-
-process.on('message', async ({ id, cmd, args }) => {
-  try {
-    const result = await commands[cmd](args)
-    process.send({ id, ok: true, ...result })
-  } catch (error) {
-    process.send({ id, ok: false, error: error instanceof Error ? error.stack ?? error.message : String(error) })
-  }
-})
-process.send({ ready: true })
+serveCommands({ echo, echoWindowed, receive, hold, release })

@@ -14,7 +14,7 @@
  * `@eslint-community/regexpp`; this module is the only place that knows the rules.
  */
 
-import { RegExpParser, type AST } from '@eslint-community/regexpp'
+import type { AST, RegExpParser } from '@eslint-community/regexpp'
 
 /** A catastrophic-backtracking shape found in a regex source. */
 export interface RegexHazard {
@@ -136,13 +136,47 @@ function tooDeepAt(source: string): number | undefined {
   return undefined
 }
 
-const regexParser = new RegExpParser({ ecmaVersion: 2025 })
+let regexParser: RegExpParser | undefined
+
+/**
+ * regexpp, required on the first pattern that needs a parse (about a third of the core's import
+ * time otherwise). Through `process.getBuiltinModule` rather than a static `node:module` import,
+ * so this module still loads where there is no `node:module`.
+ */
+function parser(): RegExpParser {
+  if (regexParser) return regexParser
+  const nodeModule = globalThis.process?.getBuiltinModule?.('node:module')
+  if (!nodeModule) throw new Error('Failed to check a regex for catastrophic backtracking: @eslint-community/regexpp can only be loaded in Node. Run the replay parser in Node.')
+  const regexpp = nodeModule.createRequire(import.meta.url)('@eslint-community/regexpp') as typeof import('@eslint-community/regexpp')
+  regexParser = new regexpp.RegExpParser({ ecmaVersion: 2025 })
+  return regexParser
+}
+
+/**
+ * True when a source has nothing that repeats more than once: no `*`, `+`, `{` (escaped or in a
+ * class too: the scan is conservative) and no back reference. Such a pattern is linear and has
+ * no hazard, so regexpp is not needed to say so.
+ */
+function repeatsNothing(source: string): boolean {
+  for (let i = 0; i < source.length; i++) {
+    const c = source.charCodeAt(i)
+    // * + {
+    if (c === 0x2a || c === 0x2b || c === 0x7b) return false
+    if (c === 0x5c) {
+      const next = source.charCodeAt(i + 1)
+      // \1-\9 and \k<name> are back references
+      if ((next >= 0x31 && next <= 0x39) || next === 0x6b) return false
+      i++
+    }
+  }
+  return true
+}
 
 /** Parses a flag-free (Annex B) source with regexpp into the small tree the checks walk; undefined when regexpp refuses it. */
 function parseSource(source: string): Node | undefined {
   let pattern: AST.Pattern
   try {
-    pattern = regexParser.parsePattern(source, 0, source.length, { unicode: false, unicodeSets: false })
+    pattern = parser().parsePattern(source, 0, source.length, { unicode: false, unicodeSets: false })
   } catch {
     return undefined
   }
@@ -558,9 +592,12 @@ const MAX_CACHED_DEGREES = 1024
 export function regexDegree(source: string): number {
   let degree = degreeCache.get(source)
   if (degree === undefined) {
-    const tree = tooDeepAt(source) === undefined ? parseSource(source) : undefined
-    // What cannot be analysed is treated as the worst accepted case.
-    degree = tree ? degreeOf(tree).degree : MAX_REGEX_DEGREE
+    if (tooDeepAt(source) === undefined && repeatsNothing(source)) degree = 1
+    else {
+      const tree = tooDeepAt(source) === undefined ? parseSource(source) : undefined
+      // What cannot be analysed is treated as the worst accepted case.
+      degree = tree ? degreeOf(tree).degree : MAX_REGEX_DEGREE
+    }
     if (degreeCache.size >= MAX_CACHED_DEGREES) degreeCache.clear()
     degreeCache.set(source, degree)
   }
@@ -581,6 +618,7 @@ export function findRegexHazard(source: string): RegexHazard | undefined {
   if (deep !== undefined) {
     return { index: deep, message: `groups nest more than ${MAX_REGEX_NESTING} levels deep, too deep to check for catastrophic backtracking. Flatten the pattern` }
   }
+  if (repeatsNothing(source)) return undefined
   const tree = parseSource(source)
   if (!tree) return undefined
   const checker = new Checker(source)
