@@ -325,7 +325,8 @@ export class Connection<T extends Transport = Transport> {
   #transmit(data: string | Uint8Array): void {
     if (!this.transport.isOpen) return
     if (this.#overBuffered()) return
-    this.transport.send(data)
+    // A transport that refuses the frame (a kit's dialect: a reserved event name) reported why itself.
+    if (this.transport.send(data) === false) return
     if (typeof data === 'string') {
       this.#sink.record({ connection: this.id, ts: this.elapsed(), dir: 'out', text: data })
       this.#sink.outbound(this, utf8Length(data), false)

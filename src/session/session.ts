@@ -11,7 +11,7 @@ import type { EngineObserver, ObservedConnection } from '../server/observer.js'
 import type { ScenarioFailure, TranscriptFrame } from '../server/types.js'
 import type { RecordTransformOptions } from '../replay/record-transform.js'
 import { realClock, type Clock } from '../template/clock.js'
-import { Connection, type ConnectionSink, type FrameScheduler, type InboundMessage, type WsData } from './connection.js'
+import { Connection, type ConnectionInit, type ConnectionSink, type FrameScheduler, type InboundMessage, type WsData } from './connection.js'
 import { MessageQueue } from './message-queue.js'
 import { MessageStream } from './message-stream.js'
 import { toError } from './to-error.js'
@@ -82,6 +82,8 @@ export interface SessionOptions<T extends Transport = Transport> {
   maxBufferedBytes?: number
   /** Times script delays, waits, latency and `elapsed()` (default: the real clock; see the `clock` option). */
   clock?: Clock
+  /** The class of the session's connections: a kit's subclass adds its protocol's verbs (default `Connection`). */
+  connection?: new (init: ConnectionInit<T>) => Connection<T>
 }
 
 /** Options of `toReplay()` / `toJSONL()`: which connection, and how client messages are matched on replay (see docs/proxy-and-record.md). */
@@ -162,7 +164,8 @@ export class Session<T extends Transport = Transport> implements ConnectionSink,
       return undefined
     }
     const { latency, dropper } = this.#options
-    const conn = new Connection<T>({
+    const Make = this.#options.connection ?? Connection<T>
+    const conn = new Make({
       id: this.#nextId++,
       transport,
       sink: this,

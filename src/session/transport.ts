@@ -37,8 +37,8 @@ export interface Transport {
   readonly bufferedAmount: number
   /** Starts delivering events; called once, by the connection that owns the transport. */
   start(events: TransportEvents): void
-  /** Sends a text (string) or binary (bytes) frame. */
-  send(data: string | Uint8Array): void
+  /** Sends a text (string) or binary (bytes) frame; `false` when it could not be sent (it is then not recorded). */
+  send(data: string | Uint8Array): void | boolean
   /** Starts the closing handshake with a close frame. */
   close(code: number, reason: string): void
   /** Drops the socket at once, without a close frame (the client sees 1006). */

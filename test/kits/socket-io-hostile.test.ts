@@ -46,6 +46,9 @@ test('a replay that emits a reserved event name is a send failure on that connec
   const client = await rawSocketIo(io)
   await expect.poll(() => io.events.map((e) => e.event)).toEqual(['after'])
   expect(io.failures).toMatchObject([{ kind: 'send-failed', step: 1, actual: '"disconnect" is a reserved event name' }])
+  // The transcript shows only what was sent.
+  expect(io.sent.map((f) => f.text)).toEqual(['["after",1]'])
+  expect(io.metrics.messagesOut).toBe(1)
   await client.close()
 })
 

@@ -2,7 +2,7 @@
 // websocket-only, namespaces, acks both ways, server disconnect, heartbeats, binary, latency, replay, teardown.
 import { afterEach, describe, expect, test } from 'vitest'
 import { mockWsMatchers } from '../../src/integrations/matchers.js'
-import { closeAllMocks, liveMockCount } from '../../src/index.js'
+import { closeAllMocks, Connection, liveMockCount } from '../../src/index.js'
 import { ioAck, ioEvent, loadSocketIo, mockSocketIo, type MockSocketIo } from '../../src/kits/socket-io/index.js'
 import { watchLeaks } from '../reliability/support.js'
 import { connectSio, type SioTestClient } from './sio-client.cjs'
@@ -361,6 +361,49 @@ test('the mock shutting down is not part of a recording', async () => {
   c.socket.emit('hi')
   await c.next('hello')
   await io.close()
-  expect(io.transcript.at(-1)).toMatchObject({ dir: 'out', close: { reason: 'server shutting down' } })
+  // The session's own shutdown close, as on every mock (the client sees its transport close).
+  expect(io.transcript.at(-1)).toMatchObject({ dir: 'out', close: { code: 1001, reason: 'mock server closed' } })
   expect(io.toReplay().map((e) => e.text ?? e.close)).toEqual(['["hi"]', '["hello",1]'])
+})
+
+test('acks of events with the same name answer them oldest first, each its own', async () => {
+  const io = await mockSocketIo({ strict: true })
+    .expectEmit('save', { n: 1 }, { ack: ['first'] })
+    .expectEmit('save', { n: 2 }, { ack: ['second'] })
+  const c = client(io.url, { transports: ['websocket'] })
+  await c.connected
+  const acks = await Promise.all([1, 2].map((n) => c.socket.timeout(5000).emitWithAck('save', { n })))
+  expect(acks).toEqual(['first', 'second'])
+  expect(io.events.map((e) => [e.args[0], e.ack])).toEqual([
+    [{ n: 1 }, ['first']],
+    [{ n: 2 }, ['second']],
+  ])
+})
+
+test('an out ack with no client event waiting for one is a send failure naming the step', async () => {
+  const io = await mockSocketIo().replay([{ ts: 0, dir: 'out', text: '{"ack":["ok"],"to":"chat"}' }, { ts: 0, dir: 'out', text: '["after"]' }])
+  const c = client(io.url, { transports: ['websocket'] })
+  await c.connected
+  await c.next('after')
+  expect(io.failures).toMatchObject([{ kind: 'send-failed', step: 1, actual: 'no ack of "chat" to answer: no client event "chat" asked for one that is not answered yet' }])
+})
+
+test("the kit's connections are the session's Connection: messages, nextMessage, metrics, emit and disconnect outside the script", async () => {
+  const io = await mockSocketIo()
+  const c = client(io.url, { transports: ['websocket'] })
+  await c.connected
+  const conn = await io.nextConnection()
+  expect(conn).toBeInstanceOf(Connection)
+  expect(conn.namespace).toBe('/')
+  c.socket.emit('hello', { n: 1 })
+  expect(await io.nextMessage()).toBe('["hello",{"n":1}]')
+  expect(conn.messages).toEqual(['["hello",{"n":1}]'])
+  conn.emit('news', Buffer.from([1]))
+  expect(await c.next('news')).toEqual([Buffer.from([1])])
+  expect(io.metrics).toMatchObject({ connectionsTotal: 1, connectionsActive: 1, messagesIn: 1, messagesOut: 1, eventsIn: 1, eventsOut: 1 })
+  conn.disconnect()
+  expect(await c.disconnected).toBe('io server disconnect')
+  expect(await conn.closed).toEqual({ code: 1000, reason: 'server namespace disconnect' })
+  expect(io.transcript.at(-1)).toMatchObject({ dir: 'out', close: { code: 1000, reason: 'io server disconnect' } })
+  expect(io.metrics.connectionsActive).toBe(0)
 })

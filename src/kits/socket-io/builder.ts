@@ -1,26 +1,26 @@
 import http from 'node:http'
 import type { ServerOptions } from 'socket.io'
-import { DEFAULT_HOST, DEFAULT_WAIT_TIMEOUT_MS } from '../../constants.js'
+import { DEFAULT_HOST, DEFAULT_MAX_REGEX_INPUT, DEFAULT_WAIT_TIMEOUT_MS } from '../../constants.js'
 import { MockWsError } from '../../errors.js'
 import { MessageDropper, type DropMessagesOptions } from '../../latency/faults.js'
 import type { LatencyInjector, LatencyInjectorOptions } from '../../latency/injector.js'
 import { latencyFactory } from '../../latency/mock-latency.js'
 import type { LatencyProfileInput } from '../../latency/profile.js'
 import { loadReplay } from '../../replay/load.js'
-import { playReplay } from '../../replay/player.js'
 import type { CompiledReplay, ReplayEntry } from '../../replay/types.js'
-import { connectionSeed } from '../../session/seed.js'
+import { play, type PlayerSettings } from '../../session/play.js'
+import { Session } from '../../session/session.js'
 import { concatReplays } from '../../session/script.js'
 import { assertMockCanStart } from '../../server/registry.js'
 import type { JsonValue } from '../../scenario/json-subset.js'
-import { createTemplateContext, type FakerLike } from '../../template/context.js'
-import { expandTokens } from '../../template/expand.js'
+import type { FakerLike } from '../../template/context.js'
 import { loadFaker } from '../../template/faker.js'
 import { SocketIoConnection } from './connection.js'
 import { parseFrame, type ArgsMatcher } from './dialect.js'
 import { loadSocketIo } from './load.js'
 import { MockSocketIo } from './mock.js'
-import { checkStep, compileSocketIoSteps, withoutTemplates, type SocketIoStep } from './script.js'
+import { checkStep, compileSocketIoSteps, withFrameTemplates, type SocketIoStep } from './script.js'
+import type { SocketIoTransport } from './transport.js'
 
 /** Namespace served by default. */
 export const DEFAULT_SOCKET_IO_NAMESPACE = '/'
@@ -248,8 +248,8 @@ export class MockSocketIoBuilder implements PromiseLike<MockSocketIo> {
       if (part.kind === 'steps') {
         compiled.push(compileSocketIoSteps(part.steps, expand).replay)
       } else {
-        // Templates are expanded per JSON string by the connection, so the file's texts are loaded as written.
-        const replay = withoutTemplates(await loadReplay(part.source, { expandTemplates: false }))
+        // Templates are expanded per JSON string of a frame, so the file's texts are loaded as written.
+        const replay = withFrameTemplates(await loadReplay(part.source, { expandTemplates: false }), expand)
         checkDialect(replay)
         compiled.push(replay)
       }
@@ -283,49 +283,23 @@ export class MockSocketIoBuilder implements PromiseLike<MockSocketIo> {
     const injector = this.#latency?.(options.seed)
     const drop = this.#drop
     const strict = options.strict ?? false
-    const unexpected = options.unexpected ?? (strict ? 'fail' : 'ignore')
-    const expand = options.expandTemplates ?? true
-    return new MockSocketIo({
-      http: httpServer,
-      server,
-      host,
-      port,
-      namespace,
-      path,
-      strict,
-      setup: {
-        makeConnection: (id, socket, sink) => {
-          const dropSeed = drop ? (drop.opts.seed ?? options.seed) : undefined
-          return new SocketIoConnection({
-            id,
-            socket,
-            sink,
-            outbound: injector?.appliesTo('out') ? injector.createScheduler() : undefined,
-            inbound: injector?.appliesTo('in') ? injector.createScheduler() : undefined,
-            dropOutbound: drop ? new MessageDropper(drop.probability, dropSeed !== undefined ? { seed: connectionSeed(dropSeed, id) as number } : {}).createFilter() : undefined,
-            ...(script ? { steps: script.steps } : {}),
-          })
-        },
-        onConnection: (conn, mock) => {
-          if (!script) return
-          const seed = connectionSeed(options.seed, conn.id)
-          const context = createTemplateContext({
-            ...(seed !== undefined ? { seed } : {}),
-            ...(options.now ? { now: options.now } : {}),
-            ...(faker ? { faker } : {}),
-          })
-          if (expand) conn.setRenderer((text) => expandTokens(text, context))
-          void playReplay(conn, script, {
-            speed: options.speed ?? 1,
-            timeoutMs: options.timeoutMs ?? DEFAULT_WAIT_TIMEOUT_MS,
-            context,
-            unexpected,
-            onFailure: (f) => mock.addFailure(f),
-            isShuttingDown: () => mock.shuttingDown,
-          })
-        },
-      },
+    const settings: PlayerSettings = {
+      seed: options.seed,
+      now: options.now,
+      speed: options.speed ?? 1,
+      timeoutMs: options.timeoutMs ?? DEFAULT_WAIT_TIMEOUT_MS,
+      unexpected: options.unexpected ?? (strict ? 'fail' : 'ignore'),
+      maxRegexInput: DEFAULT_MAX_REGEX_INPUT,
+    }
+    const dropSeed = drop?.opts.seed ?? options.seed
+    const session = new Session<SocketIoTransport>({
+      // Without a script the mock only records: nothing is echoed.
+      handler: script ? (conn, view) => void play(conn, script, settings, view, { faker }) : () => {},
+      connection: SocketIoConnection,
+      ...(injector ? { latency: injector } : {}),
+      ...(drop ? { dropper: new MessageDropper(drop.probability, dropSeed !== undefined ? { seed: dropSeed } : {}) } : {}),
     })
+    return new MockSocketIo({ http: httpServer, server, host, port, namespace, path, strict, session, steps: script?.steps ?? [] })
   }
 }
 

@@ -3,7 +3,7 @@
 //
 //   ["chat",{"text":"hi"}]                     an event (either way), no ack asked for
 //   {"event":["ping",1],"ack":true}            an event whose sender asks for an ack
-//   {"ack":["pong"],"to":"ping"}               the ack of the latest such event named "ping"
+//   {"ack":["pong"],"to":"ping"}               the ack of the oldest unanswered such event named "ping"
 //
 // Bytes in arguments (Buffer, ArrayBuffer, typed arrays) are written {"$binary":"<base64>"}; template tokens
 // in `out` texts are expanded inside each JSON string, so the text stays valid JSON whatever a token renders.

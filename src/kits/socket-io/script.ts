@@ -4,8 +4,10 @@ import { MockWsError } from '../../errors.js'
 import { compileEntries } from '../../replay/parse.js'
 import type { CompiledReplay, PlayStep, ReplayEntry } from '../../replay/types.js'
 import { escapeRegExp, jsonSubsetPattern, jsonSubsetProblem, isPlainObject, type JsonValue } from '../../scenario/json-subset.js'
-import { findTemplateIssues, compileTemplate } from '../../template/compile.js'
-import { encodeValue, frameText, ioAck, ioEvent, type ArgsMatcher } from './dialect.js'
+import { findTemplateIssues, compileTemplate, type CompiledTemplate } from '../../template/compile.js'
+import type { TemplateContext } from '../../template/context.js'
+import { expandTokens } from '../../template/expand.js'
+import { encodeValue, frameText, ioAck, ioEvent, parseFrame, type ArgsMatcher } from './dialect.js'
 
 /** `origin.file` of steps built by `mockSocketIo()` (their `line` is the step number). */
 export const SOCKET_IO_SCENARIO_FILE = '<socket.io scenario>'
@@ -146,9 +148,9 @@ export function compileSocketIoSteps(steps: readonly SocketIoStep[], expandTempl
     throw new MockWsError('WSM_TEMPLATE', `Failed to build the Socket.IO scenario: ${problems.length} template problem${problems.length === 1 ? '' : 's'}.\n${problems.map((p) => `  ${p}`).join('\n')}\nFix the tokens, or write \\{{ for a literal {{.`)
   }
   const entries = built.map((b) => b.entry)
-  // Templates are expanded per JSON string by the connection, so the player must send the texts as written.
+  // Templates are expanded per JSON string of the frame, never over the whole text.
   const compiled = compileEntries(entries, { file: SOCKET_IO_SCENARIO_FILE, expandTemplates: false })
-  const playSteps: PlayStep[] = withoutTemplates(compiled).steps.map((s, i) => {
+  const playSteps: PlayStep[] = withFrameTemplates(compiled, expandTemplates).steps.map((s, i) => {
     const b = built[i] as Built
     return { ...s, origin: { ...s.origin, description: b.description }, ...(b.predicate ? { predicate: b.predicate } : {}) }
   })
@@ -157,21 +159,26 @@ export function compileSocketIoSteps(steps: readonly SocketIoStep[], expandTempl
 }
 
 /**
- * The replay with its `out` texts played exactly as written: the connection expands tokens (and `\{{`)
- * inside each JSON string, where a whole-text template would break the JSON.
+ * The replay with the templates of its `out` texts expanded inside each JSON string of the frame (where a
+ * whole-text template would break the JSON), or, with `expand` false, played exactly as written.
  * @example
- * withoutTemplates(await loadReplay(entries, { expandTemplates: false }))
+ * withFrameTemplates(await loadReplay(entries, { expandTemplates: false }), true)
  */
-export function withoutTemplates(replay: CompiledReplay): CompiledReplay {
+export function withFrameTemplates(replay: CompiledReplay, expand: boolean): CompiledReplay {
   return {
     ...replay,
     steps: replay.steps.map((step) => {
-      if (!step.template) return step
       const copy: PlayStep = { ...step }
       delete copy.template
+      if (expand && step.dir === 'out' && step.text?.includes('{{')) copy.template = frameTemplate(step.text)
       return copy
     }),
   }
+}
+
+function frameTemplate(text: string): CompiledTemplate {
+  const render = (ctx: TemplateContext): string => frameText(parseFrame(text, { decode: true, str: (s) => expandTokens(s, ctx) }))
+  return { source: text, isStatic: false, usesFaker: false, tokens: [], render }
 }
 
 /**
