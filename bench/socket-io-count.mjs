@@ -12,7 +12,7 @@ import http from 'node:http'
 import { once } from 'node:events'
 import { performance } from 'node:perf_hooks'
 import { Server } from 'socket.io'
-import { io as ioClient } from 'socket.io-client'
+import { connectEchoClient } from './lib/socket-io-echo.mjs'
 import { ENTRY, envNumber } from './lib/results.mjs'
 import { printTable } from './lib/table.mjs'
 
@@ -63,15 +63,7 @@ async function kitServer() {
 
 async function count(start) {
   const server = await start()
-  const socket = ioClient(server.url, { transports: ['websocket'], forceNew: true, reconnection: false })
-  await once(socket, 'connect')
-  let pending
-  socket.on('echo', () => pending())
-  const trip = (i) =>
-    new Promise((resolve) => {
-      pending = resolve
-      socket.emit('echo', { n: i })
-    })
+  const { socket, trip } = await connectEchoClient(server.url)
   for (let i = 0; i < WARMUP; i++) await trip(i)
   for (const key of Object.keys(counts)) delete counts[key]
   counting = true

@@ -11,7 +11,7 @@
 import http from 'node:http'
 import { once } from 'node:events'
 import { Server } from 'socket.io'
-import { io as ioClient } from 'socket.io-client'
+import { connectEchoClient } from './lib/socket-io-echo.mjs'
 import { ENTRY, envNumber, writeResults } from './lib/results.mjs'
 import { ratio, round, summarize } from './lib/stats.mjs'
 import { fmtRatio, fmtSpread, printTable } from './lib/table.mjs'
@@ -59,15 +59,7 @@ async function measure(start) {
   const server = await start(total)
   // The previous round's garbage (a kit round leaves a whole scenario) is collected now, not during this round.
   globalThis.gc?.()
-  const socket = ioClient(server.url, { transports: ['websocket'], forceNew: true, reconnection: false })
-  await once(socket, 'connect')
-  let pending
-  socket.on('echo', () => pending())
-  const trip = (i) =>
-    new Promise((resolve) => {
-      pending = resolve
-      socket.emit('echo', { n: i })
-    })
+  const { socket, trip } = await connectEchoClient(server.url)
   for (let i = 0; i < WARMUP; i++) await trip(i)
   const t0 = performance.now()
   const cpu0 = process.cpuUsage()
