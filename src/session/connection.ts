@@ -4,6 +4,7 @@
 import { CLOSE_ABNORMAL, CLOSE_HANDSHAKE_TIMEOUT_MS, CLOSE_POLICY_VIOLATION, ORIGINAL_URL_HEADER } from '../constants.js'
 import { MockWsError } from '../errors.js'
 import { toBase64, utf8Length } from './bytes.js'
+import { trimOldest } from './bounded.js'
 import { markShutdownClose } from '../replay/shutdown-close.js'
 import { setLongTimeout, type LongTimeout } from '../server/long-timeout.js'
 import type { TranscriptClose, TranscriptFrame } from '../server/types.js'
@@ -359,8 +360,8 @@ export class Connection<T extends Transport = Transport> {
     }
     const messages = this.messages
     messages.push(data)
-    // A long soak on one connection must stay bounded like the transcript; trimmed in batches, not per message.
-    if (messages.length > this.#maxMessages + Math.ceil(this.#maxMessages / 10)) messages.splice(0, messages.length - this.#maxMessages)
+    // A long soak on one connection must stay bounded like the transcript.
+    trimOldest(messages, this.#maxMessages)
     this.#inbox?.push(message)
     this.#sink.inbound(this, message, size ?? (typeof data === 'string' ? utf8Length(data) : data.byteLength))
     for (const listener of this.#listeners) {

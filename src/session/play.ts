@@ -55,7 +55,10 @@ export interface StartContext {
  * @example
  * new Session({ handler: echoHandler })
  */
-export const echoHandler: ConnectionHandler = (conn) => {
+export const echoHandler: ConnectionHandler = (conn) => echoEach(conn)
+
+/** Sends every later client message back on `conn`. */
+function echoEach(conn: Connection): void {
   conn.onMessage((message) => conn.send(message.data))
 }
 
@@ -78,5 +81,5 @@ export function scriptHandler(ctx: StartContext): ConnectionHandler {
 /** Echoes what the script left unconsumed, in order, then every later message. */
 function echoAfterScript(conn: Connection, unconsumed: readonly InboundMessage[]): void {
   for (const message of unconsumed) conn.send(message.data)
-  conn.onMessage((message) => conn.send(message.data))
+  echoEach(conn)
 }

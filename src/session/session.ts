@@ -6,6 +6,7 @@ import { transcriptToReplay } from '../replay/record-transform.js'
 import { CLOSE_GOING_AWAY, CLOSE_INTERNAL_ERROR, DEFAULT_MAX_BUFFERED_BYTES, DEFAULT_MAX_TRANSCRIPT, MAX_FAILURES, MAX_RETAINED_CONNECTIONS } from '../constants.js'
 import { MockWsError, ScenarioFailureError } from '../errors.js'
 import { toJSONL } from '../replay/serialize.js'
+import { trimOldest } from './bounded.js'
 import type { ReplayEntry } from '../replay/types.js'
 import type { EngineObserver, ObservedConnection } from '../server/observer.js'
 import type { ScenarioFailure, TranscriptFrame } from '../server/types.js'
@@ -179,9 +180,7 @@ export class Session<T extends Transport = Transport> implements ConnectionSink,
     this.connections.push(conn)
     this.allConnections.push(conn)
     // Batched like the transcript: under churn every closed connection (socket, request) would stay reachable.
-    if (this.allConnections.length > MAX_RETAINED_CONNECTIONS + Math.ceil(MAX_RETAINED_CONNECTIONS / 10)) {
-      this.allConnections.splice(0, this.allConnections.length - MAX_RETAINED_CONNECTIONS)
-    }
+    trimOldest(this.allConnections, MAX_RETAINED_CONNECTIONS)
     this.counters.connectionsActive++
     this.counters.connectionsTotal++
     for (const o of this.#observers) o.connectionOpened?.(observed(conn))
@@ -233,12 +232,7 @@ export class Session<T extends Transport = Transport> implements ConnectionSink,
   record(frame: TranscriptFrame): void {
     this.transcript.push(frame)
     for (const o of this.#observers) o.transcriptFrame?.(frame)
-    // Drop the oldest frames in batches so a long soak stays bounded without an O(n) shift per frame.
-    if (this.transcript.length > this.#maxTranscript + Math.ceil(this.#maxTranscript / 10)) {
-      const excess = this.transcript.length - this.#maxTranscript
-      this.transcript.splice(0, excess)
-      this.counters.transcriptDropped += excess
-    }
+    this.counters.transcriptDropped += trimOldest(this.transcript, this.#maxTranscript)
   }
 
   overBuffered(conn: Connection, buffered: number, limit: number): void {

@@ -1,5 +1,6 @@
 // graphql-transport-ws over one mock connection: the server side of the protocol, answering from the
 // kit's operation handlers instead of a schema. Close codes and reasons are the ones graphql-ws servers use.
+import { trimOldest } from '../../session/bounded.js'
 import { GRAPHQL_TRANSPORT_WS_PROTOCOL } from '../../constants.js'
 import type { ConnectionHandler } from '../../session/session.js'
 import type { InboundMessage } from '../../session/connection.js'
@@ -174,9 +175,7 @@ export function graphqlProtocolHandler(config: GraphqlProtocolConfig): Connectio
       const parsed = payload.operationName ? { name: payload.operationName } : operationNameOf(peers, payload.query)
       const op: GraphqlOperation = { connection: conn.id, id, operationName: parsed.name, query: payload.query, variables: payload.variables ?? {} }
       config.operations.push(op)
-      // Trimmed in batches like the transcript, not with a shift per operation.
-      const max = config.maxOperations
-      if (config.operations.length > max + Math.ceil(max / 10)) config.operations.splice(0, config.operations.length - max)
+      trimOldest(config.operations, config.maxOperations)
       const handler = handlers.find((h) => matches(h, op))
       if (!handler) {
         const list = known.length > 0 ? `Known operations: ${known.join(', ')}.` : 'The mock knows no operations yet.'
