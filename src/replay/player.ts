@@ -248,7 +248,8 @@ export async function playReplay(conn: PlayerConnection, replay: CompiledReplay,
       if (closed && inbox.size === 0) return { ok: false, reason: 'closed' }
       let message: InboundMessage
       try {
-        message = await inbox.take(Math.max(0, deadline - conn.elapsed()))
+        // A message already queued is taken at once: no promise, no timer, no microtask.
+        message = inbox.poll() ?? (await inbox.take(Math.max(0, deadline - conn.elapsed())))
       } catch {
         return { ok: false, reason: closed || !conn.isOpen ? 'closed' : 'timeout' }
       }
@@ -269,7 +270,7 @@ export async function playReplay(conn: PlayerConnection, replay: CompiledReplay,
       }
       if (groups) {
         // Captures accumulate per connection: a name keeps its latest value until captured again.
-        ctx.match = Object.assign(Object.create(null) as Record<string, string>, ctx.match, groups)
+        if (Object.keys(groups).length > 0) ctx.match = Object.assign(Object.create(null) as Record<string, string>, ctx.match, groups)
         ctx.lastMessage = message.text
         waited = true
         return { ok: true, at: conn.elapsed() }

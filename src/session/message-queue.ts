@@ -1,11 +1,21 @@
+import { MAX_TIMER_DELAY_MS } from '../constants.js'
 import { MockWsError, MockWsTimeoutError } from '../errors.js'
 import { fakeClock, type Clock } from '../template/clock.js'
-import { setLongTimeout, type LongTimeout } from '../server/long-timeout.js'
 
 interface Waiter<T> {
   resolve: (item: T) => void
   reject: (error: Error) => void
-  timer: LongTimeout | undefined
+  /** The clock's `perfNow()` at which the wait times out (Infinity: never). */
+  deadline: number
+  timeoutMs: number
+  describe: string
+}
+
+/** Refs or unrefs a runtime timer where it can be (Node's and fake timers' handles can; a browser's number cannot). */
+function setRef(timer: unknown, ref: boolean): void {
+  const handle = timer as { ref?: () => unknown; unref?: () => unknown } | undefined
+  if (ref) handle?.ref?.()
+  else handle?.unref?.()
 }
 
 /**
@@ -20,6 +30,10 @@ export class MessageQueue<T> {
   #waiters: Waiter<T>[] = []
   #closedWith: Error | undefined
   readonly #clock: Clock
+  // One timer for the whole queue, due by the earliest deadline (it checks the waiters when it fires). A take that
+  // ends early leaves it armed for the next one, unref'd while nothing waits: a player step arms no timer of its own.
+  #timer: unknown
+  #timerAt = Infinity
 
   /** `clock` times the waits of `take()` (default: the global timers at call time). */
   constructor(clock: Clock = fakeClock) {
@@ -39,12 +53,16 @@ export class MessageQueue<T> {
   push(item: T): void {
     if (this.#closedWith) return
     const waiter = this.#waiters.shift()
-    if (waiter) {
-      waiter.timer?.clear()
-      waiter.resolve(item)
+    if (!waiter) {
+      this.#items.push(item)
       return
     }
-    this.#items.push(item)
+    // Nothing waits now: on the real clock the timer stays for the next take; a test counts a fake clock's timers.
+    if (this.#waiters.length === 0) {
+      if (this.#clock.kind === 'real') setRef(this.#timer, false)
+      else this.#stopTimer()
+    }
+    waiter.resolve(item)
   }
 
   /** Takes the oldest queued item without waiting, or `undefined`. */
@@ -81,16 +99,39 @@ export class MessageQueue<T> {
       return Promise.reject(new MockWsError('WSM_CONFIG', `Failed to wait for ${describe}: the timeout is NaN. Pass a number of ms, e.g. { timeout: 1000 }.`))
     }
     return new Promise<T>((resolve, reject) => {
-      const waiter: Waiter<T> = { resolve, reject, timer: undefined }
-      if (Number.isFinite(timeoutMs)) {
-        waiter.timer = setLongTimeout(() => {
-          const at = this.#waiters.indexOf(waiter)
-          if (at >= 0) this.#waiters.splice(at, 1)
-          reject(new MockWsTimeoutError(`Timed out after ${timeoutMs} ms waiting for ${describe}.`))
-        }, timeoutMs, this.#clock)
-      }
-      this.#waiters.push(waiter)
+      const deadline = timeoutMs === Infinity ? Infinity : this.#clock.perfNow() + timeoutMs
+      this.#waiters.push({ resolve, reject, deadline, timeoutMs, describe })
+      if (deadline !== Infinity) this.#arm(deadline)
     })
+  }
+
+  /** Makes the timer fire by `deadline`, and hold the process: someone waits. */
+  #arm(deadline: number): void {
+    if (this.#timer !== undefined && this.#timerAt <= deadline) return setRef(this.#timer, true)
+    this.#stopTimer()
+    this.#timerAt = deadline
+    // A deadline beyond what one runtime timer holds is reached in chunks: each firing checks again.
+    const ms = Math.min(Math.max(0, deadline - this.#clock.perfNow()), MAX_TIMER_DELAY_MS)
+    this.#timer = this.#clock.setTimeout(() => this.#expire(), ms)
+  }
+
+  #stopTimer(): void {
+    if (this.#timer !== undefined) this.#clock.clearTimeout(this.#timer)
+    this.#timer = undefined
+    this.#timerAt = Infinity
+  }
+
+  /** Rejects the waiters whose deadline has passed; arms the timer again for the others. */
+  #expire(): void {
+    this.#stopTimer()
+    const now = this.#clock.perfNow()
+    let next = Infinity
+    this.#waiters = this.#waiters.filter((waiter) => {
+      if (waiter.deadline > now) next = Math.min(next, waiter.deadline)
+      else waiter.reject(new MockWsTimeoutError(`Timed out after ${waiter.timeoutMs} ms waiting for ${waiter.describe}.`))
+      return waiter.deadline > now
+    })
+    if (next !== Infinity) this.#arm(next)
   }
 
   /**
@@ -100,22 +141,15 @@ export class MessageQueue<T> {
   end(reason: Error = new MockWsError('WSM_CLOSED', 'Queue closed.')): void {
     if (this.#closedWith) return
     this.#closedWith = reason
+    this.#stopTimer()
     // Waiters exist only while the queue is empty, so each of them sees the end now.
-    for (const waiter of this.#waiters.splice(0)) {
-      waiter.timer?.clear()
-      waiter.reject(reason)
-    }
+    for (const waiter of this.#waiters.splice(0)) waiter.reject(reason)
   }
 
   /** Rejects every waiter (and future takes) with `reason`; queued items are dropped. */
   close(reason: Error = new MockWsError('WSM_CLOSED', 'Queue closed.')): void {
-    if (this.#closedWith) return
-    this.#closedWith = reason
+    this.end(reason)
     this.#items = []
     this.#head = 0
-    for (const waiter of this.#waiters.splice(0)) {
-      waiter.timer?.clear()
-      waiter.reject(reason)
-    }
   }
 }

@@ -77,7 +77,8 @@ export function decodeValue(value: unknown, str: (s: string) => string = (s) => 
 }
 
 // The text a connection just wrote is usually parsed again at once by the player's matcher: remember the last one.
-let lastWritten: { text: string; frame: SocketIoFrame } | undefined
+let lastText: string | undefined
+let lastFrame: SocketIoFrame | undefined
 
 /**
  * Writes one frame as dialect text.
@@ -86,16 +87,11 @@ let lastWritten: { text: string; frame: SocketIoFrame } | undefined
  */
 export function frameText(frame: SocketIoFrame): string {
   const args = encodeValue(frame.args) as unknown[]
-  let text: string
-  if (frame.kind === 'ack') {
-    text = JSON.stringify({ ack: args, to: frame.to })
-    lastWritten = { text, frame: { kind: 'ack', to: frame.to, args } }
-  } else {
-    const list = [frame.event, ...args]
-    text = frame.ack ? JSON.stringify({ event: list, ack: true }) : JSON.stringify(list)
-    lastWritten = { text, frame: { kind: 'event', event: frame.event, args, ack: frame.ack } }
-  }
-  return text
+  // Without bytes the arguments are already in their written form: the frame itself is remembered.
+  lastFrame = args === frame.args ? frame : { ...frame, args }
+  if (frame.kind === 'ack') lastText = JSON.stringify({ ack: args, to: frame.to })
+  else lastText = JSON.stringify(frame.ack ? { event: [frame.event, ...args], ack: true } : [frame.event, ...args])
+  return lastText
 }
 
 /** Options of `parseFrame`. */
@@ -145,7 +141,7 @@ function eventFrame(list: unknown[], ack: boolean, text: string, decode: (v: unk
  * tryParseFrame('hello') // undefined
  */
 export function tryParseFrame(text: string): SocketIoFrame | undefined {
-  if (lastWritten !== undefined && lastWritten.text === text) return lastWritten.frame
+  if (lastText === text) return lastFrame
   try {
     return parseFrame(text)
   } catch {
