@@ -11,12 +11,8 @@ interface Waiter<T> {
   describe: string
 }
 
-/** Refs or unrefs a runtime timer where it can be (Node's and fake timers' handles can; a browser's number cannot). */
-function setRef(timer: unknown, ref: boolean): void {
-  const handle = timer as { ref?: () => unknown; unref?: () => unknown } | undefined
-  if (ref) handle?.ref?.()
-  else handle?.unref?.()
-}
+/** A runtime timer's handle as far as holding the process goes (Node's and fake timers' have these; a browser's number not). */
+type Holdable = { ref?: () => unknown; unref?: () => unknown } | undefined
 
 /**
  * A FIFO of items that consumers await one at a time; items pushed before anyone waits are kept.
@@ -59,7 +55,7 @@ export class MessageQueue<T> {
     }
     // Nothing waits now: on the real clock the timer stays for the next take; a test counts a fake clock's timers.
     if (this.#waiters.length === 0) {
-      if (this.#clock.kind === 'real') setRef(this.#timer, false)
+      if (this.#clock.kind === 'real') (this.#timer as Holdable)?.unref?.()
       else this.#stopTimer()
     }
     waiter.resolve(item)
@@ -107,7 +103,7 @@ export class MessageQueue<T> {
 
   /** Makes the timer fire by `deadline`, and hold the process: someone waits. */
   #arm(deadline: number): void {
-    if (this.#timer !== undefined && this.#timerAt <= deadline) return setRef(this.#timer, true)
+    if (this.#timer !== undefined && this.#timerAt <= deadline) return void (this.#timer as Holdable)?.ref?.()
     this.#stopTimer()
     this.#timerAt = deadline
     // A deadline beyond what one runtime timer holds is reached in chunks: each firing checks again.
@@ -118,7 +114,6 @@ export class MessageQueue<T> {
   #stopTimer(): void {
     if (this.#timer !== undefined) this.#clock.clearTimeout(this.#timer)
     this.#timer = undefined
-    this.#timerAt = Infinity
   }
 
   /** Rejects the waiters whose deadline has passed; arms the timer again for the others. */

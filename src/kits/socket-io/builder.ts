@@ -1,4 +1,6 @@
+import { once } from 'node:events'
 import http from 'node:http'
+import type { AddressInfo } from 'node:net'
 import type { ServerOptions } from 'socket.io'
 import { DEFAULT_HOST, DEFAULT_MAX_REGEX_INPUT, DEFAULT_WAIT_TIMEOUT_MS } from '../../constants.js'
 import { MockWsError } from '../../errors.js'
@@ -94,10 +96,7 @@ function checkOptions(options: MockSocketIoOptions): void {
     if (v === undefined) return
     if (typeof v !== 'number' || !Number.isFinite(v) || v < 0 || (!allowZero && v === 0)) problems.push(`${name} must be a finite number ${allowZero ? '>= 0' : '> 0'} (got ${String(v)})`)
   }
-  positive('pingInterval')
-  positive('pingTimeout')
-  positive('timeoutMs')
-  positive('speed')
+  for (const name of ['pingInterval', 'pingTimeout', 'timeoutMs', 'speed'] as const) positive(name)
   positive('port', true)
   if (options.namespace !== undefined && (typeof options.namespace !== 'string' || !options.namespace.startsWith('/'))) problems.push(`namespace must start with "/" (got ${JSON.stringify(options.namespace)})`)
   if (options.path !== undefined && (typeof options.path !== 'string' || !options.path.startsWith('/'))) problems.push(`path must start with "/" (got ${JSON.stringify(options.path)})`)
@@ -276,10 +275,12 @@ export class MockSocketIoBuilder implements PromiseLike<MockSocketIo> {
       ...(options.pingInterval !== undefined ? { pingInterval: options.pingInterval } : {}),
       ...(options.pingTimeout !== undefined ? { pingTimeout: options.pingTimeout } : {}),
     })
-    const port = await listen(httpServer, host, options.port ?? 0).catch(async (error: unknown) => {
+    httpServer.listen({ port: options.port ?? 0, host, exclusive: true })
+    await once(httpServer, 'listening').catch(async (error: NodeJS.ErrnoException) => {
       await new Promise<void>((resolve) => void server.close(() => resolve()))
-      throw error
+      throw new MockWsError('WSM_SERVER_START', `Failed to start mockSocketIo() on ${host}:${options.port ?? 0}: ${error.message}.${error.code === 'EADDRINUSE' ? ' Use port 0 to take a free port.' : ''}`, { cause: error })
     })
+    const port = (httpServer.address() as AddressInfo).port
     const injector = this.#latency?.(options.seed)
     const drop = this.#drop
     const strict = options.strict ?? false
@@ -301,18 +302,6 @@ export class MockSocketIoBuilder implements PromiseLike<MockSocketIo> {
     })
     return new MockSocketIo({ http: httpServer, server, host, port, namespace, path, strict, session, steps: script?.steps ?? [] })
   }
-}
-
-function listen(server: http.Server, host: string, port: number): Promise<number> {
-  return new Promise((resolve, reject) => {
-    server.once('error', (error: NodeJS.ErrnoException) =>
-      reject(new MockWsError('WSM_SERVER_START', `Failed to start mockSocketIo() on ${host}:${port}: ${error.message}.${error.code === 'EADDRINUSE' ? ' Use port 0 to take a free port.' : ''}`, { cause: error })),
-    )
-    server.listen({ port, host, exclusive: true }, () => {
-      const address = server.address()
-      resolve(typeof address === 'object' && address ? address.port : port)
-    })
-  })
 }
 
 /**

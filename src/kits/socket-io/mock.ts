@@ -9,25 +9,14 @@ import { MessageQueue } from '../../session/message-queue.js'
 import { SessionOwner, type NextOptions } from '../../session/owner.js'
 import type { MockWsMetrics, Session, ToReplayOptions } from '../../session/session.js'
 import type { SocketIoConnection } from './connection.js'
-import { frameText, parseFrame } from './dialect.js'
+import { escapeTemplateText } from '../../template/escape.js'
+import { decodeValue, frameText, parseFrame } from './dialect.js'
 import { SocketIoTransport, type SocketIoEvent, type SocketIoTransportHooks } from './transport.js'
 
 /** Counters of a Socket.IO mock: the session's, and the decoded events either way. */
 export interface MockSocketIoMetrics extends MockWsMetrics {
   eventsIn: number
   eventsOut: number
-}
-
-/** Escapes `{{` inside every JSON string so a recording replays literally (`\{{`). */
-function literalStrings(value: unknown): unknown {
-  if (typeof value === 'string') return value.replace(/\\?\{\{/g, (m) => (m === '{{' ? '\\{{' : `\\${m}`))
-  if (Array.isArray(value)) return value.map(literalStrings)
-  if (value !== null && typeof value === 'object') {
-    const out: Record<string, unknown> = {}
-    for (const [k, v] of Object.entries(value)) out[k] = literalStrings(v)
-    return out
-  }
-  return value
 }
 
 /**
@@ -159,8 +148,8 @@ export class MockSocketIo extends SessionOwner<SocketIoTransport> {
         continue
       }
       const parsed = parseFrame(text)
-      // Bytes stay {"$binary"} objects here: base64 holds no braces.
-      const args = literalStrings(parsed.args) as unknown[]
+      // `{{` is escaped in every string (`\{{`), so the recording replays literally.
+      const args = decodeValue(parsed.args, escapeTemplateText) as unknown[]
       entries.push({ ts, dir: 'out', text: frameText(parsed.kind === 'ack' ? { kind: 'ack', to: parsed.to, args } : { ...parsed, args }) })
     }
     return entries

@@ -7,7 +7,7 @@ import { escapeRegExp, jsonSubsetPattern, jsonSubsetProblem, isPlainObject, type
 import { findTemplateIssues, compileTemplate, type CompiledTemplate } from '../../template/compile.js'
 import type { TemplateContext } from '../../template/context.js'
 import { expandTokens } from '../../template/expand.js'
-import { encodeValue, frameText, ioAck, ioEvent, parseFrame, type ArgsMatcher } from './dialect.js'
+import { decodeValue, encodeValue, frameText, ioAck, ioEvent, parseFrame, type ArgsMatcher } from './dialect.js'
 
 /** `origin.file` of steps built by `mockSocketIo()` (their `line` is the step number). */
 export const SOCKET_IO_SCENARIO_FILE = '<socket.io scenario>'
@@ -78,13 +78,10 @@ interface Built {
 
 /** Every string of an `out` frame that has a template problem, as "step N call: problem" lines. */
 function templateProblems(value: unknown, where: string, out: string[]): void {
-  if (typeof value === 'string') {
-    for (const issue of findTemplateIssues(value)) out.push(`${where}: ${issue.message}`)
-  } else if (Array.isArray(value)) {
-    for (const v of value) templateProblems(v, where, out)
-  } else if (isPlainObject(value)) {
-    for (const v of Object.values(value)) templateProblems(v, where, out)
-  }
+  decodeValue(value, (s) => {
+    for (const issue of findTemplateIssues(s)) out.push(`${where}: ${issue.message}`)
+    return s
+  })
 }
 
 function usesFaker(value: unknown): boolean {

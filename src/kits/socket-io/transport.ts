@@ -182,15 +182,13 @@ export class SocketIoTransport implements Transport {
   }
 
   #receiveAck(record: SocketIoEvent, reply: unknown[]): void {
-    let text: string
     try {
-      text = frameText({ kind: 'ack', to: record.event, args: reply })
+      const text = frameText({ kind: 'ack', to: record.event, args: reply })
+      record.ack = reply
+      this.#events?.message(text, false)
     } catch (error) {
       this.#hooks.unrecordable(this, `the ack of ${JSON.stringify(record.event)}`, causeOf(error))
-      return
     }
-    record.ack = reply
-    this.#events?.message(text, false)
   }
 }
 
