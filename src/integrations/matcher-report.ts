@@ -36,18 +36,6 @@ export interface ShownMessage {
 }
 
 /**
- * How a value that is not what a matcher takes reads in a usage error: `undefined`, `an array`, `number 3`.
- * @example
- * describeValue([1]) // 'an array'
- */
-export function describeValue(value: unknown): string {
-  if (value === undefined) return 'undefined'
-  if (value === null) return 'null'
-  if (Array.isArray(value)) return 'an array'
-  return typeof value === 'object' ? 'this object' : `${typeof value} ${String(value)}`
-}
-
-/**
  * `text` painted with the runner's expected/received color, when it has one.
  * @example
  * color(this, 'EXPECTED_COLOR', '"ping"')

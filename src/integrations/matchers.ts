@@ -3,12 +3,12 @@ import { formatFailureReport } from '../server/failure-report.js'
 import type { InboundMessage } from '../session/connection.js'
 import type { ScenarioFailure, TranscriptFrame } from '../server/types.js'
 import { describeMatcher, matchesMessage, matcherKind, type MessageMatcher } from '../scenario/matcher.js'
+import { describeValue } from '../session/describe.js'
 import { MESSAGE_STREAM, type MessageStream } from '../session/message-stream.js'
 import type { Clock } from '../template/clock.js'
 import {
   closestDiff,
   color,
-  describeValue,
   hint,
   join,
   listMessages,

@@ -1,10 +1,4 @@
-/**
- * Previews of text for error messages: invisible characters made visible. The bounded JSON preview of
- * any value (`previewJson`) lives with `describeValue` in src/session/describe.ts and is re-exported here.
- */
-
-export { MAX_PREVIEW_DEPTH, previewJson } from '../session/describe.js'
-
+// Previews of text for error messages: invisible characters made visible.
 
 // Code points that print as nothing (or as blank) in a terminal: controls, format characters such
 // as U+FEFF and U+200B, separators other than the plain space, private-use and unassigned code points.

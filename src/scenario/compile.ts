@@ -3,6 +3,7 @@
 import { MockWsError } from '../errors.js'
 import { CLOSE_NORMAL } from '../constants.js'
 import { compileEntries, parseReplay } from '../replay/parse.js'
+import { canonicalEntry } from '../replay/serialize.js'
 import type { CompiledReplay, PlayStep, ReplayEntry } from '../replay/types.js'
 import type { FakerLike } from '../template/context.js'
 import { toBase64 } from '../session/bytes.js'
@@ -256,21 +257,6 @@ export function buildEntries(steps: readonly ScenarioStep[], mode: BuildMode): B
     )
   }
   return built.map((b) => ({ ...b, entry: canonicalEntry(b.entry) }))
-}
-
-/** The entry with its fields in the order replay files write them (ts, dir, text | binary, json, waitFor, waitForJson, match, capture, timeoutMs, close). */
-function canonicalEntry(entry: ReplayEntry): ReplayEntry {
-  const out: ReplayEntry = { ts: entry.ts, dir: entry.dir }
-  if (entry.text !== undefined) out.text = entry.text
-  if (entry.binary !== undefined) out.binary = entry.binary
-  if (entry.json !== undefined) out.json = entry.json
-  if (entry.waitFor !== undefined) out.waitFor = entry.waitFor
-  if (entry.waitForJson !== undefined) out.waitForJson = entry.waitForJson
-  if (entry.match !== undefined) out.match = entry.match
-  if (entry.capture !== undefined) out.capture = entry.capture
-  if (entry.timeoutMs !== undefined) out.timeoutMs = entry.timeoutMs
-  if (entry.close !== undefined) out.close = entry.close
-  return out
 }
 
 /**
