@@ -10,11 +10,7 @@ import { toJSONL } from '../replay/serialize.js'
 import { processIo } from './io.js'
 import type { CliIo } from './io.js'
 
-/**
- * Where the progress line goes: drawn only when `isTTY` is true.
- * @example
- * registerGenerate(program, processIo, process.stderr)
- */
+/** Where the progress line goes: drawn only when `isTTY` is true. */
 export interface ProgressOutput {
   readonly isTTY?: boolean
   write(text: string): unknown
@@ -34,12 +30,7 @@ interface GenerateOptions {
   batchSize?: number
 }
 
-/**
- * Registers `mockforge-ws generate`: generates AI events and freezes them into a JSON Lines replay file.
- * @example
- * registerGenerate(program)
- * await program.parseAsync(['generate', '--narrative', 'Chat room', '--count', '20', '--out', 'chat.jsonl', '--provider', 'offline'], { from: 'user' })
- */
+/** Registers `mockforge-ws generate`: generates AI events and freezes them into a JSON Lines replay file. */
 export function registerGenerate(program: Command, io: CliIo = processIo, progress: ProgressOutput = process.stderr): void {
   program
     .command('generate')

@@ -4,11 +4,7 @@ import type { RecordOptions } from '../proxy/recorder.js'
 import { resolveRecordTransform, type InboundMatching, type RecordTransformOptions, type VolatileMode } from '../replay/record-transform.js'
 import type { CliIo } from './io.js'
 
-/**
- * The record-option flags shared by `record`, `serve --record` and `import-har`.
- * @example
- * const flags: RecordTransformFlags = { inbound: 'any', ignore: ['$.ts'] }
- */
+/** The record-option flags shared by `record`, `serve --record` and `import-har`. */
 export interface RecordTransformFlags {
   inbound?: InboundMatching
   correlate?: boolean
@@ -28,11 +24,7 @@ function collect(value: string, previous: string[] | undefined): string[] {
   return [...(previous ?? []), value]
 }
 
-/**
- * Adds `--inbound`, `--no-correlate`, `--ignore PATH` (repeatable) and `--volatile` to a command.
- * @example
- * withRecordTransformFlags(program.command('record'))
- */
+/** Adds `--inbound`, `--no-correlate`, `--ignore PATH` (repeatable) and `--volatile` to a command. */
 export function withRecordTransformFlags(command: Command): Command {
   return command
     .option('--inbound <mode>', "how client messages are matched on replay: json (default), exact, any", choice<InboundMatching>(['json', 'exact', 'any']))
@@ -41,11 +33,7 @@ export function withRecordTransformFlags(command: Command): Command {
     .option('--volatile <mode>', 'auto (default): leave out UUIDs, timestamps, epoch ms; none: keep them', choice<VolatileMode>(['auto', 'none']))
 }
 
-/**
- * The record options given by the flags, validated (a bad `--ignore` path fails before anything starts).
- * @example
- * recordTransformFromFlags({ correlate: false }, 'record') // { correlate: false }
- */
+/** The record options given by the flags, validated (a bad `--ignore` path fails before anything starts). */
 export function recordTransformFromFlags(flags: RecordTransformFlags, what: string): RecordTransformOptions {
   const options: RecordTransformOptions = {
     ...(flags.inbound !== undefined ? { inbound: flags.inbound } : {}),

@@ -17,11 +17,7 @@ export interface FixtureScope {
   mocks(): Promise<MockWs[]>
 }
 
-/**
- * Creates the per-test scope behind every runner's `mockWs` fixture.
- * @example
- * const scope = createFixtureScope(); await use(scope.factory); await scope.teardown()
- */
+/** Creates the per-test scope behind every runner's `mockWs` fixture. */
 export function createFixtureScope(): FixtureScope {
   const started: Promise<MockWs>[] = []
   const factory: MockWsFactory = (options) => {

@@ -75,20 +75,12 @@ export interface EntryRun {
   usesFaker: boolean
 }
 
-/**
- * True for a non-null, non-array object (what a replay entry, its `close` and its `capture` must be).
- * @example
- * isPlainObject({ ts: 0 }) // true
- */
+/** True for a non-null, non-array object (what a replay entry, its `close` and its `capture` must be). */
 export function isPlainObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v)
 }
 
-/**
- * Validates one entry; on success pushes its step and returns undefined, otherwise returns its problems.
- * @example
- * const problems = checkEntry(raw, run, lineNo, raw as ReplayEntry) // undefined: run.steps has the new step
- */
+/** Validates one entry; on success pushes its step and returns undefined, otherwise returns its problems. */
 export function checkEntry(raw: unknown, run: EntryRun, line: number, entry: ReplayEntry | undefined): Problem[] | undefined {
   if (!isPlainObject(raw) || entry === undefined) {
     return [{ where: AT_OBJECT, message: `expected a JSON object like {"ts":0,"dir":"out","text":"hi"}, got ${describeValue(raw)}` }]

@@ -575,9 +575,6 @@ const MAX_CACHED_DEGREES = 1024
 /**
  * The polynomial degree of backtracking of a regex source (no flags): 1 for linear patterns, 2 for
  * quadratic ones such as `.*x`; exponential shapes are `findRegexHazard`'s business. Remembered per source.
- * @example
- * regexDegree('^\{"type":"(\w+)"') // 1
- * regexDegree('\d+x') // 2: every start offset times every length of \d+
  */
 export function regexDegree(source: string): number {
   let degree = degreeCache.get(source)

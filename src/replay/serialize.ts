@@ -10,11 +10,7 @@ function pick<T extends object>(from: T, keys: readonly (keyof T)[]): T {
   return out as T
 }
 
-/**
- * A copy of an entry with its fields (and its `close` fields) in the canonical order; absent fields left out.
- * @example
- * canonicalEntry({ text: 'hi', dir: 'out', ts: 0 }) // { ts: 0, dir: 'out', text: 'hi' }
- */
+/** A copy of an entry with its fields (and its `close` fields) in the canonical order; absent fields left out. */
 export function canonicalEntry(entry: ReplayEntry): ReplayEntry {
   const out = pick(entry, REPLAY_FIELDS)
   if (out.close !== undefined) out.close = pick(out.close, CLOSE_FIELDS)
@@ -24,8 +20,6 @@ export function canonicalEntry(entry: ReplayEntry): ReplayEntry {
 /**
  * Writes one replay entry as a compact JSON object with its fields in the canonical order
  * (ts, dir, text | binary, json, waitFor, waitForJson, match, capture, timeoutMs, close); absent fields are left out.
- * @example
- * formatReplayEntry({ dir: 'out', ts: 0, text: 'hi' }) // '{"ts":0,"dir":"out","text":"hi"}'
  */
 export function formatReplayEntry(entry: ReplayEntry): string {
   return JSON.stringify(canonicalEntry(entry))

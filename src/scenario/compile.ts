@@ -82,11 +82,7 @@ interface WaitForm {
 /** `serialize`: every step needs a file form; `memory`: in-memory matchers play as they are. */
 export type BuildMode = 'serialize' | 'memory'
 
-/**
- * A `WSM_SCENARIO` error with `message`.
- * @example
- * throw scenarioError('Failed to add close(2000) to the scenario: …')
- */
+/** A `WSM_SCENARIO` error with `message`. */
 export function scenarioError(message: string): MockWsError {
   return new MockWsError('WSM_SCENARIO', message)
 }
@@ -151,8 +147,6 @@ function inMemoryPredicate(matcher: MessageMatcher, description: string): (text:
 /**
  * The entries of a scenario's steps: `serialize` refuses steps with no file form (naming each), `memory`
  * keeps in-memory matchers as predicates and RegExps for `compileScenario`.
- * @example
- * buildEntries([{ kind: 'send', text: 'hi' }], 'serialize')[0]?.entry // { ts: 0, dir: 'out', text: 'hi' }
  */
 export function buildEntries(steps: readonly ScenarioStep[], mode: BuildMode): BuiltEntry[] {
   const built: BuiltEntry[] = []
@@ -262,8 +256,6 @@ export function buildEntries(steps: readonly ScenarioStep[], mode: BuildMode): B
 /**
  * Compiles scenario steps for the player, keeping in-memory matchers (deep JSON subsets, predicates,
  * regex flags) as `predicate` and each step's call as `origin.description`.
- * @example
- * const replay = compileScenario(new Scenario().expect((text) => text.startsWith('A')).steps)
  */
 export function compileScenario(scenarioSteps: readonly ScenarioStep[], opts: ScenarioCompileOptions = {}): CompiledReplay {
   const file = opts.file ?? SCENARIO_FILE
@@ -290,8 +282,6 @@ export function compileScenario(scenarioSteps: readonly ScenarioStep[], opts: Sc
 /**
  * The scenario steps of replay entries or JSONL text (validated like any replay file); regexes are kept
  * exactly as written, so a scenario built from them writes the same entries back.
- * @example
- * const steps = stepsFromReplay('{"ts":0,"dir":"out","text":"hi"}') // [{ kind: 'send', text: 'hi' }]
  */
 export function stepsFromReplay(input: readonly ReplayEntry[] | string, opts: { file?: string } = {}): ScenarioStep[] {
   const compiled =
