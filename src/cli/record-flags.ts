@@ -1,4 +1,4 @@
-// The record-option flags shared by `record`, `serve --record` and `import-har` (a leaf of the CLI's commands).
+// Flag parsers and the record-option flags shared by `record`, `serve --record` and `import-har` (a leaf of the CLI's commands).
 import { InvalidArgumentError, type Command } from 'commander'
 import type { RecordOptions } from '../proxy/recorder.js'
 import { resolveRecordTransform, type InboundMatching, type RecordTransformOptions, type VolatileMode } from '../replay/record-transform.js'
@@ -17,6 +17,15 @@ function choice<T extends string>(values: readonly T[]): (value: string) => T {
     const found = values.find((v) => v === value)
     if (!found) throw new InvalidArgumentError(`expected one of ${values.join(', ')}`)
     return found
+  }
+}
+
+/** A commander parser for a number flag: `ok` decides, `message` explains a refusal. */
+export function numberFlag(ok: (n: number, value: string) => boolean, message: string): (value: string) => number {
+  return (value) => {
+    const n = Number(value)
+    if (!ok(n, value)) throw new InvalidArgumentError(message)
+    return n
   }
 }
 
