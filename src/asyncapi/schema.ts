@@ -1,5 +1,6 @@
 import type { ErrorObject, ValidateFunction } from 'ajv'
 import { AsyncApiError } from '../errors.js'
+import { escapeRegExp } from '../scenario/json-subset.js'
 import type { SchemaMismatch } from '../server/types.js'
 import type { AppDirection } from './direction.js'
 import type { AsyncApiContract, ContractExample, ContractMessage } from './types.js'
@@ -130,9 +131,7 @@ function frameValues(text: string): unknown[] {
 }
 
 function shapeOf(text: string): RegExp {
-  const escape = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
-  const literals = text.split(TOKEN)
-  return new RegExp(`^${literals.map(escape).join('[\\s\\S]*?')}$`)
+  return new RegExp(`^${text.split(TOKEN).map(escapeRegExp).join('[\\s\\S]*?')}$`)
 }
 
 /** An ajv error as one readable phrase, with the allowed values or the offending property. */
