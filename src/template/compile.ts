@@ -281,12 +281,8 @@ function parseJsonToken(operand: string, raw: string, index: number, shown: stri
   }
   if ('subject' in inner) return inner
   const render = inner.render
-  return { kind: inner.kind, render: (ctx) => escapeJsonStringBody(render(ctx)) }
-}
-
-/** The characters between the quotes of `JSON.stringify(text)`; lone surrogates become `\uD8xx` escapes. */
-function escapeJsonStringBody(text: string): string {
-  return JSON.stringify(text).slice(1, -1)
+  // The characters between the quotes of `JSON.stringify`; lone surrogates become `\uD8xx` escapes.
+  return { kind: inner.kind, render: (ctx) => JSON.stringify(render(ctx)).slice(1, -1) }
 }
 
 function parseNowOffset(body: string, shown: string): Parsed {
