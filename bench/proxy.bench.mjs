@@ -12,9 +12,10 @@
 //               mockWs does): what the extra hop costs by itself on this machine, the ceiling of
 //               any proxy (three busy processes on the cores instead of two).
 //
-// Beside the rates, each proxy process's CPU time per echoed message (user + system, measured in
-// that process around each round) is compared with the batched raw proxy's: the steadier figure
-// on a busy machine, where the rates swing with the load.
+// Beside the rates, each process's CPU time per echoed message (user + system, measured in that
+// process around each round): the proxy's against the batched raw proxy's, and the CPU-bound ratio,
+// total CPU per message of every process direct / proxied, which is what the rate ratio becomes
+// when every core is busy. Both are steadier than the rates on a busy machine.
 //
 //   npx tsup && node bench/proxy.bench.mjs
 //
@@ -132,6 +133,7 @@ async function runClients({ url, clients, messages, window, payload }) {
       return once(s, 'open').then(() => s)
     }),
   )
+  const cpuBefore = cpuMicros()
   const start = performance.now()
   await Promise.all(
     sockets.map(
@@ -153,8 +155,9 @@ async function runClients({ url, clients, messages, window, payload }) {
     ),
   )
   const ms = performance.now() - start
+  const cpuUs = cpuMicros() - cpuBefore
   await Promise.all(sockets.map((s) => (s.close(), once(s, 'close'))))
-  return { ms, messages: per * clients }
+  return { ms, cpuUs, messages: per * clients }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -182,13 +185,12 @@ async function main() {
     const round1 = async (kind, clients) => {
       const target = targets[kind]
       const before = await Promise.all([upstream.call('cpu'), target.call('cpu')])
-      const { ms, messages } = await clientsProcess.call('run', { url: target.ready.url, clients, messages: MESSAGES, window: WINDOW, payload: PAYLOAD })
+      const { ms, cpuUs, messages } = await clientsProcess.call('run', { url: target.ready.url, clients, messages: MESSAGES, window: WINDOW, payload: PAYLOAD })
       const after = await Promise.all([upstream.call('cpu'), target.call('cpu')])
-      return {
-        rate: (messages / ms) * 1000,
-        upstreamCpuUs: (after[0].micros - before[0].micros) / messages,
-        proxyCpuUs: kind === 'direct' ? 0 : (after[1].micros - before[1].micros) / messages,
-      }
+      const upstreamCpuUs = (after[0].micros - before[0].micros) / messages
+      const proxyCpuUs = kind === 'direct' ? 0 : (after[1].micros - before[1].micros) / messages
+      const clientCpuUs = cpuUs / messages
+      return { rate: (messages / ms) * 1000, upstreamCpuUs, proxyCpuUs, clientCpuUs, totalCpuUs: clientCpuUs + upstreamCpuUs + proxyCpuUs }
     }
 
     const rows = []
@@ -219,6 +221,11 @@ async function main() {
         rawProxyCpuUsPerMsg: round(cpu('rawProxy'), 2),
         rawBatchedCpuUsPerMsg: round(cpu('rawBatched'), 2),
         proxyCpuVsRawBatched: round(cpu('mockWs') / cpu('rawBatched')),
+        clientCpuUsPerMsg: round(med('direct', 'clientCpuUs'), 2),
+        // The throughput ratio when CPU is the limit (every core busy): total CPU per message of all
+        // processes, direct / proxied. It does not move with the machine's load as the rates do.
+        cpuBoundRatio: round(med('direct', 'totalCpuUs') / med('mockWs', 'totalCpuUs')),
+        rawBatchedCpuBoundRatio: round(med('direct', 'totalCpuUs') / med('rawBatched', 'totalCpuUs')),
         upstreamCpuUsPerMsg: round(med('direct', 'upstreamCpuUs'), 2),
         rounds: Object.fromEntries(kinds.map((k) => [k, samples[k].map((s) => Math.round(s.rate))])),
       })
@@ -238,6 +245,9 @@ async function main() {
         raw: r.rawProxyCpuUsPerMsg,
         'raw batched': r.rawBatchedCpuUsPerMsg,
         upstream: r.upstreamCpuUsPerMsg,
+        client: r.clientCpuUsPerMsg,
+        'CPU-bound: mockWs': r.cpuBoundRatio,
+        'CPU-bound: raw batched': r.rawBatchedCpuBoundRatio,
       })),
     )
     writeResults('proxy', {
@@ -253,6 +263,7 @@ async function main() {
         return [
           { metric: `proxy echo, ${n}: mockWs proxy vs direct (msgs/s)`, value: rate(r.proxiedMsgsPerSec), baseline: rate(r.directMsgsPerSec), ratio: r.ratio, target: `≥ ${GOAL_RATIO.toFixed(2)}×`, met: r.ratio >= GOAL_RATIO },
           { metric: `proxy echo, ${n}: raw ws proxy, writes batched, vs direct (msgs/s)`, value: rate(r.rawBatchedMsgsPerSec), baseline: rate(r.directMsgsPerSec), ratio: r.rawBatchedRatio },
+          { metric: `proxy echo, ${n}: CPU-bound ratio (all processes' CPU/msg, direct / via mockWs)`, value: `${r.cpuBoundRatio}×`, baseline: `${r.rawBatchedCpuBoundRatio}× via raw batched`, ratio: r.cpuBoundRatio },
           { metric: `proxy echo, ${n}: proxy CPU/msg, mockWs vs raw ws proxy, writes batched`, value: `${r.proxyCpuUsPerMsg} µs`, baseline: `${r.rawBatchedCpuUsPerMsg} µs`, ratio: r.proxyCpuVsRawBatched },
         ]
       }),
