@@ -29,7 +29,7 @@ import { createServer } from 'node:http'
 import { fileURLToPath } from 'node:url'
 import WebSocket, { WebSocketServer } from 'ws'
 import { serveCommands, startBenchProcess } from './lib/client-process.mjs'
-import { envNumber, writeResults } from './lib/results.mjs'
+import { envNumber, loadLibrary, writeResults } from './lib/results.mjs'
 import { median, round } from './lib/stats.mjs'
 
 const MESSAGES = envNumber('BENCH_PROXY_MESSAGES', 30_000)
@@ -68,7 +68,6 @@ async function serve(kind, upstreamUrl) {
     wss.on('connection', (s) => s.on('message', (data, isBinary) => s.send(data, { binary: isBinary })))
     url = await listen(wss)
   } else if (kind === 'mockWs') {
-    const { loadLibrary } = await import('./lib/results.mjs')
     const { mockWs } = await loadLibrary('proxy')
     url = (await mockWs().proxy(upstreamUrl)).url
   } else if (kind === 'rawProxy' || kind === 'rawBatched') {
@@ -182,7 +181,7 @@ async function main() {
     const kinds = Object.keys(targets)
 
     /** One round against `kind`: client rate, and the CPU µs per message of the upstream and of the proxy. */
-    const round1 = async (kind, clients) => {
+    const oneRound = async (kind, clients) => {
       const target = targets[kind]
       const before = await Promise.all([upstream.call('cpu'), target.call('cpu')])
       const { ms, cpuUs, messages } = await clientsProcess.call('run', { url: target.ready.url, clients, messages: MESSAGES, window: WINDOW, payload: PAYLOAD })
@@ -196,11 +195,11 @@ async function main() {
     const rows = []
     for (const clients of CLIENT_COUNTS) {
       // Warm-up of every path (JIT, socket buffers), then rotate the order so drift hits all alike.
-      for (const kind of kinds) await round1(kind, clients)
+      for (const kind of kinds) await oneRound(kind, clients)
       const samples = Object.fromEntries(kinds.map((k) => [k, []]))
       for (let r = 0; r < ROUNDS; r++) {
         const order = kinds.map((_, i) => kinds[(i + r) % kinds.length])
-        for (const kind of order) samples[kind].push(await round1(kind, clients))
+        for (const kind of order) samples[kind].push(await oneRound(kind, clients))
       }
       const med = (kind, field) => median(samples[kind].map((s) => s[field]))
       const d = med('direct', 'rate')
