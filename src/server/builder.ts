@@ -187,8 +187,8 @@ export class MockWsBuilder implements PromiseLike<MockWs> {
    */
   proxy(url: string, opts: ProxyOptions = {}): this {
     this.#mutable('proxy')
-    const { plugin, handler } = proxyPlugin(url, opts)
-    this.engineOption(() => ({ gates: [handler.gate] }))
+    const { plugin, gate } = proxyPlugin(url, opts)
+    this.engineOption(() => ({ gates: [gate] }))
     if (opts.record) this.record(opts.record === true ? {} : opts.record)
     return this.use(plugin)
   }
