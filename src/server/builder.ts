@@ -27,8 +27,6 @@ export interface StepWaitOptions {
   timeoutMs?: number
 }
 
-export type { BehaviourPlugin } from '../session/plugin.js'
-
 /**
  * Configures a mock fluently; awaiting it starts the server (`PromiseLike<MockWs>`).
  * @example
@@ -261,13 +259,6 @@ export class MockWsBuilder implements PromiseLike<MockWs> {
   engineOption(fn: (ctx: StartContext) => Partial<StartFeatures>): this {
     this.#mutable('engineOption')
     this.#gatesAndDelayers.push(fn)
-    return this
-  }
-
-  /** @internal sets an option. */
-  set<K extends keyof MockWsOptions>(key: K, value: MockWsOptions[K]): this {
-    this.#mutable(String(key))
-    this.#options[key] = value
     return this
   }
 
