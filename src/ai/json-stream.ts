@@ -7,8 +7,6 @@ type Container = '{' | '['
 /**
  * Incremental scanner of `{"events": [ … ]}` (or `[ … ]`) text: `push()` returns the element texts completed by
  * the new chunk, in order.
- * @example
- * const scan = new EventArrayScanner(); scan.push('{"events":[{"a":1},'); // ['{"a":1}']
  */
 export class EventArrayScanner {
   #text = ''

@@ -3,11 +3,7 @@ import { AI_OFFLINE_EPOCH_MS } from './defaults.js'
 import type { JsonSchema, JsonSchemaType } from './schema.js'
 import { isPlainObject } from './schema.js'
 
-/**
- * What the offline provider knows about the stream it is filling.
- * @example
- * const ctx: OfflineContext = { eventType: 'trade', narrative: 'Stock trading', random: createRandom(1), index: 0 }
- */
+/** What the offline provider knows about the stream it is filling. */
 export interface OfflineContext {
   eventType: string
   narrative: string
@@ -37,8 +33,6 @@ const WORDS = ['alpha', 'bravo', 'delta', 'echo', 'kilo', 'lima', 'sierra', 'tan
 /**
  * Makes one offline event's `data`: schema-shaped when a schema is given, otherwise a plausible
  * object chosen from the narrative (market, chat, sensor, order or generic).
- * @example
- * offlineEvent({ type: 'object', properties: { n: { type: 'integer', minimum: 1, maximum: 6 } } }, ctx) // { n: 4 }
  */
 export function offlineEvent(schema: JsonSchema | undefined, ctx: OfflineContext): unknown {
   return schema ? valueFor(schema, ctx, undefined) : themedEvent(ctx)
@@ -47,8 +41,6 @@ export function offlineEvent(schema: JsonSchema | undefined, ctx: OfflineContext
 /**
  * Makes the fixed example of a schema used by `mode: 'static'` (and as the base of `augmented`):
  * `const`, `default` or `examples[0]` where given, else the first enum option or a minimal value.
- * @example
- * staticExample({ type: 'object', properties: { side: { enum: ['buy', 'sell'] } } }) // { side: 'buy' }
  */
 export function staticExample(schema: JsonSchema, name?: string): unknown {
   if ('const' in schema) return schema.const

@@ -144,11 +144,7 @@ function hasType(value: unknown, type: JsonSchemaType): boolean {
   }
 }
 
-/**
- * Tells whether a value is a plain JSON object (not an array or null).
- * @example
- * isPlainObject({}) // true
- */
+/** Tells whether a value is a plain JSON object (not an array or null). */
 export function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value)
 }

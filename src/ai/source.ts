@@ -2,11 +2,7 @@ import { createRandom } from '../template/random.js'
 import type { ResolvedAiConfig } from './config.js'
 import { offlineEvent, staticExample } from './offline.js'
 
-/**
- * One request for events: `count` events starting at 0-based position `start`.
- * @example
- * const request: BatchRequest = { start: 20, count: 10, total: 30, previous: [] }
- */
+/** One request for events: `count` events starting at 0-based position `start`. */
 export interface BatchRequest {
   start: number
   count: number
@@ -16,11 +12,7 @@ export interface BatchRequest {
   previous: readonly unknown[]
 }
 
-/**
- * Produces event data in batches; the generator streams and paces what it returns.
- * @example
- * const data = await source.nextBatch({ start: 0, count: 5, total: 5, previous: [] }, new AbortController().signal)
- */
+/** Produces event data in batches; the generator streams and paces what it returns. */
 export interface EventSource {
   /** Resolves with 1..count events' data; rejects with AiGenerationError, or an AbortError when `signal` aborts. */
   nextBatch(request: BatchRequest, signal: AbortSignal): Promise<unknown[]>
@@ -31,11 +23,7 @@ export interface EventSource {
   streamBatch?(request: BatchRequest, signal: AbortSignal): AsyncIterable<unknown>
 }
 
-/**
- * Creates the offline source: deterministic for a given seed, schema-shaped, no network.
- * @example
- * const source = createOfflineSource(config); await source.nextBatch({ start: 0, count: 5, previous: [] }, signal)
- */
+/** Creates the offline source: deterministic for a given seed, schema-shaped, no network. */
 export function createOfflineSource(config: ResolvedAiConfig): EventSource {
   // One random stream per source, drawn in order, so the n-th event is the same on every run.
   const random = createRandom(config.seed)
@@ -54,11 +42,7 @@ export function createOfflineSource(config: ResolvedAiConfig): EventSource {
   }
 }
 
-/**
- * Creates the source of `mode: 'static'`: the schema's example (or a fixed themed event) for every event.
- * @example
- * const source = createStaticSource(config)
- */
+/** Creates the source of `mode: 'static'`: the schema's example (or a fixed themed event) for every event. */
 export function createStaticSource(config: ResolvedAiConfig): EventSource {
   const example = config.schema
     ? staticExample(config.schema)

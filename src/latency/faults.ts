@@ -145,11 +145,7 @@ export function slowHandshakeGate(ms: number, options: HandshakeFaultOptions = {
   }
 }
 
-/**
- * Checks a connection limit (a whole number >= 0) and returns it.
- * @example
- * checkMaxConnections(2) // 2
- */
+/** Checks a connection limit (a whole number >= 0) and returns it. */
 export function checkMaxConnections(limit: number): number {
   if (typeof limit !== 'number' || !Number.isInteger(limit) || limit < 0) {
     throw configError(`maxConnections(${show(limit)})`, `the limit must be a whole number >= 0, got ${show(limit)}`, 'Pass for example maxConnections(2).')

@@ -12,13 +12,6 @@ import { deriveSeed } from '../session/seed.js'
  */
 export type LatencyDirection = 'out' | 'in' | 'both'
 
-/**
- * Default direction of a `LatencyInjector`: only server→client messages are delayed.
- * @example
- * new LatencyInjector('fast').direction === DEFAULT_LATENCY_DIRECTION // true
- */
-export const DEFAULT_LATENCY_DIRECTION: LatencyDirection = 'out'
-
 const DIRECTIONS: readonly LatencyDirection[] = ['out', 'in', 'both']
 
 /**
@@ -58,7 +51,7 @@ export class LatencyInjector {
    */
   constructor(profile: LatencyProfileInput, options: LatencyInjectorOptions = {}) {
     const problems: string[] = []
-    const direction = options.direction ?? DEFAULT_LATENCY_DIRECTION
+    const direction = options.direction ?? 'out'
     if (!DIRECTIONS.includes(direction)) {
       problems.push(`direction: must be one of ${DIRECTIONS.map((d) => `'${d}'`).join(', ')} (got ${JSON.stringify(direction)})`)
     }

@@ -5,8 +5,6 @@ import type { LatencyProfile } from './profile.js'
  * Draws one delay in ms from `profile` using `random`; the result is always within
  * `[profile.minMs, profile.maxMs]`. Every call consumes the same number of draws for a given
  * distribution, so a seeded `random` gives a reproducible sequence.
- * @example
- * sampleLatency(LatencyProfile.byName('3g'), createRandom(42)) // e.g. 163.2
  */
 export function sampleLatency(profile: LatencyProfile, random: Random): number {
   const model = profile.model
@@ -23,11 +21,7 @@ export function sampleLatency(profile: LatencyProfile, random: Random): number {
   }
 }
 
-/**
- * One standard normal draw (Box–Muller, cosine branch); uses exactly two uniform draws.
- * @example
- * standardNormal(createRandom(1)) // e.g. -0.41
- */
+/** One standard normal draw (Box–Muller, cosine branch); uses exactly two uniform draws. */
 export function standardNormal(random: Random): number {
   // The sine branch is discarded instead of cached: a stateless draw keeps sequences independent
   // of which other profiles shared the same Random.

@@ -89,11 +89,7 @@ const CORRELATABLE_STRING = /^[A-Za-z0-9][A-Za-z0-9_.:@+=/-]*$/
 const IDENTIFIER_KEY = /^[A-Za-z_$][A-Za-z0-9_$]*$/
 const KEY_BEFORE_TOKEN = /([A-Za-z][A-Za-z0-9_-]*)["']?\s*[:=]\s*["']?$/
 
-/**
- * Parses a JSON path of the `ignore` option: `$`, then `.key`, `["key"]`, `[0]`, `.*` or `[*]` segments.
- * @example
- * parseJsonPath('$.payload.items[0].at') // [{ key: 'payload' }, { key: 'items' }, { index: 0 }, { key: 'at' }]
- */
+/** Parses a JSON path of the `ignore` option: `$`, then `.key`, `["key"]`, `[0]`, `.*` or `[*]` segments. */
 export function parseJsonPath(path: string): JsonPathSegment[] {
   const problem = (why: string): never => {
     throw new MockWsError('WSM_CONFIG', `Failed to parse JSON path ${JSON.stringify(path)}: ${why}. Write paths like $.payload.ts, $.items[0] or $.items[*].id.`)
@@ -147,11 +143,7 @@ export function resolveRecordTransform(options: RecordTransformOptions = {}, wha
   return { inbound: options.inbound ?? 'json', correlate: options.correlate ?? true, ignore, volatile: options.volatile ?? 'auto' }
 }
 
-/**
- * The record options (`inbound`, `correlate`, `ignore`, `volatile`) picked out of a larger options object.
- * @example
- * pickRecordTransform({ file: 'a.jsonl', inbound: 'any' }) // { inbound: 'any' }
- */
+/** The record options (`inbound`, `correlate`, `ignore`, `volatile`) picked out of a larger options object. */
 export function pickRecordTransform(options: object): RecordTransformOptions {
   const out: Record<string, unknown> = {}
   for (const [key, value] of Object.entries(options)) if (RECORD_OPTION_KEYS.has(key) && value !== undefined) out[key] = value
@@ -350,11 +342,7 @@ function pathMatches(pattern: readonly JsonPathSegment[], path: readonly JsonPat
   })
 }
 
-/**
- * Writes a path as `capture` expects it: `$.a.b[0]`, with `["key"]` for keys that are not identifiers.
- * @example
- * formatJsonPath([{ key: 'payload' }, { index: 0 }]) // '$.payload[0]'
- */
+/** Writes a path as `capture` expects it: `$.a.b[0]`, with `["key"]` for keys that are not identifiers. */
 export function formatJsonPath(path: readonly JsonPathSegment[]): string {
   let out = '$'
   for (const s of path) {
@@ -608,11 +596,7 @@ export function recordingToReplay(
   return entries
 }
 
-/**
- * One connection's frames of a transcript (default: the first connection's) as replay entries with the record options applied.
- * @example
- * transcriptToReplay(ws.transcript, { connection: 2, inbound: 'any' })
- */
+/** One connection's frames of a transcript (default: the first connection's) as replay entries with the record options applied. */
 export function transcriptToReplay(
   frames: readonly (RecordedFrame & { connection: number })[],
   options: RecordTransformOptions & { connection?: number } = {},

@@ -31,11 +31,7 @@ export type WsSpanParent = Span | Context
 type OtelApi = typeof import('@opentelemetry/api')
 let api: OtelApi | undefined
 
-/**
- * The OpenTelemetry API, loaded on first use (not when the core is imported).
- * @example
- * otelApi().SpanStatusCode.ERROR // 2
- */
+/** The OpenTelemetry API, loaded on first use (not when the core is imported). */
 export function otelApi(): OtelApi {
   api ??= createRequire(import.meta.url)('@opentelemetry/api') as OtelApi
   return api
@@ -75,8 +71,6 @@ let cachedTracer: Tracer | undefined
 /**
  * The tracer of the registered tracer provider, or `undefined` when none is registered (the
  * signal to skip span work entirely).
- * @example
- * if (activeTracer()) span = createWsConnectionSpan(req)
  */
 export function activeTracer(): Tracer | undefined {
   if (api === undefined && !otelTraceRegistered()) return undefined
@@ -94,15 +88,6 @@ export function activeTracer(): Tracer | undefined {
   return cachedTracer
 }
 
-/**
- * Whether a tracer provider is registered, i.e. whether mockforge-ws creates real spans.
- * @example
- * if (!isTracingEnabled()) console.log('spans are no-ops')
- */
-export function isTracingEnabled(): boolean {
-  return activeTracer() !== undefined
-}
-
 const TRACEPARENT_RE = /^([0-9a-f]{2})-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})(-.*)?$/
 const ALL_ZERO_TRACE_ID = '0'.repeat(32)
 const ALL_ZERO_SPAN_ID = '0'.repeat(16)
@@ -114,8 +99,6 @@ function firstHeader(value: string | string[] | undefined): string | undefined {
 /**
  * Parses a W3C `traceparent` header into a remote span context; `undefined` when it is missing
  * or invalid (bad shape, version `ff`, extra fields on version `00`, all-zero ids).
- * @example
- * parseTraceparent('00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01')?.traceId
  */
 export function parseTraceparent(header: string | undefined, tracestate?: string): SpanContext | undefined {
   if (header === undefined) return undefined
@@ -140,8 +123,6 @@ export function parseTraceparent(header: string | undefined, tracestate?: string
  * The context an incoming upgrade request's spans hang under: the globally registered
  * propagator's view of its headers when the user registered one, otherwise the request's own
  * `traceparent`/`tracestate` parsed here, otherwise the root context.
- * @example
- * const parent = extractWsParentContext(req)
  */
 export function extractWsParentContext(request: WsRequestLike): Context {
   const headers = request.headers ?? {}

@@ -51,11 +51,7 @@ async function importPeer<T>(specifier: string): Promise<T> {
   }
 }
 
-/**
- * Loads `graphql-ws` and `graphql` on demand; fails with an error naming the missing package.
- * @example
- * const { parseMessage, stringifyMessage, parse } = await loadGraphqlPeers()
- */
+/** Loads `graphql-ws` and `graphql` on demand; fails with an error naming the missing package. */
 export async function loadGraphqlPeers(specifiers: { graphqlWs?: string; graphql?: string } = {}): Promise<GraphqlPeers> {
   const ws = await importPeer<GraphqlWsModule>(specifiers.graphqlWs ?? GRAPHQL_WS_MODULE)
   const gql = await importPeer<GraphqlModule>(specifiers.graphql ?? GRAPHQL_MODULE)
