@@ -1,5 +1,5 @@
 import type { Random } from '../template/random.js'
-import { AI_OFFLINE_EPOCH_MS } from './defaults.js'
+import { AI_EPOCH_MS } from './defaults.js'
 import type { JsonSchema, JsonSchemaType } from './schema.js'
 import { isPlainObject } from './schema.js'
 
@@ -139,9 +139,9 @@ function stringFor(schema: JsonSchema, ctx: OfflineContext, name: string | undef
 function formatted(format: string | undefined, index: number, next: () => number, random?: Random): string | undefined {
   switch (format) {
     case 'date-time':
-      return new Date(AI_OFFLINE_EPOCH_MS + index * SECONDS_BETWEEN_EVENTS * 1000).toISOString()
+      return new Date(AI_EPOCH_MS + index * SECONDS_BETWEEN_EVENTS * 1000).toISOString()
     case 'date':
-      return new Date(AI_OFFLINE_EPOCH_MS + index * 86_400_000).toISOString().slice(0, 10)
+      return new Date(AI_EPOCH_MS + index * 86_400_000).toISOString().slice(0, 10)
     case 'uuid':
       return random ? uuidFrom(random) : '00000000-0000-4000-8000-000000000000'
     case 'email':

@@ -168,14 +168,7 @@ export function createOpenAiSource(config: ResolvedAiConfig, apiKey: string | un
     )
   }
 
-  return {
-    streamBatch,
-    nextBatch: async (request, signal) => {
-      const events: unknown[] = []
-      for await (const data of streamBatch(request, signal)) events.push(data)
-      return events
-    },
-  }
+  return { streamBatch }
 }
 
 /** The part of a streamed chat completion chunk that is read. */

@@ -12,15 +12,13 @@ export interface BatchRequest {
   previous: readonly unknown[]
 }
 
-/** Produces event data in batches; the generator streams and paces what it returns. */
+/** Produces event data in batches; the generator streams and paces what it yields. */
 export interface EventSource {
-  /** Resolves with 1..count events' data; rejects with AiGenerationError, or an AbortError when `signal` aborts. */
-  nextBatch(request: BatchRequest, signal: AbortSignal): Promise<unknown[]>
   /**
-   * Yields 1..count events' data one by one as they are produced (a streamed model answer), when the source can;
-   * the generator prefers it to `nextBatch`. Throws as `nextBatch` rejects.
+   * Yields 1..count events' data one by one as they are produced (a model's answer as it streams); throws an
+   * AiGenerationError, or an AbortError when `signal` aborts.
    */
-  streamBatch?(request: BatchRequest, signal: AbortSignal): AsyncIterable<unknown>
+  streamBatch(request: BatchRequest, signal: AbortSignal): AsyncIterable<unknown>
 }
 
 /** Creates the offline source: deterministic for a given seed, schema-shaped, no network. */
@@ -28,16 +26,11 @@ export function createOfflineSource(config: ResolvedAiConfig): EventSource {
   // One random stream per source, drawn in order, so the n-th event is the same on every run.
   const random = createRandom(config.seed)
   return {
-    nextBatch: async (request, signal) => {
-      signal.throwIfAborted()
-      return Array.from({ length: request.count }, (_, i) =>
-        offlineEvent(config.schema, {
-          eventType: config.eventType,
-          narrative: config.narrative,
-          random,
-          index: request.start + i,
-        }),
-      )
+    async *streamBatch(request, signal) {
+      for (let i = 0; i < request.count; i++) {
+        signal.throwIfAborted()
+        yield offlineEvent(config.schema, { eventType: config.eventType, narrative: config.narrative, random, index: request.start + i })
+      }
     },
   }
 }
@@ -54,10 +47,10 @@ export function createStaticSource(config: ResolvedAiConfig): EventSource {
       })
   const text = JSON.stringify(example)
   return {
-    nextBatch: async (request, signal) => {
+    async *streamBatch(request, signal) {
       signal.throwIfAborted()
       // A fresh copy per event, so a caller that edits one event does not edit them all.
-      return Array.from({ length: request.count }, () => JSON.parse(text) as unknown)
+      for (let i = 0; i < request.count; i++) yield JSON.parse(text) as unknown
     },
   }
 }

@@ -131,9 +131,8 @@ export function resolveRecordTransform(options: RecordTransformOptions = {}, wha
     for (const [i, path] of (options.ignore ?? []).entries()) {
       try {
         ignore.push(parseJsonPath(path))
-      } catch (error) {
+      } catch {
         problems.push(`ignore[${i}] ${JSON.stringify(path)} is not a JSON path like $.payload.ts`)
-        void error
       }
     }
   }
@@ -196,7 +195,6 @@ export function isCorrelatable(value: unknown): boolean {
 
 /** A server frame's text with the spans that become `{{match.NAME}}`. */
 interface OutText {
-  frame: number
   text: string
   spans: { start: number; end: number; name: string }[]
 }
@@ -215,7 +213,7 @@ class ServerText {
     this.#starts.push(this.#joined.length)
     this.#frameOrder.push(frame)
     this.#joined += text
-    this.outs.push({ frame, text, spans: [] })
+    this.outs.push({ text, spans: [] })
   }
 
   /** Offset in the joined text of the first server frame after recorded frame `frame`. */
@@ -550,7 +548,6 @@ export function recordingToReplay(
 
   const entries: VcrEntry[] = []
   let lastTs = 0
-  const outByFrame = new Map(server.outs.map((o) => [o.frame, o]))
   frames.forEach((frame, i) => {
     const ts = Math.max(lastTs, Math.round(frame.ts))
     lastTs = ts
@@ -586,12 +583,10 @@ export function recordingToReplay(
     entries.push({ ts, dir: 'in', ...(json !== undefined ? jsonEntry(json, text, i) : textEntry(text, i)) })
   })
   // Server text is written last: correlations found in later client messages add spans to it.
-  let e = 0
-  frames.forEach((frame, i) => {
-    if (frame.close && frame.dir !== 'out') return
-    const entry = entries[e++]
-    const out = outByFrame.get(i)
-    if (entry && out && entry.dir === 'out' && entry.text !== undefined) entry.text = escapeTemplateSegments(out)
+  const outTexts = entries.filter((entry) => entry.dir === 'out' && entry.text !== undefined)
+  server.outs.forEach((out, k) => {
+    const entry = outTexts[k]
+    if (entry) entry.text = escapeTemplateSegments(out)
   })
   return entries
 }
