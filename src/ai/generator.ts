@@ -86,16 +86,8 @@ export class AiEventGenerator {
     eventsPerSecond: number,
     options?: AiStreamOptions,
   ): Promise<number> {
-    if (!(Number.isFinite(eventsPerSecond) && eventsPerSecond > 0)) {
-      return Promise.reject(
-        new AiGenerationError(
-          'config',
-          `eventsPerSecond must be a positive number (got ${String(eventsPerSecond)})`,
-          'Pass a rate such as 2 for two events per second',
-        ),
-      )
-    }
-    return this.#stream(socket, maxEvents, eventsPerSecond, options)
+    const bad = rateError(eventsPerSecond, 'Pass a rate such as 2 for two events per second')
+    return bad ? Promise.reject(bad) : this.#stream(socket, maxEvents, eventsPerSecond, options)
   }
 
   /**
@@ -107,13 +99,8 @@ export class AiEventGenerator {
    */
   async toReplay(options: AiReplayOptions = {}): Promise<ReplayEntry[]> {
     const rate = options.eventsPerSecond ?? this.config.eventRate
-    if (rate !== undefined && !(Number.isFinite(rate) && rate > 0)) {
-      throw new AiGenerationError(
-        'config',
-        `eventsPerSecond must be a positive number (got ${String(rate)})`,
-        'Pass a rate such as 2, or none for ts 0',
-      )
-    }
+    const bad = rate === undefined ? undefined : rateError(rate, 'Pass a rate such as 2, or none for ts 0')
+    if (bad) throw bad
     this.#frozen ??= this.#collect(options.onEvent)
     // A failed generation is not cached, so a retry asks again.
     this.#frozen.catch(() => {
@@ -240,14 +227,17 @@ export class AiEventGenerator {
   }
 }
 
+function rateError(rate: number, hint: string): AiGenerationError | undefined {
+  if (Number.isFinite(rate) && rate > 0) return undefined
+  return new AiGenerationError('config', `eventsPerSecond must be a positive number (got ${String(rate)})`, hint)
+}
+
 function watchClose(socket: ClosableSink, onClose: () => void): () => void {
   // A mockforge-ws connection (MockConnection, MswConnection): its `closed` promise settles when the client leaves.
   if (socket.closed instanceof Promise) {
     let watching = true
-    void socket.closed.then(
-      () => watching && onClose(),
-      () => watching && onClose(),
-    )
+    const fire = (): unknown => watching && onClose()
+    void socket.closed.then(fire, fire)
     return () => {
       watching = false
     }

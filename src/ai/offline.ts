@@ -1,10 +1,11 @@
 import type { Random } from '../template/random.js'
+import type { ResolvedAiConfig } from './config.js'
 import { AI_EPOCH_MS } from './defaults.js'
 import type { JsonSchema, JsonSchemaType } from './schema.js'
 import { isPlainObject } from './schema.js'
 
 /** What the offline provider knows about the stream it is filling. */
-export interface OfflineContext {
+interface OfflineContext {
   eventType: string
   narrative: string
   random: Random
@@ -31,11 +32,12 @@ const SENTENCES = [
 const WORDS = ['alpha', 'bravo', 'delta', 'echo', 'kilo', 'lima', 'sierra', 'tango']
 
 /**
- * Makes one offline event's `data`: schema-shaped when a schema is given, otherwise a plausible
+ * Makes the `data` of event `index` (0-based): schema-shaped when the config has a schema, otherwise a plausible
  * object chosen from the narrative (market, chat, sensor, order or generic).
  */
-export function offlineEvent(schema: JsonSchema | undefined, ctx: OfflineContext): unknown {
-  return schema ? valueFor(schema, ctx, undefined) : themedEvent(ctx)
+export function offlineEvent(config: Pick<ResolvedAiConfig, 'schema' | 'eventType' | 'narrative'>, random: Random, index: number): unknown {
+  const ctx: OfflineContext = { eventType: config.eventType, narrative: config.narrative, random, index }
+  return config.schema ? valueFor(config.schema, ctx, undefined) : themedEvent(ctx)
 }
 
 /**

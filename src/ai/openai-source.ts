@@ -147,8 +147,7 @@ export function createOpenAiSource(config: ResolvedAiConfig, apiKey: string | un
         throw new AiGenerationError('refusal', `the model refused: ${redactSecrets(snippet(refusal), apiKey)}`, 'Rephrase the narrative or try another model')
       }
       if (bad === undefined) {
-        // Nothing usable was found while streaming: the whole answer says why (or, in a shape the scanner does not
-        // know, still holds events).
+        // Nothing usable was streamed: the whole answer says why (or holds events in a shape the scanner does not know).
         const whole = parseBatch(scanner.text, remaining, config.schema, base)
         if (Array.isArray(whole)) {
           for (const data of whole) yield redactValue(data, apiKey)

@@ -123,25 +123,18 @@ function check(value: unknown, schema: JsonSchema, path: string, issues: SchemaI
   }
 }
 
+const TYPE_TESTS: Record<JsonSchemaType, (value: unknown) => boolean> = {
+  object: (value) => isPlainObject(value),
+  array: (value) => Array.isArray(value),
+  string: (value) => typeof value === 'string',
+  number: (value) => typeof value === 'number' && Number.isFinite(value),
+  integer: (value) => Number.isInteger(value),
+  boolean: (value) => typeof value === 'boolean',
+  null: (value) => value === null,
+}
+
 function hasType(value: unknown, type: JsonSchemaType): boolean {
-  switch (type) {
-    case 'object':
-      return isPlainObject(value)
-    case 'array':
-      return Array.isArray(value)
-    case 'string':
-      return typeof value === 'string'
-    case 'number':
-      return typeof value === 'number' && Number.isFinite(value)
-    case 'integer':
-      return typeof value === 'number' && Number.isInteger(value)
-    case 'boolean':
-      return typeof value === 'boolean'
-    case 'null':
-      return value === null
-    default:
-      return false
-  }
+  return Object.hasOwn(TYPE_TESTS, type) && TYPE_TESTS[type](value)
 }
 
 /** Tells whether a value is a plain JSON object (not an array or null). */

@@ -29,7 +29,7 @@ export function createOfflineSource(config: ResolvedAiConfig): EventSource {
     async *streamBatch(request, signal) {
       for (let i = 0; i < request.count; i++) {
         signal.throwIfAborted()
-        yield offlineEvent(config.schema, { eventType: config.eventType, narrative: config.narrative, random, index: request.start + i })
+        yield offlineEvent(config, random, request.start + i)
       }
     },
   }
@@ -37,14 +37,7 @@ export function createOfflineSource(config: ResolvedAiConfig): EventSource {
 
 /** Creates the source of `mode: 'static'`: the schema's example (or a fixed themed event) for every event. */
 export function createStaticSource(config: ResolvedAiConfig): EventSource {
-  const example = config.schema
-    ? staticExample(config.schema)
-    : offlineEvent(undefined, {
-        eventType: config.eventType,
-        narrative: config.narrative,
-        random: createRandom(config.seed),
-        index: 0,
-      })
+  const example = config.schema ? staticExample(config.schema) : offlineEvent(config, createRandom(config.seed), 0)
   const text = JSON.stringify(example)
   return {
     async *streamBatch(request, signal) {

@@ -1,6 +1,5 @@
-import { MockWsError } from '../errors.js'
 import { createRandom, type Random } from '../template/random.js'
-import { LatencyProfile, type LatencyProfileInput } from './profile.js'
+import { latencyConfigError, LatencyProfile, type LatencyProfileInput } from './profile.js'
 import { sampleLatency } from './sample.js'
 import { OrderedScheduler, type OrderedSchedulerOptions } from './scheduler.js'
 import { deriveSeed } from '../session/seed.js'
@@ -59,14 +58,7 @@ export class LatencyInjector {
     if (seed !== undefined && (typeof seed !== 'number' || !Number.isFinite(seed))) {
       problems.push(`seed: must be a finite number (got ${typeof seed === 'number' ? String(seed) : (JSON.stringify(seed) ?? typeof seed)})`)
     }
-    if (problems.length > 0) {
-      throw new MockWsError(
-        'WSM_CONFIG',
-        `Failed to create latency injector: ${problems.length} problem${problems.length === 1 ? '' : 's'} in the options.\n` +
-          problems.map((p) => `  - ${p}`).join('\n') +
-          `\nPass for example { seed: 42, direction: 'out' }.`,
-      )
-    }
+    if (problems.length > 0) throw latencyConfigError('latency injector', 'the options', problems, "Pass for example { seed: 42, direction: 'out' }.")
     this.profile = LatencyProfile.from(profile)
     this.direction = direction
     this.seed = seed

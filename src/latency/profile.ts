@@ -83,8 +83,7 @@ const NUMERIC_FIELDS = ['baseMs', 'jitterMs', 'stdDevMs', 'shape', 'minMs', 'max
 type NumericField = (typeof NUMERIC_FIELDS)[number]
 const KNOWN_FIELDS: readonly string[] = ['distribution', ...NUMERIC_FIELDS]
 
-// Which optional fields mean something for each distribution; anything else is rejected so that a
-// spec never silently ignores a number the user meant to take effect.
+// The fields that mean something for each distribution; others are rejected, never silently ignored.
 const APPLICABLE_FIELDS: Record<LatencyDistribution, readonly NumericField[]> = {
   fixed: ['baseMs'],
   uniform: ['baseMs', 'jitterMs', 'minMs', 'maxMs'],
@@ -134,15 +133,7 @@ export class LatencyProfile {
    */
   constructor(spec: LatencyProfileSpec, name = 'custom') {
     const problems = validateSpec(spec)
-    if (problems.length > 0) {
-      const plural = problems.length === 1 ? '' : 's'
-      throw new MockWsError(
-        'WSM_CONFIG',
-        `Failed to create latency profile: ${problems.length} problem${plural} in the spec.\n` +
-          problems.map((p) => `  - ${p}`).join('\n') +
-          `\n${SPEC_DOC_HINT}`,
-      )
-    }
+    if (problems.length > 0) throw latencyConfigError('latency profile', 'the spec', problems, SPEC_DOC_HINT)
     const copy: LatencyProfileSpec = { distribution: spec.distribution }
     for (const field of NUMERIC_FIELDS) if (spec[field] !== undefined) copy[field] = spec[field]
     this.name = name
@@ -265,8 +256,7 @@ export class LatencyProfile {
    */
   static from(input: LatencyProfileInput): LatencyProfile {
     if (input instanceof LatencyProfile) return input
-    // A profile from another copy of this module (the ESM and CJS builds loaded side by side)
-    // fails instanceof; rebuild it from its spec rather than reject it as a malformed spec.
+    // A profile of another copy of this module (ESM and CJS builds side by side) fails instanceof: rebuild it.
     if (isForeignProfile(input)) return new LatencyProfile(input.spec, input.name)
     if (typeof input === 'string') return LatencyProfile.byName(input)
     if (typeof input === 'number') return new LatencyProfile({ distribution: 'fixed', baseMs: input })
@@ -313,6 +303,12 @@ export class LatencyProfile {
   toJSON(): LatencyProfileSpec {
     return { ...this.spec }
   }
+}
+
+/** The error listing every problem of a latency spec or of injector options, one a line. */
+export function latencyConfigError(what: string, where: string, problems: readonly string[], hint: string): MockWsError {
+  const count = `${problems.length} problem${problems.length === 1 ? '' : 's'}`
+  return new MockWsError('WSM_CONFIG', `Failed to create ${what}: ${count} in ${where}.\n${problems.map((p) => `  - ${p}`).join('\n')}\n${hint}`)
 }
 
 function preset(name: LatencyPresetName): () => LatencyProfile {

@@ -23,8 +23,7 @@ export function sampleLatency(profile: LatencyProfile, random: Random): number {
 
 /** One standard normal draw (Box–Muller, cosine branch); uses exactly two uniform draws. */
 export function standardNormal(random: Random): number {
-  // The sine branch is discarded instead of cached: a stateless draw keeps sequences independent
-  // of which other profiles shared the same Random.
+  // The sine branch is dropped, not cached: stateless draws keep a sequence independent of who shares the Random.
   const u1 = openUnit(random)
   const u2 = random.next()
   return Math.sqrt(-2 * Math.log(u1)) * Math.cos(2 * Math.PI * u2)

@@ -352,11 +352,7 @@ export function formatJsonPath(path: readonly JsonPathSegment[]): string {
 }
 
 function nameBase(path: readonly JsonPathSegment[]): string {
-  for (let i = path.length - 1; i >= 0; i--) {
-    const s = path[i]
-    if (s && 'key' in s) return s.key
-  }
-  return 'value'
+  return path.findLast((s): s is { key: string } => 'key' in s)?.key ?? 'value'
 }
 
 /** Removes the given leaf paths from a JSON value; `undefined` when a removal cannot be expressed as a subset (a direct array element up to the root). */
@@ -595,13 +591,11 @@ export function recordingToReplay(
 export function transcriptToReplay(
   frames: readonly (RecordedFrame & { connection: number })[],
   options: RecordTransformOptions & { connection?: number } = {},
-  context: RecordingContext = {},
 ): VcrEntry[] {
   const id = options.connection ?? frames[0]?.connection
   return recordingToReplay(
     // The mock's own shutdown close (its close() ending every connection) is no part of the recording.
     frames.filter((f) => f.connection === id && !(f.close && isShutdownClose(f as TranscriptFrame))),
     resolveRecordTransform(pickRecordTransform(options)),
-    context,
   )
 }

@@ -61,25 +61,19 @@ interface DelegatingProvider extends TracerProvider {
   getDelegateTracer?(name: string): Tracer | undefined
 }
 
-// The global provider is always a ProxyTracerProvider whose delegate changes when the user calls
-// `trace.setGlobalTracerProvider()` (or `trace.disable()`). Keying the cache on the delegate makes
-// the check two property reads per call while still picking up a provider registered after
-// this module was imported.
+// The global ProxyTracerProvider's delegate changes with `trace.setGlobalTracerProvider()` (or `disable()`):
+// keyed on it, the cache costs two property reads per call and still sees a provider registered later.
 let cachedDelegate: TracerProvider | undefined
 let cachedTracer: Tracer | undefined
 
-/**
- * The tracer of the registered tracer provider, or `undefined` when none is registered (the
- * signal to skip span work entirely).
- */
+/** The registered tracer provider's tracer, or `undefined` when none is registered (then span work is skipped). */
 export function activeTracer(): Tracer | undefined {
   if (api === undefined && !otelTraceRegistered()) return undefined
   const provider = otelApi().trace.getTracerProvider() as DelegatingProvider
   const delegate = typeof provider.getDelegate === 'function' ? provider.getDelegate() : provider
   if (delegate !== cachedDelegate) {
     cachedDelegate = delegate
-    // getDelegateTracer is undefined exactly when no real provider sits behind the proxy,
-    // whichever copy of @opentelemetry/api registered the global.
+    // getDelegateTracer() is undefined exactly when no real provider sits behind the proxy (whatever the API copy).
     cachedTracer =
       typeof provider.getDelegateTracer === 'function'
         ? provider.getDelegateTracer(TRACER_NAME)
