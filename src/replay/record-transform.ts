@@ -550,10 +550,8 @@ export function recordingToReplay(
     if (frame.close) {
       // Only a close the server initiated can be replayed; a client's close is the client's business.
       if (frame.dir === 'out') {
-        const close: { code?: number; reason?: string } = {}
-        if (frame.close.code !== undefined) close.code = frame.close.code
-        if (frame.close.reason !== undefined) close.reason = frame.close.reason
-        entries.push({ ts, dir: 'out', close })
+        const { code, reason } = frame.close
+        entries.push({ ts, dir: 'out', close: { ...(code !== undefined && { code }), ...(reason !== undefined && { reason }) } })
       }
       return
     }

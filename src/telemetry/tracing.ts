@@ -128,9 +128,7 @@ export function extractWsParentContext(request: WsRequestLike): Context {
 }
 
 function pathOf(url: string | undefined): string {
-  if (!url) return '/'
-  const query = url.indexOf('?')
-  return query === -1 ? url : url.slice(0, query)
+  return url ? (url.split('?', 1)[0] ?? url) : '/'
 }
 
 /**

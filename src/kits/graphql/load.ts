@@ -29,14 +29,9 @@ export interface GraphqlPeers {
   CloseCode: GraphqlWsModule['CloseCode']
 }
 
-/** The npm package a specifier belongs to (`graphql-ws/client` → `graphql-ws`). */
-function packageOf(specifier: string): string {
-  const parts = specifier.split('/')
-  return specifier.startsWith('@') ? parts.slice(0, 2).join('/') : (parts[0] ?? specifier)
-}
-
 async function importPeer<T>(specifier: string): Promise<T> {
-  const pkg = packageOf(specifier)
+  // The npm package of the specifier (`graphql-ws/client` → `graphql-ws`; the peers are not scoped).
+  const pkg = specifier.split('/')[0] ?? specifier
   try {
     // A non-literal specifier keeps bundlers from resolving the optional peer at build time.
     return (await import(specifier)) as T
