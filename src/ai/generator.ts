@@ -207,7 +207,10 @@ export class AiEventGenerator {
         if (next.done) break
         if (schedule) {
           const due = schedule.dueAt(sent, askedAt, clock.perfNow())
-          await abortableDelay(due - clock.perfNow(), stop.signal, clock)
+          // A timer can run a fraction of a ms before `due` (libuv counts whole ms): sleep again until it is due.
+          for (let left = due - clock.perfNow(); left > 0 && !stop.signal.aborted; left = due - clock.perfNow()) {
+            await abortableDelay(Math.max(1, left), stop.signal, clock)
+          }
         }
         if (stop.signal.aborted || !open()) break
         socket.send(JSON.stringify(this.#frame(next.value)))
