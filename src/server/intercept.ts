@@ -54,8 +54,7 @@ export function interceptMatcher(pattern: InterceptPattern): (url: string) => bo
 
 function find(url: string): Route | undefined {
   // The newest route wins, so a test can shadow a route of an outer scope.
-  for (let i = routes.length - 1; i >= 0; i--) if ((routes[i] as Route).test(url)) return routes[i]
-  return undefined
+  return routes.findLast((route) => route.test(url))
 }
 
 function targetPath(target: InterceptTarget, requested: string): string {
@@ -132,8 +131,7 @@ function currentDispatcher(): Dispatcher | undefined {
   const existing = globals[DISPATCHER]
   if (existing) return existing as Dispatcher
   // Node creates its undici agent when fetch is first used; a data: URL loads it without any I/O.
-  const fetchFn = (globalThis as { fetch?: (url: string) => Promise<unknown> }).fetch
-  if (typeof fetchFn === 'function') fetchFn('data:,').catch(() => undefined)
+  if (typeof fetch === 'function') fetch('data:,').catch(() => undefined)
   return globals[DISPATCHER] as Dispatcher | undefined
 }
 

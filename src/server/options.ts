@@ -68,20 +68,10 @@ export interface MockWsOptions {
  * const resolved: ResolvedMockWsOptions = resolveOptions({ seed: 1 })
  * resolved.timeoutMs // 5000
  */
-export interface ResolvedMockWsOptions extends MockWsOptions {
-  port: number
-  strictPort: boolean
-  host: string
-  path: string
-  expandTemplates: boolean
-  strict: boolean
-  unexpected: 'fail' | 'ignore'
-  timeoutMs: number
-  speed: number
-  telemetry: boolean
-  maxRegexInput: number
-  clock: 'real' | 'fake'
-}
+export type ResolvedMockWsOptions = MockWsOptions & Required<Pick<MockWsOptions, DefaultedOption>>
+
+/** The options `resolveOptions` always sets. */
+type DefaultedOption = 'port' | 'strictPort' | 'host' | 'path' | 'expandTemplates' | 'strict' | 'unexpected' | 'timeoutMs' | 'speed' | 'telemetry' | 'maxRegexInput' | 'clock'
 
 const MAX_PORT = 65535
 /** Subprotocol names are HTTP tokens (RFC 6455 §4.1, RFC 7230 §3.2.6). */

@@ -1,7 +1,7 @@
 import { stat } from 'node:fs/promises'
 import type { IncomingMessage } from 'node:http'
 import type { Duplex } from 'node:stream'
-import { DEFAULT_WAIT_TIMEOUT_MS } from '../constants.js'
+import { CLOSE_INTERNAL_ERROR, DEFAULT_WAIT_TIMEOUT_MS } from '../constants.js'
 import { LatencyInjector } from '../latency/injector.js'
 import { isLatencyInjector } from '../latency/mock-latency.js'
 import type { LatencyProfileInput } from '../latency/profile.js'
@@ -80,10 +80,8 @@ type RouterOptionName = Exclude<(typeof ROUTER_OPTIONS)[number], 'expandTemplate
 type ResolvedRouterOptions = Omit<RouterOptions, 'expandTemplates'> & Pick<ResolvedMockWsOptions, 'path' | 'speed' | 'timeoutMs' | 'telemetry' | 'unexpected' | 'maxRegexInput'> & { expandTemplates?: boolean }
 
 function resolveRouterOptions(options: RouterOptions): ResolvedRouterOptions {
-  const resolved = resolveOptions(options, { action: 'create the router', only: ROUTER_OPTIONS })
-  const { expandTemplates: _defaulted, ...rest } = resolved
   // Unset, a router reads MOCKFORGE_RESPONSE_TEMPLATE_EXPAND per connection (MockForge's behaviour), so the mock's default does not apply.
-  return { ...(rest as ResolvedRouterOptions), ...(options.expandTemplates !== undefined ? { expandTemplates: options.expandTemplates } : {}) }
+  return { ...resolveOptions(options, { action: 'create the router', only: ROUTER_OPTIONS }), expandTemplates: options.expandTemplates }
 }
 
 /** Handler that reads the replay file setting per connection (echo when none), caching the parse by mtime. */
@@ -93,7 +91,7 @@ function envReplayHandler(options: ResolvedRouterOptions): ConnectionHandler<WsT
     const { mtimeMs } = await stat(file)
     const hit = cache.get(file)
     if (hit && hit.mtimeMs === mtimeMs && hit.expand === expand) return hit
-    const replay = await loadReplay(file, { expandTemplates: expand, ...(options.seed !== undefined ? { seed: options.seed } : {}) })
+    const replay = await loadReplay(file, { expandTemplates: expand, seed: options.seed })
     const faker = replay.usesFaker && expand ? await loadFaker(options.seed) : undefined
     const entry = { mtimeMs, expand, replay, faker }
     cache.set(file, entry)
@@ -113,7 +111,7 @@ function envReplayHandler(options: ResolvedRouterOptions): ConnectionHandler<WsT
       },
       (error: unknown) => {
         session.error(conn, toError(error, 'WSM_REPLAY_PARSE'))
-        conn.close(1011, 'mockforge-ws: replay file could not be loaded')
+        conn.close(CLOSE_INTERNAL_ERROR, 'mockforge-ws: replay file could not be loaded')
       },
     )
   }
@@ -188,10 +186,7 @@ function pickRouterOptions(options: ResolvedMockWsOptions): Partial<ResolvedRout
  */
 export function routerWithLatency(injector: LatencyInjector | LatencyProfileInput, options: RouterOptions = {}): WsRouter {
   resolveRouterOptions(options) // checked before the injector is built from options.seed
-  const latency =
-    isLatencyInjector(injector)
-      ? injector
-      : new LatencyInjector(injector, options.seed !== undefined ? { seed: options.seed } : {})
+  const latency = isLatencyInjector(injector) ? injector : new LatencyInjector(injector, { seed: options.seed })
   return router({ ...options, latency })
 }
 

@@ -1,6 +1,5 @@
 // What a `catch` holds is `unknown`; these turn it into an Error, or into the text of a message, once.
-import { MockWsError } from '../errors.js'
-import type { MockWsErrorCode } from '../errors.js'
+import { MockWsError, type MockWsErrorCode } from '../errors.js'
 
 /**
  * `value` when it is an Error, else an Error whose message is `String(value)` (a `MockWsError` with
