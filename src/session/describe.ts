@@ -5,7 +5,7 @@
 // only trying to describe it. These helpers stop at a depth and a length, and never throw. Node-free.
 
 /** Deepest nesting level a preview descends into; deeper arrays and objects are shown as `[…]` / `{…}`. */
-export const MAX_PREVIEW_DEPTH = 8
+const MAX_PREVIEW_DEPTH = 8
 /** Longest preview produced before it is cut with `…`, and longest value `describeValue` quotes. */
 const DEFAULT_PREVIEW_CHARS = 40
 /** Items or keys shown per array or object before `…`. */
