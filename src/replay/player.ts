@@ -1,11 +1,9 @@
-import { CLOSE_INTERNAL_ERROR } from '../constants.js'
+import { CLOSE_INTERNAL_ERROR, MAX_INBOX_MESSAGES, SEND_BATCH_BYTES, SEND_DRAIN_POLL_MS, SEND_HIGH_WATER_MARK } from '../constants.js'
 import type { InboundMessage } from '../session/connection.js'
 import type { MessageQueue } from '../session/message-queue.js'
 import type { FailureKind, ScenarioFailure } from '../server/types.js'
-import { matchesJsonSubset } from '../scenario/json-subset.js'
-import type { JsonValue } from '../scenario/json-subset.js'
+import { matchesJsonSubset, type JsonValue } from '../scenario/json-subset.js'
 import type { TemplateContext } from '../template/context.js'
-import { MAX_INBOX_MESSAGES, SEND_DRAIN_POLL_MS, SEND_HIGH_WATER_MARK } from '../constants.js'
 import { sameBytes, toHex } from '../session/bytes.js'
 import { regexInputProblem } from './regex-input.js'
 import { captureText, readCapturePath } from './capture-path.js'
@@ -51,6 +49,11 @@ export interface PlayOptions {
   afterScript?: (unconsumed: InboundMessage[]) => void
   /** Longest message a quadratic regex is run against (default: no limit); see `regexInputProblem`. */
   maxRegexInput?: number
+  /**
+   * The socket's `cork()`/`uncork()`: frames due together go out in writes of about `SEND_BATCH_BYTES`
+   * instead of one system call each (absent: every frame is written alone).
+   */
+  batch?: { cork(): void; uncork(): void } | undefined
 }
 
 /** The regex a step would run on a text message, when no in-memory predicate takes precedence. */
@@ -297,51 +300,62 @@ export async function playReplay(conn: PlayerConnection, replay: CompiledReplay,
 
   let anchorTime = 0
   let anchorTs = 0
+  // The clock only moves forward: a step due at the last reading is due now, without reading it again.
+  let now = -Infinity
+  // bufferedAmount when the open batch was corked (-1: none); corked frames count as buffered.
+  let batchAt = -1
+  const flush = (): void => {
+    if (batchAt >= 0) options.batch?.uncork()
+    batchAt = -1
+  }
   const closedAt = (step: PlayStep): void => {
     if (!options.isShuttingDown?.()) fail('closed-with-steps-left', step.index + 1, describeStep(step), 'closed', step.origin)
     done = true
   }
-  for (const step of replay.steps) {
-    const waits = step.dir === 'in' || step.waitFor !== undefined || step.waitForJson !== undefined
-    // A wait still gets the messages that arrived before the close; only then is the close reported.
-    if (!waits && (closed || !conn.isOpen)) {
-      closedAt(step)
-      return
-    }
-    if (waits) {
-      const outcome =
-        step.dir === 'in'
-          ? await waitFor(step, (m) => matchIn(step, m), true)
-          : await waitFor(step, (m) => matchWaitFor(step, m), false)
-      if (!outcome.ok) {
-        if (outcome.reason === 'timeout') {
+  try {
+    for (const step of replay.steps) {
+      const waits = step.dir === 'in' || step.waitFor !== undefined || step.waitForJson !== undefined
+      // A wait still gets the messages that arrived before the close; only then is the close reported.
+      if (!waits && (closed || !conn.isOpen)) return closedAt(step)
+      if (waits) {
+        flush()
+        const outcome = step.dir === 'in' ? await waitFor(step, (m) => matchIn(step, m), true) : await waitFor(step, (m) => matchWaitFor(step, m), false)
+        if (!outcome.ok) {
+          if (outcome.reason === 'closed') return closedAt(step)
           fail('wait-timeout', step.index + 1, describeStep(step), '(nothing matching)', step.origin)
           done = true
-        } else closedAt(step)
+          return
+        }
+        anchorTime = outcome.at
+        anchorTs = step.ts
+        // An `in` step, or an `out` step that only waits, is done once its message arrived.
+        if (step.dir === 'in' || (step.text === undefined && step.binary === undefined && step.close === undefined)) continue
+      }
+      const due = anchorTime + (step.ts - anchorTs) / speed
+      if (due - now >= 1) now = conn.elapsed()
+      const early = due - now >= 1
+      const buffered = conn.bufferedAmount ?? 0
+      // The batch goes out when full, before a close, and before the player waits (for its time, or for the client to read).
+      if (early || step.close || buffered > SEND_HIGH_WATER_MARK || buffered - batchAt >= SEND_BATCH_BYTES) flush()
+      // A step already due (every send right after a wait) skips the async sleep and its promises.
+      if ((early && !(await sleepUntil(due))) || closed || !conn.isOpen || ((early || buffered > SEND_HIGH_WATER_MARK) && !(await drained()))) return closedAt(step)
+      if (batchAt < 0 && options.batch && !step.close) {
+        batchAt = conn.bufferedAmount ?? 0
+        options.batch.cork()
+      }
+      if (!sendStep(step)) {
+        done = true
         return
       }
-      anchorTime = outcome.at
-      anchorTs = step.ts
-      // An `in` step, or an `out` step that only waits, is done once its message arrived.
-      if (step.dir === 'in' || (step.text === undefined && step.binary === undefined && step.close === undefined)) continue
+      if (step.close) {
+        done = true
+        conn.closeInbox()
+        conn.close(step.close.code ?? 1000, step.close.reason ?? '')
+        return
+      }
     }
-    const due = anchorTime + (step.ts - anchorTs) / speed
-    // Backpressure only costs an await when the client is behind on reading.
-    // A step already due (every send right after a wait) skips the async sleep and its promises.
-    if ((due - conn.elapsed() >= 1 && !(await sleepUntil(due))) || closed || !conn.isOpen || ((conn.bufferedAmount ?? 0) > SEND_HIGH_WATER_MARK && !(await drained()))) {
-      closedAt(step)
-      return
-    }
-    if (!sendStep(step)) {
-      done = true
-      return
-    }
-    if (step.close) {
-      done = true
-      conn.closeInbox()
-      conn.close(step.close.code ?? 1000, step.close.reason ?? '')
-      return
-    }
+  } finally {
+    flush()
   }
   done = true
   // Messages that arrived but were never waited for.

@@ -1,6 +1,7 @@
 // How every owner plays a script on a connection: one template context per connection (seeded per id), the
 // player with the resolved options, failures into the session. `mockWs()`, the routers and MSW call this.
-import { playReplay } from '../replay/player.js'
+import { DEFAULT_MAX_BUFFERED_BYTES, SEND_HIGH_WATER_MARK } from '../constants.js'
+import { playReplay, type PlayOptions } from '../replay/player.js'
 import type { CompiledReplay } from '../replay/types.js'
 import type { ResolvedMockWsOptions } from '../server/options.js'
 import { createTemplateContext, type FakerLike } from '../template/context.js'
@@ -9,7 +10,7 @@ import { connectionSeed } from './seed.js'
 import type { ConnectionHandler, SessionView } from './session.js'
 
 /** The resolved options the player reads (`resolveOptions` filled in every default). */
-export type PlayerSettings = Pick<ResolvedMockWsOptions, 'seed' | 'now' | 'speed' | 'timeoutMs' | 'unexpected' | 'maxRegexInput'>
+export type PlayerSettings = Pick<ResolvedMockWsOptions, 'seed' | 'now' | 'speed' | 'timeoutMs' | 'unexpected' | 'maxRegexInput' | 'maxBufferedBytes'>
 
 /**
  * Plays `script` on `conn` with the session's clock, shutdown state and failure list.
@@ -37,7 +38,14 @@ export function play(
     isShuttingDown: () => session.shuttingDown,
     maxRegexInput: options.maxRegexInput,
     ...(extra.afterScript ? { afterScript: extra.afterScript } : {}),
+    // The TCP socket under a `ws` connection (its upgrade request's); a small send limit is never batched past.
+    batch: (options.maxBufferedBytes ?? DEFAULT_MAX_BUFFERED_BYTES) >= SEND_HIGH_WATER_MARK ? corkable((conn.transport as { request?: { socket?: unknown } }).request?.socket) : undefined,
   })
+}
+
+function corkable(socket: unknown): PlayOptions['batch'] {
+  const s = socket as Partial<{ cork: unknown; uncork: unknown }> | undefined
+  return typeof s?.cork === 'function' && typeof s.uncork === 'function' ? (socket as NonNullable<PlayOptions['batch']>) : undefined
 }
 
 /** What a mock does with each connection, decided when it starts. */
