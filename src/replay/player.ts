@@ -49,17 +49,8 @@ export interface PlayOptions {
   afterScript?: (unconsumed: InboundMessage[]) => void
   /** Longest message a quadratic regex is run against (default: no limit); see `regexInputProblem`. */
   maxRegexInput?: number
-  /**
-   * The socket's `cork()`/`uncork()`: frames due together go out in writes of about `SEND_BATCH_BYTES`
-   * instead of one system call each (absent: every frame is written alone).
-   */
-  batch?: { cork(): void; uncork(): void } | undefined
-}
-
-/** The regex a step would run on a text message, when no in-memory predicate takes precedence. */
-function stepRegex(step: PlayStep): RegExp | undefined {
-  if (step.predicate) return undefined
-  return step.dir === 'in' ? step.match : step.waitFor
+  /** The socket's `cork()`/`uncork()`: due frames go out in writes of about `SEND_BATCH_BYTES`, not one system call each. */
+  batch?: { cork(): void; uncork(): void }
 }
 
 const BINARY_PREVIEW_BYTES = 16
@@ -89,11 +80,8 @@ const UNPARSED: unique symbol = Symbol('not parsed yet')
 
 /** A client message with its JSON parsed at most once, and only when a step needs it. */
 class Candidate {
-  readonly message: InboundMessage
   #parsed: unknown = UNPARSED
-  constructor(message: InboundMessage) {
-    this.message = message
-  }
+  constructor(readonly message: InboundMessage) {}
   /** The message parsed as JSON, or `NOT_JSON` (binary frames are never JSON). */
   json(): unknown {
     if (this.#parsed === UNPARSED) {
@@ -243,7 +231,9 @@ export async function playReplay(conn: PlayerConnection, replay: CompiledReplay,
     })
   }
 
-  async function waitFor(step: PlayStep, test: (m: Candidate) => Record<string, string> | undefined, strictOrder: boolean): Promise<WaitOutcome> {
+  /** Waits for the client message of an `in` step (strict order: others are failures) or of an `out` step's wait (others are skipped). */
+  async function waitFor(step: PlayStep): Promise<WaitOutcome> {
+    const strictOrder = step.dir === 'in'
     const timeout = step.timeoutMs ?? options.timeoutMs
     const deadline = conn.elapsed() + timeout
     for (;;) {
@@ -256,7 +246,8 @@ export async function playReplay(conn: PlayerConnection, replay: CompiledReplay,
         return { ok: false, reason: closed || !conn.isOpen ? 'closed' : 'timeout' }
       }
       // A quadratic regex on an over-long message could hold the event loop: not matched, and said why.
-      const regex = options.maxRegexInput === undefined ? undefined : stepRegex(step)
+      // (an in-memory predicate takes precedence over the step's regex)
+      const regex = options.maxRegexInput === undefined || step.predicate ? undefined : strictOrder ? step.match : step.waitFor
       const tooLong = regex && regexInputProblem(regex, message.text, options.maxRegexInput as number)
       if (tooLong) {
         fail('unexpected-message', step.index + 1, describeStep(step), tooLong, step.origin)
@@ -264,7 +255,7 @@ export async function playReplay(conn: PlayerConnection, replay: CompiledReplay,
       }
       let groups: Record<string, string> | undefined
       try {
-        groups = test(new Candidate(message))
+        groups = (strictOrder ? matchIn : matchWaitFor)(step, new Candidate(message))
       } catch (error) {
         // A user predicate that throws is a failure of this step, never a crash of the server.
         fail('unexpected-message', step.index + 1, describeStep(step), `${describeMessage(message)} (matcher threw: ${error instanceof Error ? error.message : String(error)})`, step.origin)
@@ -310,7 +301,6 @@ export async function playReplay(conn: PlayerConnection, replay: CompiledReplay,
   }
   const closedAt = (step: PlayStep): void => {
     if (!options.isShuttingDown?.()) fail('closed-with-steps-left', step.index + 1, describeStep(step), 'closed', step.origin)
-    done = true
   }
   try {
     for (const step of replay.steps) {
@@ -319,13 +309,9 @@ export async function playReplay(conn: PlayerConnection, replay: CompiledReplay,
       if (!waits && (closed || !conn.isOpen)) return closedAt(step)
       if (waits) {
         flush()
-        const outcome = step.dir === 'in' ? await waitFor(step, (m) => matchIn(step, m), true) : await waitFor(step, (m) => matchWaitFor(step, m), false)
-        if (!outcome.ok) {
-          if (outcome.reason === 'closed') return closedAt(step)
-          fail('wait-timeout', step.index + 1, describeStep(step), '(nothing matching)', step.origin)
-          done = true
-          return
-        }
+        const outcome = await waitFor(step)
+        if (!outcome.ok && outcome.reason === 'closed') return closedAt(step)
+        if (!outcome.ok) return fail('wait-timeout', step.index + 1, describeStep(step), '(nothing matching)', step.origin)
         anchorTime = outcome.at
         anchorTs = step.ts
         // An `in` step, or an `out` step that only waits, is done once its message arrived.
@@ -343,21 +329,18 @@ export async function playReplay(conn: PlayerConnection, replay: CompiledReplay,
         batchAt = conn.bufferedAmount ?? 0
         options.batch.cork()
       }
-      if (!sendStep(step)) {
-        done = true
-        return
-      }
+      if (!sendStep(step)) return
       if (step.close) {
-        done = true
         conn.closeInbox()
         conn.close(step.close.code ?? 1000, step.close.reason ?? '')
         return
       }
     }
   } finally {
+    // Every way out of the script: what is corked goes out, later client messages are no longer the script's.
     flush()
+    done = true
   }
-  done = true
   // Messages that arrived but were never waited for.
   const rest = conn.closeInbox()
   if (options.afterScript && !closed && conn.isOpen) {

@@ -29,6 +29,9 @@ export function play(
     now: options.now ?? session.clock.dateNow,
     ...(extra.faker ? { faker: extra.faker } : {}),
   })
+  // The TCP socket under a `ws` connection (its upgrade request's); never batched under a send limit a batch could trip.
+  const socket = (conn.transport as { request?: { socket?: Partial<PlayOptions['batch']> } }).request?.socket
+  const batch = (options.maxBufferedBytes ?? DEFAULT_MAX_BUFFERED_BYTES) >= SEND_HIGH_WATER_MARK && typeof socket?.cork === 'function'
   return playReplay(conn, script, {
     speed: options.speed,
     timeoutMs: options.timeoutMs,
@@ -38,14 +41,8 @@ export function play(
     isShuttingDown: () => session.shuttingDown,
     maxRegexInput: options.maxRegexInput,
     ...(extra.afterScript ? { afterScript: extra.afterScript } : {}),
-    // The TCP socket under a `ws` connection (its upgrade request's); a small send limit is never batched past.
-    batch: (options.maxBufferedBytes ?? DEFAULT_MAX_BUFFERED_BYTES) >= SEND_HIGH_WATER_MARK ? corkable((conn.transport as { request?: { socket?: unknown } }).request?.socket) : undefined,
+    ...(batch ? { batch: socket as PlayOptions['batch'] } : {}),
   })
-}
-
-function corkable(socket: unknown): PlayOptions['batch'] {
-  const s = socket as Partial<{ cork: unknown; uncork: unknown }> | undefined
-  return typeof s?.cork === 'function' && typeof s.uncork === 'function' ? (socket as NonNullable<PlayOptions['batch']>) : undefined
 }
 
 /** What a mock does with each connection, decided when it starts. */
