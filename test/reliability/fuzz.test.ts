@@ -8,6 +8,7 @@ import { matchesMessage } from '../../src/scenario/matcher.js'
 import { compileTemplate, findTemplateIssues } from '../../src/template/compile.js'
 import { createTemplateContext } from '../../src/template/context.js'
 import { expandTokens } from '../../src/template/expand.js'
+import { cpuMsSince } from '../support/cpu-time.js'
 
 // Bounded so the suite stays fast in CI: a fixed seed reproduces a failure, the time limit caps a slow machine.
 const RUNS = { numRuns: 400, interruptAfterTimeLimit: 8000, seed: 7 } as const
@@ -16,15 +17,6 @@ const MAX_CALL_MS = 250
 const MAX_RENDER_CHECKS = 50
 /** Bound for one parse of a megabyte-sized hostile input (about 2 s on an idle machine; generous for a loaded one, far below a hang). */
 const HOSTILE_INPUT_MS = 15_000
-
-/**
- * CPU time this process spent since `start` (from `process.cpuUsage()`), in ms: what a hang burns, whereas wall time
- * also counts the time a loaded machine leaves the process waiting for a core (test files run in forks, one each).
- */
-function cpuMsSince(start: NodeJS.CpuUsage): number {
-  const used = process.cpuUsage(start)
-  return (used.user + used.system) / 1000
-}
 
 /** Runs `fn`, asserting that it either returns or throws a `MockWsError` with the expected code, quickly. */
 function outcome<T>(fn: () => T, code: MockWsError['code'], maxMs = MAX_CALL_MS): { value?: T; error?: MockWsError } {
