@@ -146,7 +146,11 @@ export class WsUpgrade {
       this.refuse(request, socket, 503, `mock server is at its limit of ${limit} connection${limit === 1 ? '' : 's'}`)
       return
     }
-    this.#wss.handleUpgrade(request, socket, head, (ws) => this.#session.accept(new WsTransport(ws, request)))
+    this.#wss.handleUpgrade(request, socket, head, (ws) => {
+      const transport = new WsTransport(ws, request)
+      this.#session.accept(transport)
+      transport.releaseRequest()
+    })
   }
 }
 

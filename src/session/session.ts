@@ -100,7 +100,6 @@ export interface ToReplayOptions extends RecordTransformOptions {
  */
 export class Session<T extends Transport = Transport> implements ConnectionSink, SessionView {
   readonly connections: Connection<T>[] = []
-  readonly transcript: TranscriptFrame[] = []
   readonly failures: ScenarioFailure[] = []
   /** The clock of every delay and wait of this session's connections. */
   readonly clock: Clock
@@ -123,6 +122,14 @@ export class Session<T extends Transport = Transport> implements ConnectionSink,
 
   #options: SessionOptions<T>
   #observers: readonly EngineObserver[]
+  // The transcript in columns, one slot each per frame: connection * 2 + (1 when out), time, and the text or
+  // bytes (a close frame: its object). Frame objects are built when `transcript` is read, so traffic that
+  // nobody reads keeps no object per frame.
+  #frameInfo: number[] = []
+  #frameTs: number[] = []
+  #frameData: (string | Uint8Array | TranscriptFrame)[] = []
+  #frames: TranscriptFrame[] = []
+  #framesObserved: boolean
   #maxTranscript: number
   #nextId = 1
   #shuttingDown = false
@@ -135,9 +142,25 @@ export class Session<T extends Transport = Transport> implements ConnectionSink,
     this.clock = options.clock ?? realClock
     this.connectionQueue = new MessageQueue<Connection<T>>(this.clock)
     this.#observers = options.observers ?? []
+    this.#framesObserved = this.#observers.some((o) => o.transcriptFrame)
     this.#maxTranscript = options.maxTranscript ?? DEFAULT_MAX_TRANSCRIPT
     this.messageStream = new MessageStream({ limit: this.#maxTranscript, clock: this.clock })
     this.#firstConnection = new Promise((resolve) => (this.#resolveFirst = resolve))
+  }
+
+  /** Every frame both ways, all connections, oldest first (the newest `maxTranscript`); one array, brought up to date when read. */
+  get transcript(): TranscriptFrame[] {
+    const frames = this.#frames
+    for (let i = frames.length; i < this.#frameData.length; i++) {
+      const data = this.#frameData[i] as string | Uint8Array | TranscriptFrame
+      const info = this.#frameInfo[i] as number
+      const connection = info >> 1
+      const ts = this.#frameTs[i] as number
+      const dir = info & 1 ? 'out' : 'in'
+      if (typeof data === 'string') frames.push({ connection, ts, dir, text: data })
+      else frames.push(data instanceof Uint8Array ? { connection, ts, dir, binary: data } : data)
+    }
+    return frames
   }
 
   /** True once `close()` started. */
@@ -230,9 +253,27 @@ export class Session<T extends Transport = Transport> implements ConnectionSink,
   }
 
   record(frame: TranscriptFrame): void {
-    this.transcript.push(frame)
-    for (const o of this.#observers) o.transcriptFrame?.(frame)
-    this.counters.transcriptDropped += trimOldest(this.transcript, this.#maxTranscript)
+    this.#push(frame.connection * 2, frame.ts, frame)
+  }
+
+  frame(connection: number, ts: number, out: boolean, data: string | Uint8Array): void {
+    this.#push(connection * 2 + (out ? 1 : 0), ts, data)
+  }
+
+  #push(info: number, ts: number, data: string | Uint8Array | TranscriptFrame): void {
+    this.#frameInfo.push(info)
+    this.#frameTs.push(ts)
+    this.#frameData.push(data)
+    if (this.#framesObserved) {
+      const frame = this.transcript.at(-1) as TranscriptFrame
+      for (const o of this.#observers) o.transcriptFrame?.(frame)
+    }
+    const dropped = trimOldest(this.#frameData, this.#maxTranscript)
+    if (dropped === 0) return
+    this.#frameInfo.splice(0, dropped)
+    this.#frameTs.splice(0, dropped)
+    this.#frames.splice(0, dropped)
+    this.counters.transcriptDropped += dropped
   }
 
   overBuffered(conn: Connection, buffered: number, limit: number): void {
