@@ -1,3 +1,4 @@
+import { once } from 'node:events'
 import http from 'node:http'
 import { MockWsError } from '../errors.js'
 import { SessionOwner } from '../session/owner.js'
@@ -160,21 +161,12 @@ export async function startMock(options: ResolvedMockWsOptions, features: StartF
   return new MockWs({ server, session, upgrade, host, port, path, strict: options.strict })
 }
 
-function listenOnce(server: http.Server, host: string, port: number): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const onError = (error: Error): void => {
-      server.off('listening', onListening)
-      reject(error)
-    }
-    const onListening = (): void => {
-      server.off('error', onError)
-      const address = server.address()
-      resolve(typeof address === 'object' && address ? address.port : port)
-    }
-    server.once('error', onError)
-    server.once('listening', onListening)
-    server.listen({ port, host, exclusive: true })
-  })
+async function listenOnce(server: http.Server, host: string, port: number): Promise<number> {
+  server.listen({ port, host, exclusive: true })
+  // once() rejects with the server's 'error' (EADDRINUSE, …) and removes its listeners either way.
+  await once(server, 'listening')
+  const address = server.address()
+  return typeof address === 'object' && address ? address.port : port
 }
 
 async function listen(server: http.Server, host: string, port: number, strictPort: boolean): Promise<number> {

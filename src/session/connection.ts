@@ -41,10 +41,8 @@ export interface FrameScheduler {
 export interface ConnectionSink {
   /** A close frame, as an object (shutdown closes are marked by identity). */
   record(frame: TranscriptFrame): void
-  /** A data frame: kept in the transcript's columns, no object per frame. */
-  frame(connection: number, ts: number, out: boolean, data: string | Uint8Array): void
-  inbound(conn: Connection, message: InboundMessage, size: number): void
-  outbound(conn: Connection, size: number, binary: boolean): void
+  /** A data frame of `size` bytes on the wire: a client message (`message` given) or a frame sent to the client. */
+  frame(conn: Connection, ts: number, data: string | Uint8Array, size: number, message?: InboundMessage): void
   error(conn: Connection, error: Error): void
   closed(conn: Connection, code: number, reason: string): void
   /** The connection was closed with 1008 because `buffered` bytes were waiting to be sent, over `limit`. */
@@ -98,13 +96,21 @@ class Events {
 export class Connection<T extends Transport = Transport> {
   /** 1-based id, in order of arrival. */
   readonly id: number
+  /** Request URL (path and query). */
+  readonly url: string
+  /** Request path without the query. */
+  readonly path: string
+  /** Request headers, lower-case names (empty over MSW: an intercepted WebSocket sends no handshake). */
+  readonly headers: T['headers']
+  /** Negotiated subprotocol, or ''. */
+  readonly protocol: string
   /** The clock's `performance.now()` when the connection opened: time 0 of its transcript. */
   readonly openedAt: number
   /** The wire under this connection (a `ws` socket, an MSW client, a test's fake). */
   readonly transport: T
 
   // Per idle connection every field counts (docs/performance.md): arrays, the `closed` promise and the
-  // transport's listeners are made on first use, and url/headers/protocol are read from the transport.
+  // transport's listeners are made on first use.
   #sink: ConnectionSink
   #clock: Clock
   #inbox: MessageQueue<InboundMessage> | undefined
@@ -131,6 +137,11 @@ export class Connection<T extends Transport = Transport> {
     this.id = init.id
     const transport = init.transport
     this.transport = transport
+    this.url = transport.url
+    const q = this.url.indexOf('?')
+    this.path = q === -1 ? this.url : this.url.slice(0, q)
+    this.headers = transport.headers
+    this.protocol = transport.protocol
     this.openedAt = this.#clock.perfNow()
     this.#sink = init.sink
     this.#outbound = init.outbound
@@ -156,28 +167,6 @@ export class Connection<T extends Transport = Transport> {
       this.conn.#inboundScheduler?.flush?.()
       this.conn.#onClose(code, reason)
     }
-  }
-
-  /** Request URL (path and query). */
-  get url(): string {
-    return this.transport.url
-  }
-
-  /** Request path without the query. */
-  get path(): string {
-    const url = this.transport.url
-    const q = url.indexOf('?')
-    return q === -1 ? url : url.slice(0, q)
-  }
-
-  /** Request headers, lower-case names (empty over MSW: an intercepted WebSocket sends no handshake). */
-  get headers(): T['headers'] {
-    return this.transport.headers
-  }
-
-  /** Negotiated subprotocol, or ''. */
-  get protocol(): string {
-    return this.transport.protocol
   }
 
   /** Messages the client sent on this connection, in order (the newest `maxTranscript` of them). */
@@ -366,9 +355,7 @@ export class Connection<T extends Transport = Transport> {
     if (this.#overBuffered()) return
     // A transport that refuses the frame (a kit's dialect: a reserved event name) reported why itself.
     if (this.transport.send(data) === false) return
-    this.#sink.frame(this.id, this.#now >= 0 ? this.#now : this.elapsed(), true, data)
-    if (typeof data === 'string') this.#sink.outbound(this, utf8Length(data), false)
-    else this.#sink.outbound(this, data.byteLength, true)
+    this.#sink.frame(this, this.#now >= 0 ? this.#now : this.elapsed(), data, typeof data === 'string' ? utf8Length(data) : data.byteLength)
   }
 
   // Checked before a send, so one large message into an empty buffer is fine; a client that does not read
@@ -386,13 +373,12 @@ export class Connection<T extends Transport = Transport> {
     const ts = this.elapsed()
     const text = typeof data === 'string'
     const message: InboundMessage = { connection: this.id, data, text: text ? data : toBase64(data), isBinary: !text, ts }
-    this.#sink.frame(this.id, ts, false, data)
     const messages = (this.#messages ??= [])
     messages.push(data)
     // A long soak on one connection must stay bounded like the transcript.
     trimOldest(messages, this.#maxMessages)
     this.#inbox?.push(message)
-    this.#sink.inbound(this, message, size ?? (text ? utf8Length(data) : data.byteLength))
+    this.#sink.frame(this, ts, data, size ?? (text ? utf8Length(data) : data.byteLength), message)
     if (!this.#listeners) return
     this.#now = ts
     for (const listener of this.#listeners) {

@@ -117,8 +117,6 @@ export class Session<T extends Transport = Transport> implements ConnectionSink,
     transcriptDropped: 0,
     failuresDropped: 0,
   }
-  /** Every connection ever accepted, by id (for transcripts after close); the newest `MAX_RETAINED_CONNECTIONS`. */
-  readonly allConnections: Connection<T>[] = []
 
   #options: SessionOptions<T>
   #observers: readonly EngineObserver[]
@@ -201,9 +199,6 @@ export class Session<T extends Transport = Transport> implements ConnectionSink,
       clock: this.clock,
     })
     this.connections.push(conn)
-    this.allConnections.push(conn)
-    // Batched like the transcript: under churn every closed connection (socket, request) would stay reachable.
-    trimOldest(this.allConnections, MAX_RETAINED_CONNECTIONS)
     this.counters.connectionsActive++
     this.counters.connectionsTotal++
     for (const o of this.#observers) o.connectionOpened?.(observed(conn))
@@ -256,10 +251,6 @@ export class Session<T extends Transport = Transport> implements ConnectionSink,
     this.#push(frame.connection * 2, frame.ts, frame)
   }
 
-  frame(connection: number, ts: number, out: boolean, data: string | Uint8Array): void {
-    this.#push(connection * 2 + (out ? 1 : 0), ts, data)
-  }
-
   #push(info: number, ts: number, data: string | Uint8Array | TranscriptFrame): void {
     this.#frameInfo.push(info)
     this.#frameTs.push(ts)
@@ -288,17 +279,18 @@ export class Session<T extends Transport = Transport> implements ConnectionSink,
     })
   }
 
-  inbound(conn: Connection, message: InboundMessage, size: number): void {
-    this.counters.messagesIn++
-    this.counters.bytesIn += size
-    this.messageStream.push(message)
-    for (const o of this.#observers) o.message?.(observed(conn), 'in', size, message.isBinary)
-  }
-
-  outbound(conn: Connection, size: number, binary: boolean): void {
-    this.counters.messagesOut++
-    this.counters.bytesOut += size
-    for (const o of this.#observers) o.message?.(observed(conn), 'out', size, binary)
+  frame(conn: Connection, ts: number, data: string | Uint8Array, size: number, message?: InboundMessage): void {
+    this.#push(conn.id * 2 + (message ? 0 : 1), ts, data)
+    const counters = this.counters
+    if (message) {
+      counters.messagesIn++
+      counters.bytesIn += size
+      this.messageStream.push(message)
+    } else {
+      counters.messagesOut++
+      counters.bytesOut += size
+    }
+    for (const o of this.#observers) o.message?.(observed(conn), message ? 'in' : 'out', size, typeof data !== 'string')
   }
 
   error(conn: Connection, error: Error): void {

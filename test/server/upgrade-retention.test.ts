@@ -5,7 +5,7 @@ import { setFlagsFromString } from 'node:v8'
 import { runInNewContext } from 'node:vm'
 import { describe, expect, test, vi } from 'vitest'
 import WebSocket from 'ws'
-import { mockWs, router } from '../../src/index.js'
+import { router } from '../../src/index.js'
 
 /** A real collector, without a CLI flag: the flag is set at runtime and `gc` read from a fresh context. */
 function getGc(): () => void {
