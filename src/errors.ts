@@ -204,8 +204,6 @@ const PROXY_HINTS: Record<UpstreamFailureKind, string> = {
  * Thrown after a failed test's own error (from an after-each hook or fixture teardown) so that the runner's
  * failure output carries the last frames of the test's mocks; it never fails a passing test. Internal: a
  * carrier for the runner integrations, not exported from the package and not a `MockWsError`.
- * @example
- * if (report) throw new MockWsLastFrames(report)
  */
 export class MockWsLastFrames extends Error {
   constructor(report: string) {

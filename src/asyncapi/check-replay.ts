@@ -5,11 +5,7 @@ import { formatMismatch, type ContractValidator } from './schema.js'
 /** Seed of the template context used to render `out` entries before they are checked (any fixed value). */
 const CHECK_SEED = 1
 
-/**
- * One frame of a replay file that fits no message of the document.
- * @example
- * const issue: ReplayContractIssue = { file: 'rec.jsonl', line: 3, message: 'out frame …' }
- */
+/** One frame of a replay file that fits no message of the document. */
 export interface ReplayContractIssue {
   file: string
   /** 1-based line of the entry. */
@@ -22,8 +18,6 @@ export interface ReplayContractIssue {
  * server sent, template tokens rendered) against the messages the application sends, `in` entries with
  * an exact `text` against the messages it receives, and so are `json` / `waitForJson` subsets (missing
  * required properties allowed: a subset may leave them out). Regex and binary entries are not checked.
- * @example
- * checkReplayAgainst(await loadReplay('recording.jsonl'), validator) // [] when every frame fits
  */
 export function checkReplayAgainst(replay: CompiledReplay, validator: ContractValidator): ReplayContractIssue[] {
   const issues: ReplayContractIssue[] = []

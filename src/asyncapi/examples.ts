@@ -11,11 +11,7 @@ export function examplesToReplay(contract: AsyncApiContract): ReplayEntry[] {
   return sentExamples(contract).map((example) => ({ ts: 0, dir: 'out', text: example.text }))
 }
 
-/**
- * Every example the mock sends, in the order it sends them.
- * @example
- * sentExamples(contract).map((e) => e.location) // ['components.messages.trade.examples[0]', …]
- */
+/** Every example the mock sends, in the order it sends them. */
 export function sentExamples(contract: AsyncApiContract): ContractExample[] {
   return contract.sends.flatMap((message) => message.examples)
 }

@@ -30,8 +30,6 @@ const parsedFiles = new Map<string, Promise<ParseResult>>()
 /**
  * Loads `@asyncapi/parser` on demand (once per process) and returns a parser instance.
  * @internal
- * @example
- * const parser = await loadParser()
  */
 export function loadParser(specifier = ASYNCAPI_PARSER_MODULE): Promise<Parser> {
   if (specifier !== ASYNCAPI_PARSER_MODULE) return importParser(specifier)

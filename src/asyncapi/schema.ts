@@ -1,5 +1,6 @@
 import type { ErrorObject, ValidateFunction } from 'ajv'
 import { AsyncApiError } from '../errors.js'
+import { escapeRegExp } from '../scenario/json-subset.js'
 import type { SchemaMismatch } from '../server/types.js'
 import type { AppDirection } from './direction.js'
 import type { AsyncApiContract, ContractExample, ContractMessage } from './types.js'
@@ -130,16 +131,10 @@ function frameValues(text: string): unknown[] {
 }
 
 function shapeOf(text: string): RegExp {
-  const escape = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
-  const literals = text.split(TOKEN)
-  return new RegExp(`^${literals.map(escape).join('[\\s\\S]*?')}$`)
+  return new RegExp(`^${text.split(TOKEN).map(escapeRegExp).join('[\\s\\S]*?')}$`)
 }
 
-/**
- * An ajv error as one readable phrase, with the allowed values or the offending property.
- * @example
- * describeError(error) // 'must be equal to one of the allowed values ("buy", "sell")'
- */
+/** An ajv error as one readable phrase, with the allowed values or the offending property. */
 export function describeError(error: ErrorObject): string {
   const params = error.params as Record<string, unknown>
   const message = error.message ?? error.keyword
@@ -155,11 +150,7 @@ export function describeError(error: ErrorObject): string {
   }
 }
 
-/**
- * The one-line summary of a mismatch: each candidate's name, then the pointer and the error.
- * @example
- * formatMismatch(mismatch) // 'subscribe, ping: at /symbols/0 must be equal to one of the allowed values ("BTC-USD")'
- */
+/** The one-line summary of a mismatch: each candidate's name, then the pointer and the error. */
 export function formatMismatch(mismatch: SchemaMismatch): string {
   const names = mismatch.candidates.map((c) => `${c.name} (${c.location})`).join(', ')
   const at = mismatch.pointer === '' ? 'the message' : mismatch.pointer

@@ -12,11 +12,7 @@ interface AsyncApiFlags {
   out: string
 }
 
-/**
- * Writes a replay file from the examples of the messages one channel's application sends.
- * @example
- * await writeAsyncApiReplay('asyncapi.yaml', { channel: 'market', out: 'market.jsonl' }, processIo)
- */
+/** Writes a replay file from the examples of the messages one channel's application sends. */
 export async function writeAsyncApiReplay(spec: string, flags: AsyncApiFlags, io: CliIo): Promise<void> {
   const contract = await loadAsyncApi(spec, {
     ...(flags.channel !== undefined ? { channel: flags.channel } : {}),

@@ -9,16 +9,17 @@ import { MockWsError } from '../errors.js'
 import { toJSONL } from '../replay/serialize.js'
 import { processIo } from './io.js'
 import type { CliIo } from './io.js'
+import { numberFlag } from './record-flags.js'
 
-/**
- * Where the progress line goes: drawn only when `isTTY` is true.
- * @example
- * registerGenerate(program, processIo, process.stderr)
- */
+/** Where the progress line goes: drawn only when `isTTY` is true. */
 export interface ProgressOutput {
   readonly isTTY?: boolean
   write(text: string): unknown
 }
+
+const positiveInteger = numberFlag((n) => Number.isSafeInteger(n) && n >= 1, 'Expected a positive integer.')
+const positiveNumber = numberFlag((n) => Number.isFinite(n) && n > 0, 'Expected a positive number.')
+const finiteNumber = numberFlag((n, value) => value.trim() !== '' && Number.isFinite(n), 'Expected a number.')
 
 interface GenerateOptions {
   narrative: string
@@ -34,12 +35,7 @@ interface GenerateOptions {
   batchSize?: number
 }
 
-/**
- * Registers `mockforge-ws generate`: generates AI events and freezes them into a JSON Lines replay file.
- * @example
- * registerGenerate(program)
- * await program.parseAsync(['generate', '--narrative', 'Chat room', '--count', '20', '--out', 'chat.jsonl', '--provider', 'offline'], { from: 'user' })
- */
+/** Registers `mockforge-ws generate`: generates AI events and freezes them into a JSON Lines replay file. */
 export function registerGenerate(program: Command, io: CliIo = processIo, progress: ProgressOutput = process.stderr): void {
   program
     .command('generate')
@@ -110,24 +106,6 @@ async function readSchema(file: string): Promise<JsonSchema> {
     throw new MockWsError('WSM_CONFIG', `Failed to read schema ${file}: it is not a JSON object. Pass a JSON schema object.`)
   }
   return parsed as JsonSchema
-}
-
-function positiveInteger(value: string): number {
-  const n = Number(value)
-  if (!Number.isSafeInteger(n) || n < 1) throw new InvalidArgumentError('Expected a positive integer.')
-  return n
-}
-
-function positiveNumber(value: string): number {
-  const n = Number(value)
-  if (!(Number.isFinite(n) && n > 0)) throw new InvalidArgumentError('Expected a positive number.')
-  return n
-}
-
-function finiteNumber(value: string): number {
-  const n = Number(value)
-  if (value.trim() === '' || !Number.isFinite(n)) throw new InvalidArgumentError('Expected a number.')
-  return n
 }
 
 function provider(value: string): AiProvider {

@@ -19,11 +19,7 @@ function connectionNumber(value: string): number {
   return n
 }
 
-/**
- * Registers `mockforge-ws import-har`: one WebSocket of a HAR file (Chromium DevTools, Playwright `recordHar`) as a replay file.
- * @example
- * await createProgram().parseAsync(['import-har', 'app.har', '--url', 'ws://localhost:8080/*', '--out', 'app.jsonl'], { from: 'user' })
- */
+/** Registers `mockforge-ws import-har`: one WebSocket of a HAR file (Chromium DevTools, Playwright `recordHar`) as a replay file. */
 export function registerImportHar(program: Command, io: CliIo = processIo, progress: ProgressOutput = process.stderr): void {
   withRecordTransformFlags(
     program

@@ -28,19 +28,13 @@ const DOCS_REFERENCE = /(?<![\w/.-])docs\/([\w.-]+\.md)(#[\w-]+)?/g
  * the CLI's flags, and `docs/…` references pointed at the installed package's `docs/` folder
  * (relative to the working directory, e.g. `node_modules/mockforge-ws/docs/ai-events.md`).
  * Errors that are not the library's are printed with their stack: they are bugs to report.
- * @example
- * process.stderr.write(`mockforge-ws: ${cliErrorMessage(error, '/app/node_modules/mockforge-ws/docs')}\n`)
  */
 export function cliErrorMessage(error: unknown, docsDir: string, cwd: string = process.cwd()): string {
   if (!(error instanceof MockWsError)) return error instanceof Error ? (error.stack ?? error.message) : String(error)
   return pointDocs(speakCli(error), docsDir, cwd)
 }
 
-/**
- * The installed path of one docs page, as the CLI prints it (relative to `cwd` when below it).
- * @example
- * docsPath('ai-events.md', '/app/node_modules/mockforge-ws/docs', '/app') // 'node_modules/mockforge-ws/docs/ai-events.md'
- */
+/** The installed path of one docs page, as the CLI prints it (relative to `cwd` when below it). */
 export function docsPath(page: string, docsDir: string, cwd: string = process.cwd()): string {
   const file = resolve(docsDir, page)
   const shown = relative(cwd, file)

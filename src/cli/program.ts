@@ -11,11 +11,7 @@ import { registerView } from './view.js'
 /** Package version, kept in step with package.json by the release. */
 export const VERSION = '0.1.0'
 
-/**
- * Builds the `mockforge-ws` command line program.
- * @example
- * await createProgram().parseAsync(['validate', 'chat.jsonl'], { from: 'user' })
- */
+/** Builds the `mockforge-ws` command line program. */
 export function createProgram(io: CliIo = processIo): Command {
   const program = new Command('mockforge-ws')
     .description('WebSocket mock server: replay files, templates, latency, proxy/record, AI event streams')

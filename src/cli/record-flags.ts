@@ -1,14 +1,10 @@
-// The record-option flags shared by `record`, `serve --record` and `import-har` (a leaf of the CLI's commands).
+// Flag parsers and the record-option flags shared by `record`, `serve --record` and `import-har` (a leaf of the CLI's commands).
 import { InvalidArgumentError, type Command } from 'commander'
 import type { RecordOptions } from '../proxy/recorder.js'
 import { resolveRecordTransform, type InboundMatching, type RecordTransformOptions, type VolatileMode } from '../replay/record-transform.js'
 import type { CliIo } from './io.js'
 
-/**
- * The record-option flags shared by `record`, `serve --record` and `import-har`.
- * @example
- * const flags: RecordTransformFlags = { inbound: 'any', ignore: ['$.ts'] }
- */
+/** The record-option flags shared by `record`, `serve --record` and `import-har`. */
 export interface RecordTransformFlags {
   inbound?: InboundMatching
   correlate?: boolean
@@ -24,15 +20,20 @@ function choice<T extends string>(values: readonly T[]): (value: string) => T {
   }
 }
 
+/** A commander parser for a number flag: `ok` decides, `message` explains a refusal. */
+export function numberFlag(ok: (n: number, value: string) => boolean, message: string): (value: string) => number {
+  return (value) => {
+    const n = Number(value)
+    if (!ok(n, value)) throw new InvalidArgumentError(message)
+    return n
+  }
+}
+
 function collect(value: string, previous: string[] | undefined): string[] {
   return [...(previous ?? []), value]
 }
 
-/**
- * Adds `--inbound`, `--no-correlate`, `--ignore PATH` (repeatable) and `--volatile` to a command.
- * @example
- * withRecordTransformFlags(program.command('record'))
- */
+/** Adds `--inbound`, `--no-correlate`, `--ignore PATH` (repeatable) and `--volatile` to a command. */
 export function withRecordTransformFlags(command: Command): Command {
   return command
     .option('--inbound <mode>', "how client messages are matched on replay: json (default), exact, any", choice<InboundMatching>(['json', 'exact', 'any']))
@@ -41,11 +42,7 @@ export function withRecordTransformFlags(command: Command): Command {
     .option('--volatile <mode>', 'auto (default): leave out UUIDs, timestamps, epoch ms; none: keep them', choice<VolatileMode>(['auto', 'none']))
 }
 
-/**
- * The record options given by the flags, validated (a bad `--ignore` path fails before anything starts).
- * @example
- * recordTransformFromFlags({ correlate: false }, 'record') // { correlate: false }
- */
+/** The record options given by the flags, validated (a bad `--ignore` path fails before anything starts). */
 export function recordTransformFromFlags(flags: RecordTransformFlags, what: string): RecordTransformOptions {
   const options: RecordTransformOptions = {
     ...(flags.inbound !== undefined ? { inbound: flags.inbound } : {}),

@@ -17,11 +17,7 @@ interface RecordFlags extends RecordTransformFlags {
   appendPath?: boolean
 }
 
-/**
- * Starts a proxy to `--upstream` that records each connection to `--out`; resolves with the running mock.
- * @example
- * const mock = await startRecord({ upstream: 'ws://127.0.0.1:8080/ws', out: 'session.jsonl', path: '*', port: 0 }, processIo)
- */
+/** Starts a proxy to `--upstream` that records each connection to `--out`; resolves with the running mock. */
 export async function startRecord(flags: RecordFlags, io: CliIo, env: NodeJS.ProcessEnv = process.env): Promise<MockWs> {
   let mock: MockWs | undefined
   // Only the listener settings come from the environment: this command never replays.

@@ -21,11 +21,7 @@ export function waitForStopSignal(): { signal: Promise<string>; cancel: () => vo
   return { signal, cancel }
 }
 
-/**
- * Starts a server and keeps it until SIGINT/SIGTERM, then closes it; shared by `serve` and `record`.
- * @example
- * await runUntilStopped(() => startServe(flags, io), io)
- */
+/** Starts a server and keeps it until SIGINT/SIGTERM, then closes it; shared by `serve` and `record`. */
 export async function runUntilStopped(start: () => Promise<MockWs>, io: CliIo): Promise<void> {
   // Listen for signals before the URL is printed: a caller may signal as soon as it reads it.
   const stopped = waitForStopSignal()

@@ -5,14 +5,11 @@ import type { MockWs } from '../server/mock-ws.js'
 import { LatencyProfile, type LatencyPresetName } from '../latency/profile.js'
 import type { CliIo } from './io.js'
 import { runUntilStopped } from './run-until-stopped.js'
-import { cliRecordOptions, withRecordTransformFlags, type RecordTransformFlags } from './record-flags.js'
+import { cliRecordOptions, numberFlag, withRecordTransformFlags, type RecordTransformFlags } from './record-flags.js'
 
 /** Parses a port flag value. */
-export function parsePort(value: string): number {
-  const port = Number(value)
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new InvalidArgumentError('expected a port number 0-65535')
-  return port
-}
+export const parsePort = numberFlag((n) => Number.isInteger(n) && n >= 0 && n <= 65535, 'expected a port number 0-65535')
+const parseInteger = numberFlag(Number.isInteger, 'expected an integer')
 
 /** Parses a `--latency` value: a preset name, any case; the error lists every preset. */
 export function parseLatencyName(value: string): LatencyPresetName {
@@ -20,13 +17,6 @@ export function parseLatencyName(value: string): LatencyPresetName {
   const preset = LatencyProfile.names.find((n) => n === name)
   if (!preset) throw new InvalidArgumentError(`unknown latency profile; use one of ${LatencyProfile.names.join(', ')}`)
   return preset
-}
-
-/** Parses an integer flag value. */
-export function parseInteger(value: string): number {
-  const n = Number(value)
-  if (!Number.isInteger(n)) throw new InvalidArgumentError('expected an integer')
-  return n
 }
 
 interface ServeFlags extends RecordTransformFlags {

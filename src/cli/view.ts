@@ -7,11 +7,7 @@ import { renderTimeline } from '../view/timeline.js'
 import type { CliIo } from './io.js'
 import { errorMessage } from '../session/to-error.js'
 
-/**
- * Renders a replay file or recording as a self-contained HTML timeline; resolves with the output path.
- * @example
- * await viewFile('chat.jsonl', 'chat.html')
- */
+/** Renders a replay file or recording as a self-contained HTML timeline; resolves with the output path. */
 export async function viewFile(file: string, out?: string): Promise<string> {
   let text: string
   try {

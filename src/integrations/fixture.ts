@@ -17,11 +17,7 @@ export interface FixtureScope {
   mocks(): Promise<MockWs[]>
 }
 
-/**
- * Creates the per-test scope behind every runner's `mockWs` fixture.
- * @example
- * const scope = createFixtureScope(); await use(scope.factory); await scope.teardown()
- */
+/** Creates the per-test scope behind every runner's `mockWs` fixture. */
 export function createFixtureScope(): FixtureScope {
   const started: Promise<MockWs>[] = []
   const factory: MockWsFactory = (options) => {
@@ -44,9 +40,14 @@ export function createFixtureScope(): FixtureScope {
     // A mock the test closed itself already reported its failures to the test; only the ones left open are ours to report.
     const open = mocks.filter((m) => !m.closed)
     const results = await Promise.allSettled(mocks.map((m) => m.close()))
-    const errors = results.flatMap((r, i) => (r.status === 'rejected' && open.includes(mocks[i] as MockWs) ? [r.reason as unknown] : []))
-    if (errors.length === 1) throw errors[0]
-    if (errors.length > 1) throw new AggregateError(errors, `${errors.length} mocks reported failures`)
+    throwAll(results.filter((_, i) => open.includes(mocks[i] as MockWs)))
   }
   return { factory, teardown, mocks: startedMocks }
+}
+
+/** Throws the one rejection among `results`, or an `AggregateError` of several; returns when none rejected. */
+export function throwAll(results: readonly PromiseSettledResult<unknown>[]): void {
+  const errors = results.flatMap((r) => (r.status === 'rejected' ? [r.reason as unknown] : []))
+  if (errors.length === 1) throw errors[0]
+  if (errors.length > 1) throw new AggregateError(errors, `${errors.length} mocks reported failures`)
 }

@@ -10,11 +10,7 @@ export { MockWsLastFrames }
 /** Frames per mock appended to a failed test's message. */
 export const LAST_FRAMES_IN_FAILURES = 10
 
-/**
- * The last frames of each mock as one block, or undefined when no mock has a transcript.
- * @example
- * lastFramesReport(mocksOf(context.task))
- */
+/** The last frames of each mock as one block, or undefined when no mock has a transcript. */
 export function lastFramesReport(mocks: readonly TrackedMock[], frames: number = LAST_FRAMES_IN_FAILURES): string | undefined {
   const blocks = mocks.flatMap((mock) => (mock.transcript ? [[`mock ${mock.url ?? ''}`.trimEnd(), ...transcriptTail(mock.transcript, frames).map((l) => `  ${l}`)].join('\n')] : []))
   if (blocks.length === 0) return undefined
@@ -24,8 +20,6 @@ export function lastFramesReport(mocks: readonly TrackedMock[], frames: number =
 /**
  * Runs `close`, then throws the last-frames report of a failed test (merged into a strict-failure error if
  * closing threw one).
- * @example
- * await closeThenReport(report, () => closeMocksOf(test))
  */
 export async function closeThenReport(report: string | undefined, close: () => Promise<void>): Promise<void> {
   try {

@@ -24,73 +24,37 @@ export interface MatcherContextLike {
   }
 }
 
-/**
- * A message as a failure shows it: a transcript frame or a client message from the message stream.
- * @example
- * const shown: ShownMessage = { connection: 1, ts: 12, text: 'ping' }
- */
+/** A message as a failure shows it: a transcript frame or a client message from the message stream. */
 export interface ShownMessage {
   connection: number
   ts: number
   text?: string
 }
 
-/**
- * How a value that is not what a matcher takes reads in a usage error: `undefined`, `an array`, `number 3`.
- * @example
- * describeValue([1]) // 'an array'
- */
-export function describeValue(value: unknown): string {
-  if (value === undefined) return 'undefined'
-  if (value === null) return 'null'
-  if (Array.isArray(value)) return 'an array'
-  return typeof value === 'object' ? 'this object' : `${typeof value} ${String(value)}`
-}
-
-/**
- * `text` painted with the runner's expected/received color, when it has one.
- * @example
- * color(this, 'EXPECTED_COLOR', '"ping"')
- */
+/** `text` painted with the runner's expected/received color, when it has one. */
 export function color(ctx: MatcherContextLike, which: 'EXPECTED_COLOR' | 'RECEIVED_COLOR', text: string): string {
   const paint = ctx.utils[which]
   return typeof paint === 'function' ? paint(text) : text
 }
 
-/**
- * The first line of a failure: the assertion as written, `.not` and `.resolves`/`.rejects` included.
- * @example
- * hint(this, 'toReceiveMessage', 'expected') // 'expect(mock).not.toReceiveMessage(expected)'
- */
+/** The first line of a failure: the assertion as written, `.not` and `.resolves`/`.rejects` included. */
 export function hint(ctx: MatcherContextLike, name: string, args: string): string {
   const prefix = ctx.promise ? `.${ctx.promise}` : ''
   return `expect(mock)${prefix}${ctx.isNot ? '.not' : ''}.${name}(${args})`
 }
 
-/**
- * `n` and `word`, plural unless `n` is 1.
- * @example
- * plural(2, 'message') // '2 messages'
- */
+/** `n` and `word`, plural unless `n` is 1. */
 export function plural(n: number, word: string): string {
   return `${n} ${word}${n === 1 ? '' : 's'}`
 }
 
-/**
- * The last frames of a transcript as the failure report prints them, without the report's headline.
- * @example
- * timeline(ws.transcript)
- */
+/** The last frames of a transcript as the failure report prints them, without the report's headline. */
 export function timeline(transcript: readonly TranscriptFrame[]): string {
   const report = formatFailureReport([], transcript, { frames: MATCHER_TRANSCRIPT_FRAMES })
   return report.slice(report.indexOf('\n') + 2)
 }
 
-/**
- * Where a message was seen: `connection #1 at +12ms`.
- * @example
- * where({ connection: 1, ts: 12.4 }) // 'connection #1 at +12ms'
- */
+/** Where a message was seen: `connection #1 at +12ms`. */
 export function where(message: ShownMessage): string {
   return `connection #${message.connection} at +${Math.round(message.ts)}ms`
 }
@@ -127,11 +91,7 @@ function score(subset: Record<string, unknown>, actual: unknown): number {
   return n
 }
 
-/**
- * A diff between the matcher and the closest candidate message, for string and JSON-subset matchers.
- * @example
- * closestDiff(this, { type: 'subscribe' }, stream.seen().unclaimed)
- */
+/** A diff between the matcher and the closest candidate message, for string and JSON-subset matchers. */
 export function closestDiff(ctx: MatcherContextLike, matcher: MessageMatcher, candidates: readonly ShownMessage[]): string | undefined {
   const kind = matcherKind(matcher)
   if (candidates.length === 0 || (kind !== 'string' && kind !== 'json-subset')) return undefined
@@ -156,11 +116,7 @@ export function closestDiff(ctx: MatcherContextLike, matcher: MessageMatcher, ca
   return `Closest message (${where(best)}):\n${diff}`
 }
 
-/**
- * `label: N messages` and the newest of them, one a line with where each was seen; `label: none` for none.
- * @example
- * listMessages(this, ws.received, 'Received')
- */
+/** `label: N messages` and the newest of them, one a line with where each was seen; `label: none` for none. */
 export function listMessages(ctx: MatcherContextLike, messages: readonly ShownMessage[], label: string): string {
   if (messages.length === 0) return `${label}: none`
   return `${label}: ${plural(messages.length, 'message')}\n${messages
@@ -169,20 +125,12 @@ export function listMessages(ctx: MatcherContextLike, messages: readonly ShownMe
     .join('\n')}`
 }
 
-/**
- * A message and where it was seen: `"ping" (connection #1 at +3ms)`.
- * @example
- * printWithPlace(this, frame)
- */
+/** A message and where it was seen: `"ping" (connection #1 at +3ms)`. */
 export function printWithPlace(ctx: MatcherContextLike, message: ShownMessage): string {
   return `${ctx.utils.printReceived(message.text)} (${where(message)})`
 }
 
-/**
- * The non-empty blocks of a failure message, a blank line between them.
- * @example
- * join(hint(this, 'toHaveConnections', 'expected'), 'Expected: …', undefined) // two blocks
- */
+/** The non-empty blocks of a failure message, a blank line between them. */
 export function join(...blocks: (string | undefined)[]): string {
   return blocks.filter((b): b is string => b !== undefined && b !== '').join('\n\n')
 }

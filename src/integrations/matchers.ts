@@ -3,12 +3,12 @@ import { formatFailureReport } from '../server/failure-report.js'
 import type { InboundMessage } from '../session/connection.js'
 import type { ScenarioFailure, TranscriptFrame } from '../server/types.js'
 import { describeMatcher, matchesMessage, matcherKind, type MessageMatcher } from '../scenario/matcher.js'
+import { describeValue } from '../session/describe.js'
 import { MESSAGE_STREAM, type MessageStream } from '../session/message-stream.js'
 import type { Clock } from '../template/clock.js'
 import {
   closestDiff,
   color,
-  describeValue,
   hint,
   join,
   listMessages,
@@ -147,8 +147,6 @@ const isText = (message: InboundMessage): boolean => !message.isBinary
  * `toReceiveMessage` for any runner: resolves once an unclaimed client message matches (claiming it), or after `timeout`.
  * It takes from the mock's message stream, as `nextMessage()` does: each client message is claimed once, by
  * whichever of them takes it first; `.not` only watches. Woken by the message's arrival, never by polling.
- * @example
- * expect.extend({ toReceiveMessage })
  */
 export async function toReceiveMessage(
   this: MatcherContextLike,
@@ -214,20 +212,12 @@ export async function toReceiveMessage(
   }
 }
 
-/**
- * `toHaveReceivedMessage` for any runner: some client message received so far matches.
- * @example
- * expect.extend({ toHaveReceivedMessage })
- */
+/** `toHaveReceivedMessage` for any runner: some client message received so far matches. */
 export function toHaveReceivedMessage(this: MatcherContextLike, received: unknown, matcher: MessageMatcher): MatcherOutcome {
   return someFrame(this, 'toHaveReceivedMessage', received, matcher, 'in')
 }
 
-/**
- * `toHaveSentMessage` for any runner: some server → client message sent so far matches.
- * @example
- * expect.extend({ toHaveSentMessage })
- */
+/** `toHaveSentMessage` for any runner: some server → client message sent so far matches. */
 export function toHaveSentMessage(this: MatcherContextLike, received: unknown, matcher: MessageMatcher): MatcherOutcome {
   return someFrame(this, 'toHaveSentMessage', received, matcher, 'out')
 }
@@ -263,11 +253,7 @@ function someFrame(ctx: MatcherContextLike, name: string, received: unknown, mat
   }
 }
 
-/**
- * `toHaveReceivedMessages` for any runner: client messages matched the list in order, as a subsequence.
- * @example
- * expect.extend({ toHaveReceivedMessages })
- */
+/** `toHaveReceivedMessages` for any runner: client messages matched the list in order, as a subsequence. */
 export function toHaveReceivedMessages(
   this: MatcherContextLike,
   received: unknown,
@@ -311,11 +297,7 @@ export function toHaveReceivedMessages(
   }
 }
 
-/**
- * `toHaveConnections` for any runner: the number of open connections.
- * @example
- * expect.extend({ toHaveConnections })
- */
+/** `toHaveConnections` for any runner: the number of open connections. */
 export function toHaveConnections(this: MatcherContextLike, received: unknown, count: number): MatcherOutcome {
   const name = 'toHaveConnections'
   const mock = assertMock(name, received)
@@ -336,11 +318,7 @@ export function toHaveConnections(this: MatcherContextLike, received: unknown, c
   }
 }
 
-/**
- * `toHaveNoFailures` for any runner: no scenario step failed; on failure prints the strict-mode report.
- * @example
- * expect.extend({ toHaveNoFailures })
- */
+/** `toHaveNoFailures` for any runner: no scenario step failed; on failure prints the strict-mode report. */
 export function toHaveNoFailures(this: MatcherContextLike, received: unknown): MatcherOutcome {
   const name = 'toHaveNoFailures'
   const mock = assertMock(name, received)

@@ -31,8 +31,8 @@ export interface MswHandlerOptions extends Pick<MockWsOptions, MswOptionName> {
   latency?: LatencyProfileInput | LatencyInjector | { profile: LatencyProfileInput; options?: LatencyInjectorOptions }
 }
 
-type MswOptionName = 'expandTemplates' | 'seed' | 'now' | 'strict' | 'unexpected' | 'timeoutMs' | 'speed' | 'maxTranscript' | 'maxRegexInput' | 'clock'
-const MSW_OPTIONS: readonly MswOptionName[] = ['expandTemplates', 'seed', 'now', 'strict', 'unexpected', 'timeoutMs', 'speed', 'maxTranscript', 'maxRegexInput', 'clock']
+const MSW_OPTIONS = ['expandTemplates', 'seed', 'now', 'strict', 'unexpected', 'timeoutMs', 'speed', 'maxTranscript', 'maxRegexInput', 'clock'] as const
+type MswOptionName = (typeof MSW_OPTIONS)[number]
 
 /** A `mockWs()` builder, not awaited: its script, options, latency and drops are played through MSW instead of a server. */
 interface PlannableBuilder {

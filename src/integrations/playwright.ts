@@ -10,9 +10,10 @@ import { toJSONL } from '../replay/serialize.js'
 import { mockWs } from '../server/builder.js'
 import type { MockWs, MockWsOptions } from '../server/mock-ws.js'
 import { liveMocks } from '../server/registry.js'
+import { isClientCloseCode } from '../session/close-codes.js'
 import { transcriptToJsonl } from '../view/transcript-jsonl.js'
 import { renderTimeline } from '../view/timeline.js'
-import { createFixtureScope, type MockWsFactory } from './fixture.js'
+import { createFixtureScope, throwAll, type MockWsFactory } from './fixture.js'
 import { mockWsMatchers } from './matchers.js'
 export type { MockWsMatchers, ReceiveMessageOptions } from './matchers.js'
 export type { MockWsFactory } from './fixture.js'
@@ -20,11 +21,6 @@ export { mockWsMatchers } from './matchers.js'
 
 /** Header carrying the URL the page asked for, on the connection `routeToMock` opens to the mock. */
 export { ORIGINAL_URL_HEADER } from '../constants.js'
-
-/** Close codes a client may send itself; anything else closes without a code. */
-function sendableCode(code: number | undefined): number | undefined {
-  return code === 1000 || (code !== undefined && code >= 3000 && code <= 4999) ? code : undefined
-}
 
 /**
  * The fixtures `test` adds to Playwright's.
@@ -55,16 +51,12 @@ export const test = baseTest.extend<MockWsFixtures>({
     try {
       await use(scope.factory)
     } finally {
-      let teardownError: unknown
-      let failedTeardown = false
-      try {
-        await scope.teardown()
-      } catch (error) {
-        failedTeardown = true
-        teardownError = error
-      }
-      if (failedTeardown || testInfo.status !== testInfo.expectedStatus) await attachTimelines(testInfo, await scope.mocks())
-      if (failedTeardown) throw teardownError
+      const failed = await scope.teardown().then(
+        () => undefined,
+        (error: unknown) => ({ error }),
+      )
+      if (failed || testInfo.status !== testInfo.expectedStatus) await attachTimelines(testInfo, await scope.mocks())
+      if (failed) throw failed.error
     }
   },
   // A worker runs one test at a time, so the mocks registered during this test are the ones it started.
@@ -74,10 +66,7 @@ export const test = baseTest.extend<MockWsFixtures>({
       const before = new Set(liveMocks())
       await use()
       const started = liveMocks().filter((m) => !before.has(m))
-      const results = await Promise.allSettled(started.map((m) => m.close()))
-      const errors = results.flatMap((r) => (r.status === 'rejected' ? [r.reason as unknown] : []))
-      if (errors.length === 1) throw errors[0]
-      if (errors.length > 1) throw new AggregateError(errors, `${errors.length} mocks reported failures`)
+      throwAll(await Promise.allSettled(started.map((m) => m.close())))
     },
     { auto: true },
   ],
@@ -164,7 +153,9 @@ async function bridge(route: WebSocketRoute, mock: RouteTarget): Promise<void> {
   })
   route.onClose((code, reason) => {
     if (upstream.readyState === WebSocket.OPEN || upstream.readyState === WebSocket.CONNECTING) {
-      upstream.close(sendableCode(code), sendableCode(code) === undefined ? undefined : reason)
+      // Only a code a client may send itself is passed on; anything else closes without a code.
+      if (isClientCloseCode(code)) upstream.close(code, reason)
+      else upstream.close()
     }
     // The page's own close completes when the mock answers, through the 'close' handler above.
   })

@@ -1,4 +1,4 @@
-import WebSocket, { type RawData } from 'ws'
+import WebSocket from 'ws'
 import { CLOSE_ABNORMAL, CLOSE_BAD_GATEWAY, CLOSE_INTERNAL_ERROR, CLOSE_NO_STATUS, CLOSE_TRY_AGAIN_LATER } from '../constants.js'
 import { MockWsError, ProxyError } from '../errors.js'
 import { isSendableCloseCode, truncateCloseReason } from '../session/close-codes.js'
@@ -26,12 +26,6 @@ export interface ForwardOptions {
   upstreamUrl: string
   /** Reports a problem (counted in the mock's metrics and telemetry). */
   onError(error: Error): void
-}
-
-function toBytes(data: RawData): Buffer {
-  if (Array.isArray(data)) return Buffer.concat(data)
-  if (data instanceof ArrayBuffer) return Buffer.from(data)
-  return data
 }
 
 /** The TCP socket under a `ws` WebSocket, when this `ws` version exposes it (it is not public API). */
@@ -154,7 +148,8 @@ export function forwardConnection(conn: MockConnection, upstream: WebSocket, opt
 
   upstream.on('message', (raw, isBinary) => {
     if (!conn.isOpen) return
-    const bytes = toBytes(raw)
+    // One Buffer per message: the upstream socket keeps ws's default binaryType, 'nodebuffer'.
+    const bytes = raw as Buffer
     const out = transform(isBinary ? bytes : bytes.toString('utf8'), 'out')
     if (out === null) return
     batchToClient()

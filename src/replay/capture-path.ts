@@ -4,11 +4,7 @@
 /** One step of a capture path: an object key (string) or an array index (number). */
 export type CapturePathSegment = string | number
 
-/**
- * A compiled `capture` entry: the template name it fills and the path to the value.
- * @example
- * const capture: CompiledCapture = { name: 'id', path: ['payload', 'ids', 0] }
- */
+/** A compiled `capture` entry: the template name it fills and the path to the value. */
 export interface CompiledCapture {
   /** The name used as `{{match.NAME}}`. */
   readonly name: string
@@ -29,11 +25,7 @@ const DIGIT = /[0-9]/
 export const CAPTURE_NAME = /^[A-Za-z_$][\w$]*$/
 const PATH_HINT = 'write e.g. "$.id", "$.payload.ids[0]" or "$[\\"content-type\\"]"'
 
-/**
- * Parses a capture path (`$`, `.name`, `["name"]`, `[index]`) into segments, or explains the first problem.
- * @example
- * parseCapturePath('$.payload["sub-id"][0]') // { ok: true, path: ['payload', 'sub-id', 0] }
- */
+/** Parses a capture path (`$`, `.name`, `["name"]`, `[index]`) into segments, or explains the first problem. */
 export function parseCapturePath(text: string): { ok: true; path: CapturePathSegment[] } | { ok: false; problem: CapturePathProblem } {
   const fail = (index: number, message: string): { ok: false; problem: CapturePathProblem } => ({ ok: false, problem: { index, message } })
   if (!text.startsWith(ROOT)) return fail(0, `a capture path starts with "$" (the whole message); ${PATH_HINT}`)
@@ -95,8 +87,6 @@ function findStringEnd(text: string, quote: number): number {
 /**
  * The value at `path` in a parsed JSON message, or `undefined` when some step is missing
  * (a key on a non-object, an index past the end, a key the object does not own).
- * @example
- * readCapturePath({ a: [{ b: 1 }] }, ['a', 0, 'b']) // 1
  */
 export function readCapturePath(value: unknown, path: readonly CapturePathSegment[]): unknown {
   let current = value
@@ -112,11 +102,7 @@ export function readCapturePath(value: unknown, path: readonly CapturePathSegmen
   return current
 }
 
-/**
- * The text a captured value becomes in `{{match.NAME}}`: strings as they are, anything else as its JSON text.
- * @example
- * captureText('abc') // 'abc'; captureText(7) // '7'; captureText({ a: 1 }) // '{"a":1}'
- */
+/** The text a captured value becomes in `{{match.NAME}}`: strings as they are, anything else as its JSON text. */
 export function captureText(value: unknown): string {
   return typeof value === 'string' ? value : (JSON.stringify(value) ?? String(value))
 }

@@ -11,8 +11,6 @@ const lenientDecoder = new TextDecoder('utf-8')
  * Decodes a replay file's bytes as strict UTF-8 (a leading BOM is kept for the parser to skip);
  * invalid bytes throw a `ReplayParseError` at the line and column of the first bad sequence
  * instead of turning into U+FFFD and being sent to clients.
- * @example
- * decodeReplayText(await readFile('chat.jsonl'), 'chat.jsonl')
  */
 export function decodeReplayText(bytes: Uint8Array, file: string): string {
   try {

@@ -15,14 +15,9 @@ import { fromBase64, utf8Length } from '../session/bytes.js'
 import { CAPTURE_NAME, parseCapturePath } from './capture-path.js'
 import type { CompiledCapture } from './capture-path.js'
 import { findRegexHazard } from './regex-guard.js'
+import { CLOSE_FIELDS, REPLAY_FIELDS } from './serialize.js'
 import type { PlayStep, ReplayClose, ReplayEntry } from './types.js'
 
-/** The fields of a replay entry, in the canonical order `toJSONL` writes them. */
-export const REPLAY_FIELDS = ['ts', 'dir', 'text', 'binary', 'json', 'waitFor', 'waitForJson', 'match', 'capture', 'timeoutMs', 'close'] as const
-
-const CLOSE_FIELDS = ['code', 'reason'] as const
-// 1006 is what a client sees when a connection drops without a close frame; in a replay it means exactly that.
-const DROP_CLOSE_CODE = CLOSE_ABNORMAL
 /** Distinct regex sources compiled once per replay; beyond this (recordings with unique patterns) caching costs more than it saves. */
 const MAX_CACHED_REGEXES = 1024
 /** Largest edit distance at which an unknown field name is taken for a typo of a known one. */
@@ -80,20 +75,12 @@ export interface EntryRun {
   usesFaker: boolean
 }
 
-/**
- * True for a non-null, non-array object (what a replay entry, its `close` and its `capture` must be).
- * @example
- * isPlainObject({ ts: 0 }) // true
- */
+/** True for a non-null, non-array object (what a replay entry, its `close` and its `capture` must be). */
 export function isPlainObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v)
 }
 
-/**
- * Validates one entry; on success pushes its step and returns undefined, otherwise returns its problems.
- * @example
- * const problems = checkEntry(raw, run, lineNo, raw as ReplayEntry) // undefined: run.steps has the new step
- */
+/** Validates one entry; on success pushes its step and returns undefined, otherwise returns its problems. */
 export function checkEntry(raw: unknown, run: EntryRun, line: number, entry: ReplayEntry | undefined): Problem[] | undefined {
   if (!isPlainObject(raw) || entry === undefined) {
     return [{ where: AT_OBJECT, message: `expected a JSON object like {"ts":0,"dir":"out","text":"hi"}, got ${describeValue(raw)}` }]
@@ -326,8 +313,8 @@ function checkClose(close: unknown, problem: (w: Where, m: string) => void): voi
   const reason = close.reason
   if (reason !== undefined) {
     if (typeof reason !== 'string') problem(value('close', 'reason'), `close "reason" must be a string, got ${describeValue(reason)}`)
-    else if (code === DROP_CLOSE_CODE && reason !== '') {
-      problem(value('close', 'reason'), `close code ${DROP_CLOSE_CODE} drops the connection without a close frame, so it carries no "reason"; remove it`)
+    else if (code === CLOSE_ABNORMAL && reason !== '') {
+      problem(value('close', 'reason'), `close code ${CLOSE_ABNORMAL} drops the connection without a close frame, so it carries no "reason"; remove it`)
     } else {
       const size = utf8Length(reason)
       if (size > MAX_CLOSE_REASON_BYTES) {

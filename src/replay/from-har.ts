@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { parse as parseJsonc, printParseErrorCode, type ParseError } from 'jsonc-parser'
 import { MockWsError, ReplayParseError } from '../errors.js'
+import { escapeRegExp } from '../scenario/json-subset.js'
 import { fromBase64 } from '../session/bytes.js'
 import { recordingToReplay, resolveRecordTransform, type RecordedFrame, type RecordTransformOptions, type VcrEntry } from './record-transform.js'
 
@@ -66,7 +67,7 @@ function urlMatcher(url: string | RegExp | undefined): (candidate: string) => bo
   if (url === undefined) return () => true
   if (url instanceof RegExp) return (c) => url.test(c)
   if (url.includes('*')) {
-    const regex = new RegExp(`^${url.split('*').map((part) => part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`)
+    const regex = new RegExp(`^${url.split('*').map(escapeRegExp).join('.*')}$`)
     return (c) => regex.test(c)
   }
   return (c) => c === url || c.split('?')[0] === url

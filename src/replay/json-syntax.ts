@@ -19,8 +19,6 @@ export interface JsonSyntaxProblem {
 /**
  * The jsonc-parser syntax tree of a line, or `undefined` when the line is too deep for it (jsonc-parser
  * recurses per nesting level; a pathologically deep line must cost a column, not the whole report).
- * @example
- * safeParseTree('{"ts":0}', [])?.type // 'object'
  */
 export function safeParseTree(line: string, errors: JsoncError[]): JsonNode | undefined {
   try {
@@ -31,11 +29,7 @@ export function safeParseTree(line: string, errors: JsoncError[]): JsonNode | un
   }
 }
 
-/**
- * Finds where and why a line is not JSON, with messages that do not depend on the Node version.
- * @example
- * describeJsonError('{"ts":0,}', new SyntaxError()) // { offset: 8, message: 'invalid JSON: expected a double-quoted property name (trailing comma?)' }
- */
+/** Finds where and why a line is not JSON, with messages that do not depend on the Node version. */
 export function describeJsonError(line: string, error: unknown): JsonSyntaxProblem {
   const errors: JsoncError[] = []
   safeParseTree(line, errors)

@@ -7,16 +7,10 @@ import type { ReplayIssue } from '../errors.js'
 import type { FakerLike } from '../template/context.js'
 import { jsonValueProblem } from '../scenario/json-subset.js'
 import { describeValue } from '../session/describe.js'
-import { checkEntry, isPlainObject, REPLAY_FIELDS } from './entry-rules.js'
+import { checkEntry, isPlainObject } from './entry-rules.js'
 import type { EntryRun, Problem, Where } from './entry-rules.js'
 import { describeJsonError, safeParseTree } from './json-syntax.js'
 import type { CompiledReplay, ReplayEntry } from './types.js'
-
-// Kept here too because the scenario builder imports it from this module.
-export { toJSONL } from './serialize.js'
-// Kept here because callers import them from this module; the rules and the reason limit live in entry-rules.ts and constants.ts.
-export { REPLAY_FIELDS }
-export { MAX_CLOSE_REASON_BYTES } from '../constants.js'
 
 /** File name used in issues and origins when the replay did not come from a file. */
 export const INLINE_SOURCE = '<inline>'

@@ -15,6 +15,7 @@
  */
 
 import type { AST, RegExpParser } from '@eslint-community/regexpp'
+import { codePointName } from './preview.js'
 
 /** A catastrophic-backtracking shape found in a regex source. */
 export interface RegexHazard {
@@ -237,26 +238,16 @@ function characterClass(cls: AST.CharacterClass): CharSet {
   return cls.negate ? complement(set) : set
 }
 
-const nullableMemo = new WeakMap<Node, boolean>()
-const firstMemo = new WeakMap<Node, CharSet>()
-
-function nullable(node: Node): boolean {
-  let known = nullableMemo.get(node)
-  if (known === undefined) {
-    known = computeNullable(node)
-    nullableMemo.set(node, known)
+function memoized<T>(compute: (node: Node) => T): (node: Node) => T {
+  const known = new WeakMap<Node, T>()
+  return (node) => {
+    if (!known.has(node)) known.set(node, compute(node))
+    return known.get(node) as T
   }
-  return known
 }
 
-function first(node: Node): CharSet {
-  let known = firstMemo.get(node)
-  if (known === undefined) {
-    known = computeFirst(node)
-    firstMemo.set(node, known)
-  }
-  return known
-}
+const nullable = memoized(computeNullable)
+const first = memoized(computeFirst)
 
 function computeNullable(node: Node): boolean {
   switch (node.type) {
@@ -394,13 +385,12 @@ class Checker {
   }
 
   #quote(start: number, end: number): string {
-    const text = this.#source.slice(start, end)
-    return `/${text.length <= MAX_QUOTED_PATTERN ? text : `${text.slice(0, MAX_QUOTED_PATTERN - 1)}…`}/`
+    return `/${shortQuote(this.#source.slice(start, end))}/`
   }
 }
 
 function describeChar(code: number): string {
-  return code >= 0x21 && code <= 0x7e ? JSON.stringify(String.fromCharCode(code)) : `U+${code.toString(16).toUpperCase().padStart(4, '0')}`
+  return code >= 0x21 && code <= 0x7e ? JSON.stringify(String.fromCharCode(code)) : codePointName(code)
 }
 
 /** Quantifiers whose count can vary by at least this much count as unbounded for the degree. */
@@ -441,7 +431,8 @@ function contains(set: CharSet, code: number): boolean {
  */
 class DegreeWalker {
   best = 0
-  at = -1
+  /** The quantifier where the chain first goes past what is accepted (undefined: a back reference). */
+  at: Extract<Node, { type: 'repeat' }> | undefined
   constructor(readonly code: number) {}
 
   run(node: Node, chain: Chain): Chain {
@@ -466,24 +457,23 @@ class DegreeWalker {
         // `^` (no multiline flag) only holds at offset 0: no split of an earlier run reaches past it.
         return node.start ? ZERO : chain
       case 'backref':
-        return this.#grow(chain, -1)
+        return this.#grow(chain, undefined)
       case 'repeat': {
         if (node.max === 0) return chain
         const once = this.run(node.body, chain)
         let out = node.min === 0 ? better(chain, once) : once
         const growing = node.max === Infinity || node.max - node.min >= GROWING_SPAN
-        if (growing && this.#consumesOnly(node.body)) out = better(out, this.#grow(better(chain, once), node.start))
+        if (growing && this.#consumesOnly(node.body)) out = better(out, this.#grow(better(chain, once), node))
         else if (node.max > 1) out = better(out, this.run(node.body, ZERO))
         return out
       }
     }
   }
 
-  #grow(chain: Chain, at: number): Chain {
+  #grow(chain: Chain, at: Extract<Node, { type: 'repeat' }> | undefined): Chain {
     const next = { k: chain.k + 1 }
     if (next.k > this.best) {
       this.best = next.k
-      // Where the chain first goes past what is accepted: the part the hazard message points at.
       if (next.k === MAX_REGEX_DEGREE + 1) this.at = at
     }
     return next
@@ -563,13 +553,13 @@ function chainChars(tree: Node): number[] {
 }
 
 /** The polynomial degree of a parsed pattern, with the quantifier and character that reach it. */
-function degreeOf(tree: Node): { degree: number; index: number; code: number } {
-  let worst = { degree: 1, index: -1, code: 0x61 }
+function degreeOf(tree: Node): { degree: number; at: Extract<Node, { type: 'repeat' }> | undefined; code: number } {
+  let worst: ReturnType<typeof degreeOf> = { degree: 1, at: undefined, code: 0x61 }
   for (const code of chainChars(tree)) {
     const walker = new DegreeWalker(code)
     // The search loop of `exec` tries every start offset: an implicit `[\s\S]*?` in front.
     walker.run(tree, { k: 1 })
-    if (walker.best > worst.degree) worst = { degree: walker.best, index: walker.at, code }
+    if (walker.best > worst.degree) worst = { degree: walker.best, at: walker.at, code }
   }
   return worst
 }
@@ -585,9 +575,6 @@ const MAX_CACHED_DEGREES = 1024
 /**
  * The polynomial degree of backtracking of a regex source (no flags): 1 for linear patterns, 2 for
  * quadratic ones such as `.*x`; exponential shapes are `findRegexHazard`'s business. Remembered per source.
- * @example
- * regexDegree('^\{"type":"(\w+)"') // 1
- * regexDegree('\d+x') // 2: every start offset times every length of \d+
  */
 export function regexDegree(source: string): number {
   let degree = degreeCache.get(source)
@@ -624,12 +611,11 @@ export function findRegexHazard(source: string): RegexHazard | undefined {
   const checker = new Checker(source)
   checker.walk(tree, EMPTY, undefined)
   if (checker.hazard) return checker.hazard
-  const { degree, index, code } = degreeOf(tree)
+  const { degree, at, code } = degreeOf(tree)
   if (degree <= MAX_REGEX_DEGREE) return undefined
-  const node = index >= 0 ? quantifierAt(tree, index) : undefined
-  const quoted = node ? `/${shortQuote(source.slice(node.start, node.end))}/` : 'a back reference'
+  const quoted = at ? `/${shortQuote(source.slice(at.start, at.end))}/` : 'a back reference'
   return {
-    index: Math.max(0, index),
+    index: at?.start ?? 0,
     message:
       `${quoted} can backtrack polynomially: it is the ${ordinal(MAX_REGEX_DEGREE + 1)} of ${degree} unbounded parts that can all match ${describeChar(code)} ` +
       `(a pattern without ^ is tried at every offset, which counts as one), so a non-matching message of n characters costs about n^${degree} steps. ` +
@@ -639,27 +625,4 @@ export function findRegexHazard(source: string): RegexHazard | undefined {
 
 function shortQuote(text: string): string {
   return text.length <= MAX_QUOTED_PATTERN ? text : `${text.slice(0, MAX_QUOTED_PATTERN - 1)}…`
-}
-
-function quantifierAt(node: Node, index: number): Extract<Node, { type: 'repeat' }> | undefined {
-  switch (node.type) {
-    case 'repeat':
-      return node.start === index ? node : quantifierAt(node.body, index)
-    case 'seq':
-      for (const item of node.items) {
-        const found = quantifierAt(item, index)
-        if (found) return found
-      }
-      return undefined
-    case 'alt':
-      for (const alt of node.alts) {
-        const found = quantifierAt(alt, index)
-        if (found) return found
-      }
-      return undefined
-    case 'group':
-      return quantifierAt(node.body, index)
-    default:
-      return undefined
-  }
 }

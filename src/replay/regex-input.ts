@@ -4,8 +4,6 @@ import { MAX_REGEX_DEGREE, regexDegree } from './regex-guard.js'
  * Why a regex is not run on a message: a pattern the guard rates quadratic (`regexDegree` 2) on a text
  * longer than `limit` could hold the event loop for long; `undefined` when it may run. Linear patterns
  * run on any text.
- * @example
- * regexInputProblem(/\d+x/, '1'.repeat(5000), 2000) // 'a message of 5000 characters is longer than maxRegexInput (2000) …'
  */
 export function regexInputProblem(regex: RegExp, text: string, limit: number): string | undefined {
   if (text.length <= limit || regexDegree(regex.source) < MAX_REGEX_DEGREE) return undefined

@@ -1,29 +1,28 @@
 import type { CompiledReplay, ReplayEntry } from './types.js'
 
+/** The fields of a replay entry, in the canonical order `toJSONL` writes them. */
+export const REPLAY_FIELDS = ['ts', 'dir', 'text', 'binary', 'json', 'waitFor', 'waitForJson', 'match', 'capture', 'timeoutMs', 'close'] as const
+export const CLOSE_FIELDS = ['code', 'reason'] as const
+
+function pick<T extends object>(from: T, keys: readonly (keyof T)[]): T {
+  const out: Partial<T> = {}
+  for (const key of keys) if (from[key] !== undefined) out[key] = from[key]
+  return out as T
+}
+
+/** A copy of an entry with its fields (and its `close` fields) in the canonical order; absent fields left out. */
+export function canonicalEntry(entry: ReplayEntry): ReplayEntry {
+  const out = pick(entry, REPLAY_FIELDS)
+  if (out.close !== undefined) out.close = pick(out.close, CLOSE_FIELDS)
+  return out
+}
+
 /**
  * Writes one replay entry as a compact JSON object with its fields in the canonical order
  * (ts, dir, text | binary, json, waitFor, waitForJson, match, capture, timeoutMs, close); absent fields are left out.
- * @example
- * formatReplayEntry({ dir: 'out', ts: 0, text: 'hi' }) // '{"ts":0,"dir":"out","text":"hi"}'
  */
 export function formatReplayEntry(entry: ReplayEntry): string {
-  // Built by hand rather than from a reordered object so that key order never depends on insertion.
-  let out = `{"ts":${JSON.stringify(entry.ts)},"dir":${JSON.stringify(entry.dir)}`
-  if (entry.text !== undefined) out += `,"text":${JSON.stringify(entry.text)}`
-  if (entry.binary !== undefined) out += `,"binary":${JSON.stringify(entry.binary)}`
-  if (entry.json !== undefined) out += `,"json":${JSON.stringify(entry.json)}`
-  if (entry.waitFor !== undefined) out += `,"waitFor":${JSON.stringify(entry.waitFor)}`
-  if (entry.waitForJson !== undefined) out += `,"waitForJson":${JSON.stringify(entry.waitForJson)}`
-  if (entry.match !== undefined) out += `,"match":${JSON.stringify(entry.match)}`
-  if (entry.capture !== undefined) out += `,"capture":${JSON.stringify(entry.capture)}`
-  if (entry.timeoutMs !== undefined) out += `,"timeoutMs":${JSON.stringify(entry.timeoutMs)}`
-  if (entry.close !== undefined) {
-    const parts: string[] = []
-    if (entry.close.code !== undefined) parts.push(`"code":${JSON.stringify(entry.close.code)}`)
-    if (entry.close.reason !== undefined) parts.push(`"reason":${JSON.stringify(entry.close.reason)}`)
-    out += `,"close":{${parts.join(',')}}`
-  }
-  return `${out}}`
+  return JSON.stringify(canonicalEntry(entry))
 }
 
 /**
@@ -32,12 +31,8 @@ export function formatReplayEntry(entry: ReplayEntry): string {
  * fs.writeFileSync('chat.jsonl', toJSONL([{ ts: 0, dir: 'out', text: 'hello' }, { ts: 10, dir: 'in', match: '^bye$' }]))
  */
 export function toJSONL(source: readonly ReplayEntry[] | CompiledReplay): string {
-  const entries = isCompiled(source) ? source.steps.map((step) => step.entry) : source
+  const entries = Array.isArray(source) ? source : (source as CompiledReplay).steps.map((step) => step.entry)
   let out = ''
   for (const entry of entries) out += `${formatReplayEntry(entry)}\n`
   return out
-}
-
-function isCompiled(source: readonly ReplayEntry[] | CompiledReplay): source is CompiledReplay {
-  return !Array.isArray(source)
 }

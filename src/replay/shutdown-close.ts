@@ -5,20 +5,12 @@ import type { TranscriptFrame } from '../server/types.js'
 // transcripts keep their shape; a WeakSet forgets frames the transcript has dropped.
 const shutdownCloses = new WeakSet<TranscriptFrame>()
 
-/**
- * Marks a transcript close frame as the mock's own shutdown, which recordings leave out.
- * @example
- * markShutdownClose(frame)
- */
+/** Marks a transcript close frame as the mock's own shutdown, which recordings leave out. */
 export function markShutdownClose(frame: TranscriptFrame): void {
   shutdownCloses.add(frame)
 }
 
-/**
- * True for a close frame the mock sent while shutting down; such a close does not belong in a recording.
- * @example
- * frames.filter((f) => !isShutdownClose(f))
- */
+/** True for a close frame the mock sent while shutting down; such a close does not belong in a recording. */
 export function isShutdownClose(frame: TranscriptFrame): boolean {
   return shutdownCloses.has(frame)
 }

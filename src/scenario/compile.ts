@@ -3,6 +3,7 @@
 import { MockWsError } from '../errors.js'
 import { CLOSE_NORMAL } from '../constants.js'
 import { compileEntries, parseReplay } from '../replay/parse.js'
+import { canonicalEntry } from '../replay/serialize.js'
 import type { CompiledReplay, PlayStep, ReplayEntry } from '../replay/types.js'
 import type { FakerLike } from '../template/context.js'
 import { toBase64 } from '../session/bytes.js'
@@ -81,11 +82,7 @@ interface WaitForm {
 /** `serialize`: every step needs a file form; `memory`: in-memory matchers play as they are. */
 export type BuildMode = 'serialize' | 'memory'
 
-/**
- * A `WSM_SCENARIO` error with `message`.
- * @example
- * throw scenarioError('Failed to add close(2000) to the scenario: …')
- */
+/** A `WSM_SCENARIO` error with `message`. */
 export function scenarioError(message: string): MockWsError {
   return new MockWsError('WSM_SCENARIO', message)
 }
@@ -150,8 +147,6 @@ function inMemoryPredicate(matcher: MessageMatcher, description: string): (text:
 /**
  * The entries of a scenario's steps: `serialize` refuses steps with no file form (naming each), `memory`
  * keeps in-memory matchers as predicates and RegExps for `compileScenario`.
- * @example
- * buildEntries([{ kind: 'send', text: 'hi' }], 'serialize')[0]?.entry // { ts: 0, dir: 'out', text: 'hi' }
  */
 export function buildEntries(steps: readonly ScenarioStep[], mode: BuildMode): BuiltEntry[] {
   const built: BuiltEntry[] = []
@@ -258,26 +253,9 @@ export function buildEntries(steps: readonly ScenarioStep[], mode: BuildMode): B
   return built.map((b) => ({ ...b, entry: canonicalEntry(b.entry) }))
 }
 
-/** The entry with its fields in the order replay files write them (ts, dir, text | binary, json, waitFor, waitForJson, match, capture, timeoutMs, close). */
-function canonicalEntry(entry: ReplayEntry): ReplayEntry {
-  const out: ReplayEntry = { ts: entry.ts, dir: entry.dir }
-  if (entry.text !== undefined) out.text = entry.text
-  if (entry.binary !== undefined) out.binary = entry.binary
-  if (entry.json !== undefined) out.json = entry.json
-  if (entry.waitFor !== undefined) out.waitFor = entry.waitFor
-  if (entry.waitForJson !== undefined) out.waitForJson = entry.waitForJson
-  if (entry.match !== undefined) out.match = entry.match
-  if (entry.capture !== undefined) out.capture = entry.capture
-  if (entry.timeoutMs !== undefined) out.timeoutMs = entry.timeoutMs
-  if (entry.close !== undefined) out.close = entry.close
-  return out
-}
-
 /**
  * Compiles scenario steps for the player, keeping in-memory matchers (deep JSON subsets, predicates,
  * regex flags) as `predicate` and each step's call as `origin.description`.
- * @example
- * const replay = compileScenario(new Scenario().expect((text) => text.startsWith('A')).steps)
  */
 export function compileScenario(scenarioSteps: readonly ScenarioStep[], opts: ScenarioCompileOptions = {}): CompiledReplay {
   const file = opts.file ?? SCENARIO_FILE
@@ -304,8 +282,6 @@ export function compileScenario(scenarioSteps: readonly ScenarioStep[], opts: Sc
 /**
  * The scenario steps of replay entries or JSONL text (validated like any replay file); regexes are kept
  * exactly as written, so a scenario built from them writes the same entries back.
- * @example
- * const steps = stepsFromReplay('{"ts":0,"dir":"out","text":"hi"}') // [{ kind: 'send', text: 'hi' }]
  */
 export function stepsFromReplay(input: readonly ReplayEntry[] | string, opts: { file?: string } = {}): ScenarioStep[] {
   const compiled =

@@ -20,30 +20,18 @@ const HEX_LETTER = /[a-f]/g
 const WS = '\\s*'
 const ANY = '[\\s\\S]*?'
 
-/**
- * Escapes every regex syntax character (and `/`) so the text matches literally, with or without the `u` flag.
- * @example
- * new RegExp(`^${escapeRegExp('a.b')}$`).test('a.b') // true
- */
+/** Escapes every regex syntax character (and `/`) so the text matches literally, with or without the `u` flag. */
 export function escapeRegExp(text: string): string {
   return text.replace(REGEX_SYNTAX, '\\$&')
 }
 
-/**
- * Finds the first part of a value that is not valid in a JSON subset, or `undefined` when it is valid.
- * @example
- * jsonSubsetProblem({ n: Number.NaN }) // '$.n is NaN, which JSON cannot represent'
- */
+/** Finds the first part of a value that is not valid in a JSON subset, or `undefined` when it is valid. */
 export function jsonSubsetProblem(value: unknown): string | undefined {
   if (!isPlainObject(value)) return `$ is ${kindOf(value)}, not a plain object`
   return valueProblem(value, '$', new Set())
 }
 
-/**
- * Finds the first part of any value (object, array or scalar) that JSON cannot represent, or `undefined`.
- * @example
- * jsonValueProblem([1, undefined]) // '$[1] is undefined, which JSON cannot represent'
- */
+/** Finds the first part of any value (object, array or scalar) that JSON cannot represent, or `undefined`. */
 export function jsonValueProblem(value: unknown): string | undefined {
   return valueProblem(value, '$', new Set())
 }
@@ -95,11 +83,7 @@ function kindOf(value: unknown): string {
   return `a ${typeof value}`
 }
 
-/**
- * True for `{}`-style objects (prototype Object.prototype or null), the only objects JSON describes.
- * @example
- * isPlainObject({ a: 1 }) // true; isPlainObject(new Date()) // false
- */
+/** True for `{}`-style objects (prototype Object.prototype or null), the only objects JSON describes. */
 export function isPlainObject(value: unknown): value is Record<string, unknown> {
   if (value === null || typeof value !== 'object') return false
   // Compare shapes, not identity: Jest runs tests in another vm realm with its own Object.prototype.

@@ -69,11 +69,7 @@ export function describeMatcher(matcher: MessageMatcher): string {
   }
 }
 
-/**
- * Tells which kind a matcher is, for code that treats kinds differently (serialization, docs).
- * @example
- * matcherKind(/x/) // 'regexp'
- */
+/** Tells which kind a matcher is, for code that treats kinds differently (serialization, docs). */
 export function matcherKind(matcher: unknown): 'string' | 'regexp' | 'json-subset' | 'predicate' | undefined {
   if (typeof matcher === 'string') return 'string'
   if (matcher instanceof RegExp) return 'regexp'

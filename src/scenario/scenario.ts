@@ -2,7 +2,7 @@
 // into replay entries (and replay entries back into steps) is in compile.ts.
 import type { MockWsError } from '../errors.js'
 import { CLOSE_ABNORMAL, CLOSE_NORMAL } from '../constants.js'
-import { toJSONL } from '../replay/parse.js'
+import { toJSONL } from '../replay/serialize.js'
 import type { CompiledReplay, ReplayEntry } from '../replay/types.js'
 import { CAPTURE_NAME, parseCapturePath } from '../replay/capture-path.js'
 import { closeReasonProblem, isScriptCloseCode } from '../session/close-codes.js'

@@ -3,7 +3,7 @@
 // browsers too.
 import { DEFAULT_MAX_TRANSCRIPT } from '../constants.js'
 import { MockWsError, MockWsTimeoutError } from '../errors.js'
-import { toBase64 } from '../replay/bytes.js'
+import { toBase64 } from './bytes.js'
 import type { InboundMessage } from './connection.js'
 import { setLongTimeout, type LongTimeout } from '../server/long-timeout.js'
 import { fakeClock, type Clock } from '../template/clock.js'

@@ -4,16 +4,10 @@
  * Which timers and clock a mock uses: `'real'` (the runtime's own, captured when mockforge-ws loads, so a
  * test's fake timers never freeze a mock) or `'fake'` (the globals as they are when called, so a test's
  * fake timers and `Date` drive script delays, waits, latency and `{{now}}`).
- * @example
- * await mockWs({ clock: 'fake' satisfies ClockKind })
  */
 export type ClockKind = 'real' | 'fake'
 
-/**
- * The timers and clocks of one mock: every delay, wait, latency draw and `{{now}}` goes through one.
- * @example
- * const clock = clockFor('real'); const t = clock.setTimeout(() => {}, 10); clock.clearTimeout(t)
- */
+/** The timers and clocks of one mock: every delay, wait, latency draw and `{{now}}` goes through one. */
 export interface Clock {
   readonly kind: ClockKind
   /** `setTimeout`; returns a handle for `clearTimeout`. */
@@ -48,11 +42,7 @@ const realPerformance = g.performance
 const realPerfNow = realPerformance && typeof realPerformance.now === 'function' ? realPerformance.now.bind(realPerformance) : undefined
 const realDateNow = Date.now.bind(Date)
 
-/**
- * The runtime's real timers and clocks, captured when mockforge-ws loaded: unaffected by fake timers.
- * @example
- * vi.useFakeTimers(); realClock.setTimeout(() => console.log('still fires'), 10)
- */
+/** The runtime's real timers and clocks, captured when mockforge-ws loaded: unaffected by fake timers. */
 export const realClock: Clock = Object.freeze({
   kind: 'real',
   setTimeout: (fn: () => void, ms: number): unknown => realSetTimeout(fn, ms),
@@ -69,11 +59,7 @@ export const realClock: Clock = Object.freeze({
   dateNow: (): number => realDateNow(),
 } satisfies Clock)
 
-/**
- * The global timers and clocks as they are at each call: a test's fake timers and `Date` drive it.
- * @example
- * vi.useFakeTimers(); fakeClock.setTimeout(() => {}, 60_000); await vi.advanceTimersByTimeAsync(60_000)
- */
+/** The global timers and clocks as they are at each call: a test's fake timers and `Date` drive it. */
 export const fakeClock: Clock = Object.freeze({
   kind: 'fake',
   setTimeout: (fn: () => void, ms: number): unknown => (globalThis as unknown as Timers).setTimeout(fn, ms),
@@ -95,11 +81,7 @@ export const fakeClock: Clock = Object.freeze({
   dateNow: (): number => Date.now(),
 } satisfies Clock)
 
-/**
- * The clock of a `clock` option (`undefined`: the default, `'real'`).
- * @example
- * clockFor(options.clock).dateNow()
- */
+/** The clock of a `clock` option (`undefined`: the default, `'real'`). */
 export function clockFor(kind: ClockKind | undefined): Clock {
   return kind === 'fake' ? fakeClock : realClock
 }

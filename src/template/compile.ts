@@ -281,12 +281,8 @@ function parseJsonToken(operand: string, raw: string, index: number, shown: stri
   }
   if ('subject' in inner) return inner
   const render = inner.render
-  return { kind: inner.kind, render: (ctx) => escapeJsonStringBody(render(ctx)) }
-}
-
-/** The characters between the quotes of `JSON.stringify(text)`; lone surrogates become `\uD8xx` escapes. */
-function escapeJsonStringBody(text: string): string {
-  return JSON.stringify(text).slice(1, -1)
+  // The characters between the quotes of `JSON.stringify`; lone surrogates become `\uD8xx` escapes.
+  return { kind: inner.kind, render: (ctx) => JSON.stringify(render(ctx)).slice(1, -1) }
 }
 
 function parseNowOffset(body: string, shown: string): Parsed {
@@ -493,8 +489,6 @@ const HEX_BYTE = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2
 /**
  * Formats 16 random bytes as an RFC 9562 version-4 UUID (version and variant bits set, as the
  * `uuid` package's `v4({ random })` does, so seeded templates keep their values).
- * @example
- * formatUuidV4(new Uint8Array(16)) // '00000000-0000-4000-8000-000000000000'
  */
 export function formatUuidV4(bytes: Uint8Array): string {
   const h = (i: number): string => HEX_BYTE[i === 6 ? ((bytes[6] ?? 0) & 0x0f) | 0x40 : i === 8 ? ((bytes[8] ?? 0) & 0x3f) | 0x80 : (bytes[i] ?? 0)] ?? '00'

@@ -21,8 +21,6 @@ export async function loadFaker(seed?: number): Promise<FakerLike> {
 /**
  * Same as `loadFaker`, importing from `specifier`; exists so the "not installed" path can be tested for real.
  * @internal
- * @example
- * await loadFakerFrom('@faker-js/faker', 1)
  */
 export async function loadFakerFrom(specifier: string, seed?: number): Promise<FakerLike> {
   let mod: FakerModule

@@ -44,11 +44,7 @@ export function createRandom(seed?: number): Random {
   return createSeededRandom(seed)
 }
 
-/**
- * Tells whether `random` is an unseeded source made by `createRandom()` (backed by Web Crypto).
- * @example
- * isCryptoRandom(createRandom()) // true
- */
+/** Tells whether `random` is an unseeded source made by `createRandom()` (backed by Web Crypto). */
 export function isCryptoRandom(random: Random): boolean {
   return cryptoRandoms.has(random)
 }

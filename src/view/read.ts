@@ -1,10 +1,7 @@
 import { ReplayParseError, type ReplayIssue } from '../errors.js'
 import type { TimelineFailure, TimelineFrame, TimelineInput } from './timeline.js'
 import { errorMessage } from '../session/to-error.js'
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value)
-}
+import { isPlainObject as isObject } from '../replay/entry-rules.js'
 
 function num(value: unknown, fallback: number): number {
   return typeof value === 'number' && Number.isFinite(value) ? value : fallback

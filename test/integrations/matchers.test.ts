@@ -201,7 +201,7 @@ describe('toReceiveMessage', () => {
     const builder = mockWs()
     expect(await failureOf(() => expect(builder).toReceiveMessage('x'))).toMatchInlineSnapshot(`"Failed to run toReceiveMessage: the received value is not a started MockWs. Await mockWs() before asserting on it: expect(await mockWs())…"`)
     const ws = await builder
-    expect(await failureOf(() => expect(ws).toReceiveMessage(42 as unknown as string))).toMatchInlineSnapshot(`"Failed to run toReceiveMessage: number 42 is not a message matcher. Use a string (exact), a RegExp, a JSON object subset or a predicate."`)
+    expect(await failureOf(() => expect(ws).toReceiveMessage(42 as unknown as string))).toMatchInlineSnapshot(`"Failed to run toReceiveMessage: 42 is not a message matcher. Use a string (exact), a RegExp, a JSON object subset or a predicate."`)
   })
 })
 
@@ -315,7 +315,7 @@ describe('toHaveReceivedMessages', () => {
         #1 +Nms  ←  bye
         #1 +Nms  →  bye"
     `)
-    expect(await failureOf(() => expect(ws).toHaveReceivedMessages('hello' as unknown as string[]))).toMatchInlineSnapshot(`"Failed to run toHaveReceivedMessages: expected an array of message matchers, got string hello. Wrap a single matcher in [ ]."`)
+    expect(await failureOf(() => expect(ws).toHaveReceivedMessages('hello' as unknown as string[]))).toMatchInlineSnapshot(`"Failed to run toHaveReceivedMessages: expected an array of message matchers, got the string \"hello\". Wrap a single matcher in [ ]."`)
     await client.close()
   })
 })
@@ -392,7 +392,7 @@ describe('toHaveConnections', () => {
       transcript (1 frame; → server to client, ← client to server):
         #2 +Nms  ←  close 1000"
     `)
-    expect(await failureOf(() => expect(ws).toHaveConnections(-1))).toMatchInlineSnapshot(`"Failed to run toHaveConnections: expected a whole number of connections, got number -1."`)
+    expect(await failureOf(() => expect(ws).toHaveConnections(-1))).toMatchInlineSnapshot(`"Failed to run toHaveConnections: expected a whole number of connections, got -1."`)
     await a.close()
   })
 })

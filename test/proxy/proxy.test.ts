@@ -43,6 +43,24 @@ describe('mockWs().proxy() against a real upstream', () => {
     ])
   })
 
+  it('forwards a message the upstream sent in fragments as one frame of the same type', async () => {
+    const up = await upstream()
+    const ws = await mock(mockWs().proxy(up.url))
+    const c = await client(ws.url)
+    const u = await up.next()
+
+    u.socket.send('frag', { fin: false })
+    u.socket.send('mented', { fin: true })
+    expect(await c.nextFrame()).toEqual({ data: 'fragmented', isBinary: false })
+    u.socket.send(Buffer.from([1, 2]), { binary: true, fin: false })
+    u.socket.send(Buffer.from([3]), { binary: true, fin: true })
+    expect(await c.nextFrame()).toEqual({ data: Buffer.from([1, 2, 3]), isBinary: true })
+    expect(ws.toReplay().map(({ ts: _ts, ...rest }) => rest)).toEqual([
+      { dir: 'out', text: 'fragmented' },
+      { dir: 'out', binary: Buffer.from([1, 2, 3]).toString('base64') },
+    ])
+  })
+
   it('forwards pings and pongs both ways: the client gets one pong per ping, the upstream sees the ping', async () => {
     const up = await upstream()
     const ws = await mock(mockWs().proxy(up.url))

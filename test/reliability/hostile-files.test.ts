@@ -5,7 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { ReplayParseError } from '../../src/errors.js'
 import { loadReplay } from '../../src/replay/load.js'
 import { compileEntries, parseReplay } from '../../src/replay/parse.js'
-import { previewJson } from '../../src/replay/preview.js'
+import { previewJson } from '../../src/session/describe.js'
 import type { ReplayEntry } from '../../src/replay/types.js'
 import { describeMatcher } from '../../src/scenario/matcher.js'
 
