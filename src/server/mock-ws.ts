@@ -29,12 +29,7 @@ function urlHost(host: string): string {
 }
 
 
-/**
- * What `startMock` adds to the resolved options: the per-connection handler and the features derived when
- * the mock starts (latency, drops, gates, limits, observers).
- * @example
- * await startMock(resolveOptions(), { handler: echoHandler, maxConnections: 2 })
- */
+/** What `startMock` adds to the resolved options: the handler and the features derived at start (latency, drops, gates, limits, observers). */
 export interface StartFeatures {
   handler: ConnectionHandler<WsTransport>
   latency?: FrameDelayer

@@ -109,8 +109,7 @@ export class Connection<T extends Transport = Transport> {
   /** The wire under this connection (a `ws` socket, an MSW client, a test's fake). */
   readonly transport: T
 
-  // Per idle connection every field counts (docs/performance.md): arrays, the `closed` promise and the
-  // transport's listeners are made on first use.
+  // Every field counts per idle connection (docs/performance.md): arrays and the `closed` promise come on first use.
   #sink: ConnectionSink
   #clock: Clock
   #inbox: MessageQueue<InboundMessage> | undefined

@@ -18,11 +18,7 @@ import { MessageStream } from './message-stream.js'
 import { toError } from './to-error.js'
 import type { Transport } from './transport.js'
 
-/**
- * What a connection handler may use of its session: the clock, the shutdown state, failures and errors.
- * @example
- * const handler: ConnectionHandler = (conn, session) => session.addFailure({ ...failure, connection: conn.id })
- */
+/** What a connection handler may use of its session: the clock, the shutdown state, failures and errors. */
 export interface SessionView {
   /** The clock of every delay and wait of the session's connections. */
   readonly clock: Clock
@@ -67,11 +63,7 @@ export interface MockWsMetrics {
   failuresDropped: number
 }
 
-/**
- * Options of a session: what every owner shares (the `ws` server, routers, MSW).
- * @example
- * new Session({ handler: (conn) => conn.onMessage((m) => conn.send(m.data)) })
- */
+/** Options of a session: what every owner shares (the `ws` server, routers, MSW). */
 export interface SessionOptions<T extends Transport = Transport> {
   handler: ConnectionHandler<T>
   observers?: readonly EngineObserver[]
@@ -93,11 +85,7 @@ export interface ToReplayOptions extends RecordTransformOptions {
   connection?: number
 }
 
-/**
- * One mock's connections and everything recorded about them, whatever the transport.
- * @example
- * const session = new Session({ handler: echo }); session.accept(transport)
- */
+/** One mock's connections and everything recorded about them, whatever the transport (`session.accept(transport)`). */
 export class Session<T extends Transport = Transport> implements ConnectionSink, SessionView {
   readonly connections: Connection<T>[] = []
   readonly failures: ScenarioFailure[] = []
