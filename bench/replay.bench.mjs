@@ -2,7 +2,8 @@
 // the time per line stays flat as files grow), against reading the same file and JSON.parse-ing
 // every line (the least any JSON Lines reader does), both from a file (loadReplay(path)) and in
 // memory (parseReplay(text) against split + JSON.parse of the same text); then playback of 100k `ts=0` entries through
-// mockWs().replay() against a raw `ws` server sending the same texts in a loop.
+// mockWs().replay() against a raw `ws` server sending the same texts in a loop (the target row), and the same loop
+// corked per ~1 KiB as the mock's player does (what write batching alone is worth).
 //
 //   npx tsup && node --expose-gc bench/replay.bench.mjs
 // node-flags: --expose-gc
@@ -185,6 +186,30 @@ const playCases = [
     },
   },
   {
+    // The same loop writing ~1 KiB per system call, as the mock does (SEND_BATCH_BYTES): what batching alone is worth.
+    key: 'rawWsBatched',
+    label: 'raw ws: the same loop, corked per ~1 KiB',
+    async start() {
+      const wss = new WebSocketServer({ port: 0, host: '127.0.0.1', path: '/ws' })
+      await once(wss, 'listening')
+      wss.on('connection', (socket) => {
+        const tcp = socket._socket
+        let corked = 0
+        tcp.cork()
+        for (const text of playTexts) {
+          if ((corked += text.length + 2) >= 1024) {
+            tcp.uncork()
+            tcp.cork()
+            corked = 0
+          }
+          socket.send(text)
+        }
+        tcp.uncork()
+      })
+      return { url: `ws://127.0.0.1:${wss.address().port}/ws`, close: () => new Promise((resolve) => wss.close(resolve)) }
+    },
+  },
+  {
     key: 'mockWs',
     label: `mockWs().replay(${fmtInt(PLAY_ENTRIES)} entries)`,
     async start() {
@@ -264,6 +289,7 @@ writeResults('replay', {
     cases: Object.fromEntries(playCases.map((c) => [c.key, { label: c.label, ms: roundAll(playStats[c.key].ms), serverCpuNsPerMessage: roundAll(playStats[c.key].cpuNs) }])),
     mockWsVsRawWsTime: round(playRatio.ratio),
     mockWsVsRawWsTimeRange: [round(playRatio.low), round(playRatio.high)],
+    mockWsVsBatchedRawWsTime: round(ratio(playStats.mockWs.ms, playStats.rawWsBatched.ms, false).ratio),
   },
   summary: [
     {

@@ -64,6 +64,8 @@ export const MAX_FAILURES = 1000
 export const DEFAULT_MAX_REGEX_INPUT = 2000
 /** Bytes waiting in a connection's send buffer above which a replay pauses until the client reads (backpressure). */
 export const SEND_HIGH_WATER_MARK = 1024 * 1024
+/** Bytes of due replay frames written in one system call (corked together); measured in docs/performance.md. */
+export const SEND_BATCH_BYTES = 1024
 /** How often a paused replay looks at the send buffer again. */
 export const SEND_DRAIN_POLL_MS = 10
 /** Default bytes a connection may have waiting in its send buffer before a send closes it with 1008 (`maxBufferedBytes`). */

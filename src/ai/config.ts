@@ -58,11 +58,7 @@ const CONFIG_HINT = 'Fix the settings named above'
 const NO_KEY_HINT =
   "Set OPENAI_API_KEY or pass apiKey, point baseURL at an OpenAI-compatible server (e.g. llama.cpp or vLLM), or use provider: 'offline' for deterministic local events"
 
-/**
- * Checks a generator config, collecting every problem, and fills in defaults; the key is returned apart.
- * @example
- * const { config, apiKey } = resolveAiConfig({ narrative: 'Chat', provider: 'offline' })
- */
+/** Checks a generator config, collecting every problem, and fills in defaults; the key is returned apart. */
 export function resolveAiConfig(
   input: ReplayAugmentationConfig,
   env: NodeJS.ProcessEnv = process.env,

@@ -16,8 +16,8 @@ export const AI_DEFAULT_HTTP_RETRIES = 2
 export const AI_DEFAULT_REQUEST_TIMEOUT_MS = 60_000
 /** Seed of the offline provider when `seed` is not set, so that offline output is always reproducible. */
 export const AI_DEFAULT_OFFLINE_SEED = 1
-/** Base time of `date-time` strings made by the offline provider (fixed, so output is reproducible). */
-export const AI_OFFLINE_EPOCH_MS = Date.UTC(2024, 0, 1)
+/** Fixed base time of reproducible output: the offline provider's `date-time` strings, and seeded `timestamp`s without a `now` clock. */
+export const AI_EPOCH_MS = Date.UTC(2024, 0, 1)
 /** Characters of model output or error body quoted in an error message. */
 export const AI_ERROR_SNIPPET_CHARS = 200
 /** Name of the structured-output format sent to the model. */
@@ -27,7 +27,5 @@ export const AI_RESPONSE_FORMAT_NAME = 'event_batch'
  * placeholders that local servers accept, not secrets, and redacting them would mangle ordinary text.
  */
 export const AI_MIN_REDACTED_KEY_CHARS = 8
-/** Time of the first event's `timestamp` under a seed without a `now` clock (events then follow at the rate). */
-export const AI_SEEDED_EPOCH_MS = Date.UTC(2024, 0, 1)
 /** Spacing of seeded `timestamp`s when no `eventRate` is set. */
 export const AI_SEEDED_SPACING_MS = 1000

@@ -1,11 +1,12 @@
 import type { ReplayEntry } from '../replay/types.js'
 import { resolveAiConfig } from './config.js'
 import type { ResolvedAiConfig } from './config.js'
-import { AI_SEEDED_EPOCH_MS, AI_SEEDED_SPACING_MS } from './defaults.js'
+import { AI_EPOCH_MS, AI_SEEDED_SPACING_MS } from './defaults.js'
 import { AiGenerationError } from '../errors.js'
 import { createOpenAiSource } from './openai-source.js'
 import { abortableDelay, RateSchedule } from './pacing.js'
 import { fakeClock } from '../template/clock.js'
+import { escapeTemplateText } from '../template/escape.js'
 import { createOfflineSource, createStaticSource } from './source.js'
 import type { EventSource } from './source.js'
 import type {
@@ -57,7 +58,7 @@ export class AiEventGenerator {
   }
 
   /**
-   * Yields frames as they are generated: the first batch's events are yielded while the next batch is generated.
+   * Yields frames as they are generated, each as soon as its event is complete.
    * @example
    * for await (const frame of gen.events(5)) console.log(frame.sequence, frame.data)
    */
@@ -85,16 +86,8 @@ export class AiEventGenerator {
     eventsPerSecond: number,
     options?: AiStreamOptions,
   ): Promise<number> {
-    if (!(Number.isFinite(eventsPerSecond) && eventsPerSecond > 0)) {
-      return Promise.reject(
-        new AiGenerationError(
-          'config',
-          `eventsPerSecond must be a positive number (got ${String(eventsPerSecond)})`,
-          'Pass a rate such as 2 for two events per second',
-        ),
-      )
-    }
-    return this.#stream(socket, maxEvents, eventsPerSecond, options)
+    const bad = rateError(eventsPerSecond, 'Pass a rate such as 2 for two events per second')
+    return bad ? Promise.reject(bad) : this.#stream(socket, maxEvents, eventsPerSecond, options)
   }
 
   /**
@@ -106,13 +99,8 @@ export class AiEventGenerator {
    */
   async toReplay(options: AiReplayOptions = {}): Promise<ReplayEntry[]> {
     const rate = options.eventsPerSecond ?? this.config.eventRate
-    if (rate !== undefined && !(Number.isFinite(rate) && rate > 0)) {
-      throw new AiGenerationError(
-        'config',
-        `eventsPerSecond must be a positive number (got ${String(rate)})`,
-        'Pass a rate such as 2, or none for ts 0',
-      )
-    }
+    const bad = rate === undefined ? undefined : rateError(rate, 'Pass a rate such as 2, or none for ts 0')
+    if (bad) throw bad
     this.#frozen ??= this.#collect(options.onEvent)
     // A failed generation is not cached, so a retry asks again.
     this.#frozen.catch(() => {
@@ -123,7 +111,7 @@ export class AiEventGenerator {
     return frames.slice(0, count).map((frame, k) => ({
       ts: rate === undefined ? 0 : Math.round((k * 1000) / rate),
       dir: 'out' as const,
-      text: escapeTemplateOpen(JSON.stringify(frame)),
+      text: escapeTemplateText(JSON.stringify(frame)),
     }))
   }
 
@@ -150,7 +138,7 @@ export class AiEventGenerator {
   #timestamp(sequence: number): number {
     if (!this.#seededTime) return this.config.now()
     const spacing = this.config.eventRate === undefined ? AI_SEEDED_SPACING_MS : 1000 / this.config.eventRate
-    return AI_SEEDED_EPOCH_MS + Math.round((sequence - 1) * spacing)
+    return AI_EPOCH_MS + Math.round((sequence - 1) * spacing)
   }
 
   #createSource(): EventSource {
@@ -174,42 +162,19 @@ export class AiEventGenerator {
     const onAbort = () => controller.abort(signal?.reason)
     signal?.addEventListener('abort', onAbort, { once: true })
     let produced = 0
-    let sequence = 0
     let previous: readonly unknown[] = []
-    const request = (): Promise<unknown[]> => {
-      const pending = source.nextBatch(
-        { start: produced, count: Math.min(this.config.batchSize, total - produced), total, previous },
-        controller.signal,
-      )
-      // Held while the current batch is streamed; a rejection is observed when it is awaited.
-      pending.catch(() => undefined)
-      return pending
-    }
     try {
-      if (source.streamBatch) {
-        // A streaming source hands each event over as soon as it is complete: the first frame leaves while the
-        // model is still answering.
-        while (produced < total) {
-          const before = produced
-          const batch = { start: produced, count: Math.min(this.config.batchSize, total - produced), total, previous }
-          for await (const data of source.streamBatch(batch, controller.signal)) {
-            produced++
-            previous = [...previous, data].slice(-PREVIOUS_EVENTS_CONTEXT)
-            yield { sequence: ++sequence, data }
-            if (produced >= total) break
-          }
-          if (produced === before) break
+      // Each event is handed over as soon as it is complete: the first frame leaves while the model is still answering.
+      while (produced < total) {
+        const before = produced
+        const batch = { start: produced, count: Math.min(this.config.batchSize, total - produced), total, previous }
+        for await (const data of source.streamBatch(batch, controller.signal)) {
+          produced++
+          previous = [...previous, data].slice(-PREVIOUS_EVENTS_CONTEXT)
+          yield { sequence: produced, data }
+          if (produced >= total) break
         }
-        return
-      }
-      let pending: Promise<unknown[]> | undefined = request()
-      while (pending) {
-        const batch = (await pending).slice(0, total - produced)
-        produced += batch.length
-        previous = batch.slice(-PREVIOUS_EVENTS_CONTEXT)
-        // Ask for the next batch before streaming this one, so generation overlaps sending.
-        pending = produced < total ? request() : undefined
-        for (const data of batch) yield { sequence: ++sequence, data }
+        if (produced === before) break
       }
     } finally {
       signal?.removeEventListener('abort', onAbort)
@@ -242,7 +207,10 @@ export class AiEventGenerator {
         if (next.done) break
         if (schedule) {
           const due = schedule.dueAt(sent, askedAt, clock.perfNow())
-          await abortableDelay(due - clock.perfNow(), stop.signal, clock)
+          // A timer can run a fraction of a ms before `due` (libuv counts whole ms): sleep again until it is due.
+          for (let left = due - clock.perfNow(); left > 0 && !stop.signal.aborted; left = due - clock.perfNow()) {
+            await abortableDelay(Math.max(1, left), stop.signal, clock)
+          }
         }
         if (stop.signal.aborted || !open()) break
         socket.send(JSON.stringify(this.#frame(next.value)))
@@ -262,19 +230,17 @@ export class AiEventGenerator {
   }
 }
 
-// Replay `out` entries are template-expanded by default, so generated text must not start a token.
-function escapeTemplateOpen(text: string): string {
-  return text.includes('{{') ? text.replaceAll('{{', '\\{{') : text
+function rateError(rate: number, hint: string): AiGenerationError | undefined {
+  if (Number.isFinite(rate) && rate > 0) return undefined
+  return new AiGenerationError('config', `eventsPerSecond must be a positive number (got ${String(rate)})`, hint)
 }
 
 function watchClose(socket: ClosableSink, onClose: () => void): () => void {
   // A mockforge-ws connection (MockConnection, MswConnection): its `closed` promise settles when the client leaves.
   if (socket.closed instanceof Promise) {
     let watching = true
-    void socket.closed.then(
-      () => watching && onClose(),
-      () => watching && onClose(),
-    )
+    const fire = (): unknown => watching && onClose()
+    void socket.closed.then(fire, fire)
     return () => {
       watching = false
     }

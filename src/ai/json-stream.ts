@@ -1,14 +1,8 @@
-// Finds the events of a model's answer while it is still streaming: the elements of its `"events"` array (or of a
-// top-level array), each handed over as soon as its JSON text is complete. Text before the JSON (a Markdown fence
-// some servers add) is skipped.
-
 type Container = '{' | '['
 
 /**
- * Incremental scanner of `{"events": [ … ]}` (or `[ … ]`) text: `push()` returns the element texts completed by
- * the new chunk, in order.
- * @example
- * const scan = new EventArrayScanner(); scan.push('{"events":[{"a":1},'); // ['{"a":1}']
+ * Finds the events of a model's answer while it streams: `push()` returns the elements of its `{"events": [ … ]}` (or
+ * `[ … ]`) that a chunk completes. Text before the JSON (a Markdown fence some servers add) is skipped.
  */
 export class EventArrayScanner {
   #text = ''

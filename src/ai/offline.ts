@@ -1,14 +1,11 @@
 import type { Random } from '../template/random.js'
-import { AI_OFFLINE_EPOCH_MS } from './defaults.js'
+import type { ResolvedAiConfig } from './config.js'
+import { AI_EPOCH_MS } from './defaults.js'
 import type { JsonSchema, JsonSchemaType } from './schema.js'
 import { isPlainObject } from './schema.js'
 
-/**
- * What the offline provider knows about the stream it is filling.
- * @example
- * const ctx: OfflineContext = { eventType: 'trade', narrative: 'Stock trading', random: createRandom(1), index: 0 }
- */
-export interface OfflineContext {
+/** What the offline provider knows about the stream it is filling. */
+interface OfflineContext {
   eventType: string
   narrative: string
   random: Random
@@ -35,20 +32,17 @@ const SENTENCES = [
 const WORDS = ['alpha', 'bravo', 'delta', 'echo', 'kilo', 'lima', 'sierra', 'tango']
 
 /**
- * Makes one offline event's `data`: schema-shaped when a schema is given, otherwise a plausible
+ * Makes the `data` of event `index` (0-based): schema-shaped when the config has a schema, otherwise a plausible
  * object chosen from the narrative (market, chat, sensor, order or generic).
- * @example
- * offlineEvent({ type: 'object', properties: { n: { type: 'integer', minimum: 1, maximum: 6 } } }, ctx) // { n: 4 }
  */
-export function offlineEvent(schema: JsonSchema | undefined, ctx: OfflineContext): unknown {
-  return schema ? valueFor(schema, ctx, undefined) : themedEvent(ctx)
+export function offlineEvent(config: Pick<ResolvedAiConfig, 'schema' | 'eventType' | 'narrative'>, random: Random, index: number): unknown {
+  const ctx: OfflineContext = { eventType: config.eventType, narrative: config.narrative, random, index }
+  return config.schema ? valueFor(config.schema, ctx, undefined) : themedEvent(ctx)
 }
 
 /**
  * Makes the fixed example of a schema used by `mode: 'static'` (and as the base of `augmented`):
  * `const`, `default` or `examples[0]` where given, else the first enum option or a minimal value.
- * @example
- * staticExample({ type: 'object', properties: { side: { enum: ['buy', 'sell'] } } }) // { side: 'buy' }
  */
 export function staticExample(schema: JsonSchema, name?: string): unknown {
   if ('const' in schema) return schema.const
@@ -147,9 +141,9 @@ function stringFor(schema: JsonSchema, ctx: OfflineContext, name: string | undef
 function formatted(format: string | undefined, index: number, next: () => number, random?: Random): string | undefined {
   switch (format) {
     case 'date-time':
-      return new Date(AI_OFFLINE_EPOCH_MS + index * SECONDS_BETWEEN_EVENTS * 1000).toISOString()
+      return new Date(AI_EPOCH_MS + index * SECONDS_BETWEEN_EVENTS * 1000).toISOString()
     case 'date':
-      return new Date(AI_OFFLINE_EPOCH_MS + index * 86_400_000).toISOString().slice(0, 10)
+      return new Date(AI_EPOCH_MS + index * 86_400_000).toISOString().slice(0, 10)
     case 'uuid':
       return random ? uuidFrom(random) : '00000000-0000-4000-8000-000000000000'
     case 'email':

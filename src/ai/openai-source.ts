@@ -25,11 +25,7 @@ const SYSTEM_PROMPT =
   'order and tell the scenario as it unfolds. Answer with JSON only: an object whose "events" array holds ' +
   "exactly the requested number of events, each being only the event's data."
 
-/**
- * Loads the optional `openai` package; fails with a clear error when it is not installed.
- * @example
- * const { OpenAI } = await importOpenAi()
- */
+/** Loads the optional `openai` package; fails with a clear error when it is not installed. */
 export async function importOpenAi(specifier = 'openai'): Promise<OpenAiModule> {
   try {
     return (await import(specifier)) as OpenAiModule
@@ -49,8 +45,6 @@ export async function importOpenAi(specifier = 'openai'): Promise<OpenAiModule> 
 /**
  * Creates the source that asks an OpenAI-compatible chat completions API for events, batch by batch,
  * with structured JSON output, schema validation and bounded retries of bad batches.
- * @example
- * const source = createOpenAiSource(config, process.env.OPENAI_API_KEY)
  */
 export function createOpenAiSource(config: ResolvedAiConfig, apiKey: string | undefined): EventSource {
   // The client (which holds the key) lives only in this closure: nothing that is printed can reach it.
@@ -153,8 +147,7 @@ export function createOpenAiSource(config: ResolvedAiConfig, apiKey: string | un
         throw new AiGenerationError('refusal', `the model refused: ${redactSecrets(snippet(refusal), apiKey)}`, 'Rephrase the narrative or try another model')
       }
       if (bad === undefined) {
-        // Nothing usable was found while streaming: the whole answer says why (or, in a shape the scanner does not
-        // know, still holds events).
+        // Nothing usable was streamed: the whole answer says why (or holds events in a shape the scanner does not know).
         const whole = parseBatch(scanner.text, remaining, config.schema, base)
         if (Array.isArray(whole)) {
           for (const data of whole) yield redactValue(data, apiKey)
@@ -174,14 +167,7 @@ export function createOpenAiSource(config: ResolvedAiConfig, apiKey: string | un
     )
   }
 
-  return {
-    streamBatch,
-    nextBatch: async (request, signal) => {
-      const events: unknown[] = []
-      for await (const data of streamBatch(request, signal)) events.push(data)
-      return events
-    },
-  }
+  return { streamBatch }
 }
 
 /** The part of a streamed chat completion chunk that is read. */
@@ -201,15 +187,15 @@ function acceptEvent(raw: string, index: number, schema: JsonSchema | undefined,
     return { kind: 'invalid-json', cause: `the model returned invalid JSON (${(error as Error).message}): ${snippet(raw)}` }
   }
   const data = base === undefined ? parsed : merge(base, parsed)
-  if (schema) {
-    const issues = validateSchema(data, schema, '$.data')
-    if (issues.length > 0) {
-      const shown = issues.slice(0, SCHEMA_ISSUES_SHOWN).map((issue) => `${issue.path}: ${issue.message}`)
-      const more = issues.length > SCHEMA_ISSUES_SHOWN ? ` (+${issues.length - SCHEMA_ISSUES_SHOWN} more)` : ''
-      return { kind: 'schema', cause: `event ${index + 1} does not match the schema: ${shown.join('; ')}${more}` }
-    }
-  }
-  return { data }
+  return schemaProblem(data, index, schema) ?? { data }
+}
+
+function schemaProblem(data: unknown, index: number, schema: JsonSchema | undefined): BadBatch | undefined {
+  const issues = schema ? validateSchema(data, schema, '$.data') : []
+  if (issues.length === 0) return undefined
+  const shown = issues.slice(0, SCHEMA_ISSUES_SHOWN).map((issue) => `${issue.path}: ${issue.message}`)
+  const more = issues.length > SCHEMA_ISSUES_SHOWN ? ` (+${issues.length - SCHEMA_ISSUES_SHOWN} more)` : ''
+  return { kind: 'schema', cause: `event ${index + 1} does not match the schema: ${shown.join('; ')}${more}` }
 }
 
 interface BadBatch {
@@ -245,44 +231,22 @@ function batchSchema(schema: JsonSchema | undefined, count: number): Record<stri
   }
 }
 
-function parseBatch(
-  content: string | null | undefined,
-  request: BatchRequest,
-  schema: JsonSchema | undefined,
-  base: unknown,
-): unknown[] | BadBatch {
-  if (typeof content !== 'string' || content.trim() === '') {
-    return { kind: 'invalid-json', cause: 'the model returned no content' }
-  }
+function parseBatch(content: string, request: BatchRequest, schema: JsonSchema | undefined, base: unknown): unknown[] | BadBatch {
+  if (content.trim() === '') return { kind: 'invalid-json', cause: 'the model returned no content' }
   let parsed: unknown
   try {
     parsed = JSON.parse(stripCodeFence(content))
   } catch (error) {
-    return {
-      kind: 'invalid-json',
-      cause: `the model returned invalid JSON (${(error as Error).message}): ${snippet(content)}`,
-    }
+    return { kind: 'invalid-json', cause: `the model returned invalid JSON (${(error as Error).message}): ${snippet(content)}` }
   }
   const events = Array.isArray(parsed) ? parsed : isPlainObject(parsed) ? parsed.events : undefined
   if (!Array.isArray(events) || events.length === 0) {
-    return {
-      kind: 'invalid-json',
-      cause: `the model's JSON has no non-empty "events" array: ${snippet(content)}`,
-    }
+    return { kind: 'invalid-json', cause: `the model's JSON has no non-empty "events" array: ${snippet(content)}` }
   }
   const batch = events.slice(0, request.count).map((event) => (base === undefined ? event : merge(base, event)))
-  if (schema) {
-    for (const [i, event] of batch.entries()) {
-      const issues = validateSchema(event, schema, '$.data')
-      if (issues.length > 0) {
-        const shown = issues.slice(0, SCHEMA_ISSUES_SHOWN).map((issue) => `${issue.path}: ${issue.message}`)
-        const more = issues.length > SCHEMA_ISSUES_SHOWN ? ` (+${issues.length - SCHEMA_ISSUES_SHOWN} more)` : ''
-        return {
-          kind: 'schema',
-          cause: `event ${request.start + i + 1} does not match the schema: ${shown.join('; ')}${more}`,
-        }
-      }
-    }
+  for (const [i, event] of batch.entries()) {
+    const bad = schemaProblem(event, request.start + i, schema)
+    if (bad) return bad
   }
   return batch
 }

@@ -1,10 +1,6 @@
 import { fakeClock, type Clock } from '../template/clock.js'
 
-/**
- * Waits `ms` on a timer of `clock`, or less when `signal` aborts; the timer never outlives the wait.
- * @example
- * await abortableDelay(100, controller.signal)
- */
+/** Waits `ms` on a timer of `clock`, or less when `signal` aborts; the timer never outlives the wait. */
 export function abortableDelay(ms: number, signal: AbortSignal, clock: Clock = fakeClock): Promise<void> {
   if (signal.aborted || ms <= 0) return Promise.resolve()
   return new Promise((resolve) => {
@@ -22,8 +18,6 @@ export function abortableDelay(ms: number, signal: AbortSignal, clock: Clock = f
  * Schedules event k at `anchor + k / rate` on a monotonic clock, so timer lateness never accumulates.
  * When the events themselves arrive more than an interval late (a slow model), the schedule restarts
  * from that event instead of bursting to catch up.
- * @example
- * const pace = new RateSchedule(20); const due = pace.dueAt(0, t0, t1)
  */
 export class RateSchedule {
   readonly intervalMs: number

@@ -7,8 +7,6 @@ const KEY_LIKE = /\b(sk|pk|rk)-[A-Za-z0-9_*.-]{6,}/g
 /**
  * Removes the API key (when it is at least `AI_MIN_REDACTED_KEY_CHARS` long), and anything shaped like one, from
  * text that will reach a frame, an error or a log.
- * @example
- * redactSecrets('bad key sk-abc123456', 'sk-abc123456') // 'bad key [redacted]'
  */
 export function redactSecrets(text: string, apiKey?: string): string {
   let out = text
@@ -16,11 +14,7 @@ export function redactSecrets(text: string, apiKey?: string): string {
   return out.replace(KEY_LIKE, '[redacted]')
 }
 
-/**
- * Applies `redactSecrets` to every string (keys included) of a JSON value, such as a generated event's data.
- * @example
- * redactValue({ note: 'key sk-abc123456' }, 'sk-abc123456') // { note: 'key [redacted]' }
- */
+/** Applies `redactSecrets` to every string (keys included) of a JSON value, such as a generated event's data. */
 export function redactValue(value: unknown, apiKey?: string): unknown {
   if (typeof value === 'string') return redactSecrets(value, apiKey)
   if (Array.isArray(value)) return value.map((item) => redactValue(item, apiKey))
@@ -30,11 +24,7 @@ export function redactValue(value: unknown, apiKey?: string): unknown {
   return value
 }
 
-/**
- * Cuts text to the length quoted in error messages, on one line.
- * @example
- * snippet('x'.repeat(500)).length // 201
- */
+/** Cuts text to the length quoted in error messages, on one line. */
 export function snippet(text: string, max: number = AI_ERROR_SNIPPET_CHARS): string {
   const oneLine = text.replace(/\s+/g, ' ').trim()
   return oneLine.length > max ? `${oneLine.slice(0, max)}…` : oneLine

@@ -7,8 +7,6 @@ const BOUNDS = ['minimum', 'maximum'] as const
 /**
  * Checks that a `schema` is itself well-formed for the keywords the generator validates with, listing every problem
  * as `schema.path: problem` (an empty list when it is fine).
- * @example
- * checkSchema({ type: 'obj', required: 'id' }) // ['schema.type: …', 'schema.required: …']
  */
 export function checkSchema(schema: unknown, path = 'schema'): string[] {
   const problems: string[] = []

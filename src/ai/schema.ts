@@ -123,32 +123,21 @@ function check(value: unknown, schema: JsonSchema, path: string, issues: SchemaI
   }
 }
 
-function hasType(value: unknown, type: JsonSchemaType): boolean {
-  switch (type) {
-    case 'object':
-      return isPlainObject(value)
-    case 'array':
-      return Array.isArray(value)
-    case 'string':
-      return typeof value === 'string'
-    case 'number':
-      return typeof value === 'number' && Number.isFinite(value)
-    case 'integer':
-      return typeof value === 'number' && Number.isInteger(value)
-    case 'boolean':
-      return typeof value === 'boolean'
-    case 'null':
-      return value === null
-    default:
-      return false
-  }
+const TYPE_TESTS: Record<JsonSchemaType, (value: unknown) => boolean> = {
+  object: (value) => isPlainObject(value),
+  array: (value) => Array.isArray(value),
+  string: (value) => typeof value === 'string',
+  number: (value) => typeof value === 'number' && Number.isFinite(value),
+  integer: (value) => Number.isInteger(value),
+  boolean: (value) => typeof value === 'boolean',
+  null: (value) => value === null,
 }
 
-/**
- * Tells whether a value is a plain JSON object (not an array or null).
- * @example
- * isPlainObject({}) // true
- */
+function hasType(value: unknown, type: JsonSchemaType): boolean {
+  return Object.hasOwn(TYPE_TESTS, type) && TYPE_TESTS[type](value)
+}
+
+/** Tells whether a value is a plain JSON object (not an array or null). */
 export function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value)
 }

@@ -2,11 +2,7 @@ import { createRandom } from '../template/random.js'
 import type { ResolvedAiConfig } from './config.js'
 import { offlineEvent, staticExample } from './offline.js'
 
-/**
- * One request for events: `count` events starting at 0-based position `start`.
- * @example
- * const request: BatchRequest = { start: 20, count: 10, total: 30, previous: [] }
- */
+/** One request for events: `count` events starting at 0-based position `start`. */
 export interface BatchRequest {
   start: number
   count: number
@@ -16,64 +12,38 @@ export interface BatchRequest {
   previous: readonly unknown[]
 }
 
-/**
- * Produces event data in batches; the generator streams and paces what it returns.
- * @example
- * const data = await source.nextBatch({ start: 0, count: 5, total: 5, previous: [] }, new AbortController().signal)
- */
+/** Produces event data in batches; the generator streams and paces what it yields. */
 export interface EventSource {
-  /** Resolves with 1..count events' data; rejects with AiGenerationError, or an AbortError when `signal` aborts. */
-  nextBatch(request: BatchRequest, signal: AbortSignal): Promise<unknown[]>
   /**
-   * Yields 1..count events' data one by one as they are produced (a streamed model answer), when the source can;
-   * the generator prefers it to `nextBatch`. Throws as `nextBatch` rejects.
+   * Yields 1..count events' data one by one as they are produced (a model's answer as it streams); throws an
+   * AiGenerationError, or an AbortError when `signal` aborts.
    */
-  streamBatch?(request: BatchRequest, signal: AbortSignal): AsyncIterable<unknown>
+  streamBatch(request: BatchRequest, signal: AbortSignal): AsyncIterable<unknown>
 }
 
-/**
- * Creates the offline source: deterministic for a given seed, schema-shaped, no network.
- * @example
- * const source = createOfflineSource(config); await source.nextBatch({ start: 0, count: 5, previous: [] }, signal)
- */
+/** Creates the offline source: deterministic for a given seed, schema-shaped, no network. */
 export function createOfflineSource(config: ResolvedAiConfig): EventSource {
   // One random stream per source, drawn in order, so the n-th event is the same on every run.
   const random = createRandom(config.seed)
   return {
-    nextBatch: async (request, signal) => {
-      signal.throwIfAborted()
-      return Array.from({ length: request.count }, (_, i) =>
-        offlineEvent(config.schema, {
-          eventType: config.eventType,
-          narrative: config.narrative,
-          random,
-          index: request.start + i,
-        }),
-      )
+    async *streamBatch(request, signal) {
+      for (let i = 0; i < request.count; i++) {
+        signal.throwIfAborted()
+        yield offlineEvent(config, random, request.start + i)
+      }
     },
   }
 }
 
-/**
- * Creates the source of `mode: 'static'`: the schema's example (or a fixed themed event) for every event.
- * @example
- * const source = createStaticSource(config)
- */
+/** Creates the source of `mode: 'static'`: the schema's example (or a fixed themed event) for every event. */
 export function createStaticSource(config: ResolvedAiConfig): EventSource {
-  const example = config.schema
-    ? staticExample(config.schema)
-    : offlineEvent(undefined, {
-        eventType: config.eventType,
-        narrative: config.narrative,
-        random: createRandom(config.seed),
-        index: 0,
-      })
+  const example = config.schema ? staticExample(config.schema) : offlineEvent(config, createRandom(config.seed), 0)
   const text = JSON.stringify(example)
   return {
-    nextBatch: async (request, signal) => {
+    async *streamBatch(request, signal) {
       signal.throwIfAborted()
       // A fresh copy per event, so a caller that edits one event does not edit them all.
-      return Array.from({ length: request.count }, () => JSON.parse(text) as unknown)
+      for (let i = 0; i < request.count; i++) yield JSON.parse(text) as unknown
     },
   }
 }

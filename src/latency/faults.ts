@@ -1,5 +1,6 @@
 import type { IncomingMessage } from 'node:http'
 import { MockWsError } from '../errors.js'
+import { showValue } from '../session/describe.js'
 import { setLongTimeout } from '../server/long-timeout.js'
 import type { FrameDropper } from '../session/session.js'
 import type { UpgradeDecision, UpgradeGate } from '../server/upgrade.js'
@@ -37,15 +38,11 @@ function configError(call: string, cause: string, hint: string): MockWsError {
   return new MockWsError('WSM_CONFIG', `Failed to configure ${call}: ${cause}. ${hint}`)
 }
 
-function show(value: unknown): string {
-  return typeof value === 'string' ? JSON.stringify(value) : String(value)
-}
-
 function checkTimes(call: string, options: HandshakeFaultOptions): number {
   const times = options.times
   if (times === undefined) return Infinity
   if (typeof times !== 'number' || !Number.isInteger(times) || times < 1) {
-    throw configError(call, `times must be a whole number >= 1, got ${show(times)}`, 'Leave times out to affect every handshake.')
+    throw configError(call, `times must be a whole number >= 1, got ${showValue(times)}`, 'Leave times out to affect every handshake.')
   }
   return times
 }
@@ -70,13 +67,13 @@ export class MessageDropper implements FrameDropper {
    * new MessageDropper(0.25)
    */
   constructor(probability: number, options: DropMessagesOptions = {}) {
-    const call = `dropMessages(${show(probability)})`
+    const call = `dropMessages(${showValue(probability)})`
     if (typeof probability !== 'number' || !(probability >= 0 && probability <= 1)) {
-      throw configError(call, `the probability must be a number from 0 to 1, got ${show(probability)}`, 'Pass for example dropMessages(0.1) to lose about one message in ten.')
+      throw configError(call, `the probability must be a number from 0 to 1, got ${showValue(probability)}`, 'Pass for example dropMessages(0.1) to lose about one message in ten.')
     }
     const seed = options.seed
     if (seed !== undefined && (typeof seed !== 'number' || !Number.isFinite(seed))) {
-      throw configError(call, `seed must be a finite number, got ${show(seed)}`, 'Pass a number such as 42, or no seed.')
+      throw configError(call, `seed must be a finite number, got ${showValue(seed)}`, 'Pass a number such as 42, or no seed.')
     }
     this.probability = probability
     this.seed = seed
@@ -102,9 +99,9 @@ export class MessageDropper implements FrameDropper {
  * router({ engine: { gates: [failHandshakeGate(503, { times: 1 })] } })
  */
 export function failHandshakeGate(status: number, options: HandshakeFaultOptions = {}): UpgradeGate {
-  const call = `failHandshake(${show(status)})`
+  const call = `failHandshake(${showValue(status)})`
   if (typeof status !== 'number' || !Number.isInteger(status) || status < MIN_FAIL_STATUS || status > MAX_FAIL_STATUS) {
-    throw configError(call, `the status must be an HTTP error status from ${MIN_FAIL_STATUS} to ${MAX_FAIL_STATUS}, got ${show(status)}`, 'Pass for example failHandshake(503) or failHandshake(401).')
+    throw configError(call, `the status must be an HTTP error status from ${MIN_FAIL_STATUS} to ${MAX_FAIL_STATUS}, got ${showValue(status)}`, 'Pass for example failHandshake(503) or failHandshake(401).')
   }
   let left = checkTimes(call, options)
   return () => {
@@ -121,9 +118,9 @@ export function failHandshakeGate(status: number, options: HandshakeFaultOptions
  * router({ engine: { gates: [slowHandshakeGate(2000)] } })
  */
 export function slowHandshakeGate(ms: number, options: HandshakeFaultOptions = {}): UpgradeGate {
-  const call = `slowHandshake(${show(ms)})`
+  const call = `slowHandshake(${showValue(ms)})`
   if (typeof ms !== 'number' || !Number.isFinite(ms) || ms < 0) {
-    throw configError(call, `ms must be a finite number >= 0, got ${show(ms)}`, 'Pass the delay in milliseconds, e.g. slowHandshake(2000).')
+    throw configError(call, `ms must be a finite number >= 0, got ${showValue(ms)}`, 'Pass the delay in milliseconds, e.g. slowHandshake(2000).')
   }
   let left = checkTimes(call, options)
   return (request: IncomingMessage, engine) => {
@@ -145,14 +142,10 @@ export function slowHandshakeGate(ms: number, options: HandshakeFaultOptions = {
   }
 }
 
-/**
- * Checks a connection limit (a whole number >= 0) and returns it.
- * @example
- * checkMaxConnections(2) // 2
- */
+/** Checks a connection limit (a whole number >= 0) and returns it. */
 export function checkMaxConnections(limit: number): number {
   if (typeof limit !== 'number' || !Number.isInteger(limit) || limit < 0) {
-    throw configError(`maxConnections(${show(limit)})`, `the limit must be a whole number >= 0, got ${show(limit)}`, 'Pass for example maxConnections(2).')
+    throw configError(`maxConnections(${showValue(limit)})`, `the limit must be a whole number >= 0, got ${showValue(limit)}`, 'Pass for example maxConnections(2).')
   }
   return limit
 }

@@ -1,6 +1,5 @@
-import { MockWsError } from '../errors.js'
 import { createRandom, type Random } from '../template/random.js'
-import { LatencyProfile, type LatencyProfileInput } from './profile.js'
+import { latencyConfigError, LatencyProfile, type LatencyProfileInput } from './profile.js'
 import { sampleLatency } from './sample.js'
 import { OrderedScheduler, type OrderedSchedulerOptions } from './scheduler.js'
 import { deriveSeed } from '../session/seed.js'
@@ -11,13 +10,6 @@ import { deriveSeed } from '../session/seed.js'
  * new LatencyInjector('3g', { direction: 'both' satisfies LatencyDirection })
  */
 export type LatencyDirection = 'out' | 'in' | 'both'
-
-/**
- * Default direction of a `LatencyInjector`: only server→client messages are delayed.
- * @example
- * new LatencyInjector('fast').direction === DEFAULT_LATENCY_DIRECTION // true
- */
-export const DEFAULT_LATENCY_DIRECTION: LatencyDirection = 'out'
 
 const DIRECTIONS: readonly LatencyDirection[] = ['out', 'in', 'both']
 
@@ -58,7 +50,7 @@ export class LatencyInjector {
    */
   constructor(profile: LatencyProfileInput, options: LatencyInjectorOptions = {}) {
     const problems: string[] = []
-    const direction = options.direction ?? DEFAULT_LATENCY_DIRECTION
+    const direction = options.direction ?? 'out'
     if (!DIRECTIONS.includes(direction)) {
       problems.push(`direction: must be one of ${DIRECTIONS.map((d) => `'${d}'`).join(', ')} (got ${JSON.stringify(direction)})`)
     }
@@ -66,14 +58,7 @@ export class LatencyInjector {
     if (seed !== undefined && (typeof seed !== 'number' || !Number.isFinite(seed))) {
       problems.push(`seed: must be a finite number (got ${typeof seed === 'number' ? String(seed) : (JSON.stringify(seed) ?? typeof seed)})`)
     }
-    if (problems.length > 0) {
-      throw new MockWsError(
-        'WSM_CONFIG',
-        `Failed to create latency injector: ${problems.length} problem${problems.length === 1 ? '' : 's'} in the options.\n` +
-          problems.map((p) => `  - ${p}`).join('\n') +
-          `\nPass for example { seed: 42, direction: 'out' }.`,
-      )
-    }
+    if (problems.length > 0) throw latencyConfigError('latency injector', 'the options', problems, "Pass for example { seed: 42, direction: 'out' }.")
     this.profile = LatencyProfile.from(profile)
     this.direction = direction
     this.seed = seed

@@ -5,8 +5,6 @@ import { LatencyProfile, type LatencyProfileInput } from './profile.js'
 /**
  * Tells whether `value` is a latency injector, including one from a second copy of this module
  * (the ESM and CJS builds loaded side by side), which `instanceof` would miss.
- * @example
- * isLatencyInjector(new LatencyInjector('fast')) // true
  */
 export function isLatencyInjector(value: unknown): value is LatencyInjector {
   if (value instanceof LatencyInjector) return true
@@ -23,8 +21,6 @@ export function isLatencyInjector(value: unknown): value is LatencyInjector {
 /**
  * Validates what `mockWs().latency()` was given, now, and returns how to build its injector once the
  * mock starts: seeded by `options.seed`, else by the mock's `seed`. A ready injector is used as is.
- * @example
- * const make = latencyFactory('4g', { direction: 'both' }); const injector = make(42)
  */
 export function latencyFactory(
   profile: LatencyProfileInput | LatencyInjector,

@@ -83,8 +83,7 @@ const NUMERIC_FIELDS = ['baseMs', 'jitterMs', 'stdDevMs', 'shape', 'minMs', 'max
 type NumericField = (typeof NUMERIC_FIELDS)[number]
 const KNOWN_FIELDS: readonly string[] = ['distribution', ...NUMERIC_FIELDS]
 
-// Which optional fields mean something for each distribution; anything else is rejected so that a
-// spec never silently ignores a number the user meant to take effect.
+// The fields that mean something for each distribution; others are rejected, never silently ignored.
 const APPLICABLE_FIELDS: Record<LatencyDistribution, readonly NumericField[]> = {
   fixed: ['baseMs'],
   uniform: ['baseMs', 'jitterMs', 'minMs', 'maxMs'],
@@ -134,15 +133,7 @@ export class LatencyProfile {
    */
   constructor(spec: LatencyProfileSpec, name = 'custom') {
     const problems = validateSpec(spec)
-    if (problems.length > 0) {
-      const plural = problems.length === 1 ? '' : 's'
-      throw new MockWsError(
-        'WSM_CONFIG',
-        `Failed to create latency profile: ${problems.length} problem${plural} in the spec.\n` +
-          problems.map((p) => `  - ${p}`).join('\n') +
-          `\n${SPEC_DOC_HINT}`,
-      )
-    }
+    if (problems.length > 0) throw latencyConfigError('latency profile', 'the spec', problems, SPEC_DOC_HINT)
     const copy: LatencyProfileSpec = { distribution: spec.distribution }
     for (const field of NUMERIC_FIELDS) if (spec[field] !== undefined) copy[field] = spec[field]
     this.name = name
@@ -161,126 +152,85 @@ export class LatencyProfile {
    * @example
    * new LatencyInjector(LatencyProfile.fast())
    */
-  static fast(): LatencyProfile {
-    return LatencyProfile.byName('fast')
-  }
-
+  static readonly fast = preset('fast')
   /**
    * Uniform 50–200 ms: a typical internet round trip.
    * @example
    * new LatencyInjector(LatencyProfile.normal())
    */
-  static normal(): LatencyProfile {
-    return LatencyProfile.byName('normal')
-  }
-
+  static readonly normal = preset('normal')
   /**
    * Uniform 300–800 ms: a slow link.
    * @example
    * new LatencyInjector(LatencyProfile.slow())
    */
-  static slow(): LatencyProfile {
-    return LatencyProfile.byName('slow')
-  }
-
+  static readonly slow = preset('slow')
   /**
    * 5G: normal 20 ± 5 ms, clamped to 10–30 ms. Also callable as `LatencyProfile['5g']()`.
    * @example
    * new LatencyInjector(LatencyProfile.fiveG())
    */
-  static fiveG(): LatencyProfile {
-    return LatencyProfile.byName('5g')
-  }
-
+  static readonly fiveG = preset('5g')
   /**
    * 5G, under its preset name: the same profile as `fiveG()`.
    * @example
    * new LatencyInjector(LatencyProfile['5g']())
    */
-  static '5g'(): LatencyProfile {
-    return LatencyProfile.byName('5g')
-  }
-
+  static readonly '5g' = preset('5g')
   /**
    * 4G: normal 45 ± 10 ms, clamped to 30–70 ms. Also callable as `LatencyProfile['4g']()`.
    * @example
    * new LatencyInjector(LatencyProfile.fourG())
    */
-  static fourG(): LatencyProfile {
-    return LatencyProfile.byName('4g')
-  }
-
+  static readonly fourG = preset('4g')
   /**
    * 4G, under its preset name: the same profile as `fourG()`.
    * @example
    * new LatencyInjector(LatencyProfile['4g']())
    */
-  static '4g'(): LatencyProfile {
-    return LatencyProfile.byName('4g')
-  }
-
+  static readonly '4g' = preset('4g')
   /**
    * 3G: normal 150 ± 30 ms, clamped to 100–250 ms. Also callable as `LatencyProfile['3g']()`.
    * @example
    * new LatencyInjector(LatencyProfile.threeG())
    */
-  static threeG(): LatencyProfile {
-    return LatencyProfile.byName('3g')
-  }
-
+  static readonly threeG = preset('3g')
   /**
    * 3G, under its preset name: the same profile as `threeG()`.
    * @example
    * new LatencyInjector(LatencyProfile['3g']())
    */
-  static '3g'(): LatencyProfile {
-    return LatencyProfile.byName('3g')
-  }
-
+  static readonly '3g' = preset('3g')
   /**
    * 2G: normal 400 ± 80 ms, clamped to 300–600 ms. Also callable as `LatencyProfile['2g']()`.
    * @example
    * new LatencyInjector(LatencyProfile.twoG())
    */
-  static twoG(): LatencyProfile {
-    return LatencyProfile.byName('2g')
-  }
-
+  static readonly twoG = preset('2g')
   /**
    * 2G, under its preset name: the same profile as `twoG()`.
    * @example
    * new LatencyInjector(LatencyProfile['2g']())
    */
-  static '2g'(): LatencyProfile {
-    return LatencyProfile.byName('2g')
-  }
-
+  static readonly '2g' = preset('2g')
   /**
    * EDGE: normal 650 ± 120 ms, clamped to 500–1000 ms.
    * @example
    * new LatencyInjector(LatencyProfile.edge())
    */
-  static edge(): LatencyProfile {
-    return LatencyProfile.byName('edge')
-  }
-
+  static readonly edge = preset('edge')
   /**
    * Satellite: normal 650 ± 80 ms, clamped to 550–850 ms.
    * @example
    * new LatencyInjector(LatencyProfile.satellite())
    */
-  static satellite(): LatencyProfile {
-    return LatencyProfile.byName('satellite')
-  }
-
+  static readonly satellite = preset('satellite')
   /**
    * A congested link: Pareto, scale 150 ms, shape 1.8, capped at 800 ms.
    * @example
    * new LatencyInjector(LatencyProfile.congested())
    */
-  static congested(): LatencyProfile {
-    return LatencyProfile.byName('congested')
-  }
+  static readonly congested = preset('congested')
 
   /**
    * The preset called `name` (case-insensitive); throws a `MockWsError` (`WSM_CONFIG`) listing the names otherwise.
@@ -296,8 +246,7 @@ export class LatencyProfile {
           `Use one of ${PRESET_NAMES.join(', ')}, or pass a custom spec such as { distribution: 'uniform', minMs: 50, maxMs: 200 }.`,
       )
     }
-    const preset = key as LatencyPresetName
-    return new LatencyProfile(PRESET_SPECS[preset], preset)
+    return new LatencyProfile(PRESET_SPECS[key as LatencyPresetName], key)
   }
 
   /**
@@ -307,8 +256,7 @@ export class LatencyProfile {
    */
   static from(input: LatencyProfileInput): LatencyProfile {
     if (input instanceof LatencyProfile) return input
-    // A profile from another copy of this module (the ESM and CJS builds loaded side by side)
-    // fails instanceof; rebuild it from its spec rather than reject it as a malformed spec.
+    // A profile of another copy of this module (ESM and CJS builds side by side) fails instanceof: rebuild it.
     if (isForeignProfile(input)) return new LatencyProfile(input.spec, input.name)
     if (typeof input === 'string') return LatencyProfile.byName(input)
     if (typeof input === 'number') return new LatencyProfile({ distribution: 'fixed', baseMs: input })
@@ -355,6 +303,16 @@ export class LatencyProfile {
   toJSON(): LatencyProfileSpec {
     return { ...this.spec }
   }
+}
+
+/** The error listing every problem of a latency spec or of injector options, one a line. */
+export function latencyConfigError(what: string, where: string, problems: readonly string[], hint: string): MockWsError {
+  const count = `${problems.length} problem${problems.length === 1 ? '' : 's'}`
+  return new MockWsError('WSM_CONFIG', `Failed to create ${what}: ${count} in ${where}.\n${problems.map((p) => `  - ${p}`).join('\n')}\n${hint}`)
+}
+
+function preset(name: LatencyPresetName): () => LatencyProfile {
+  return () => LatencyProfile.byName(name)
 }
 
 function isForeignProfile(input: unknown): input is { spec: LatencyProfileSpec; name: string } {

@@ -5,8 +5,6 @@ import type { LatencyProfile } from './profile.js'
  * Draws one delay in ms from `profile` using `random`; the result is always within
  * `[profile.minMs, profile.maxMs]`. Every call consumes the same number of draws for a given
  * distribution, so a seeded `random` gives a reproducible sequence.
- * @example
- * sampleLatency(LatencyProfile.byName('3g'), createRandom(42)) // e.g. 163.2
  */
 export function sampleLatency(profile: LatencyProfile, random: Random): number {
   const model = profile.model
@@ -23,14 +21,9 @@ export function sampleLatency(profile: LatencyProfile, random: Random): number {
   }
 }
 
-/**
- * One standard normal draw (Box–Muller, cosine branch); uses exactly two uniform draws.
- * @example
- * standardNormal(createRandom(1)) // e.g. -0.41
- */
+/** One standard normal draw (Box–Muller, cosine branch); uses exactly two uniform draws. */
 export function standardNormal(random: Random): number {
-  // The sine branch is discarded instead of cached: a stateless draw keeps sequences independent
-  // of which other profiles shared the same Random.
+  // The sine branch is dropped, not cached: stateless draws keep a sequence independent of who shares the Random.
   const u1 = openUnit(random)
   const u2 = random.next()
   return Math.sqrt(-2 * Math.log(u1)) * Math.cos(2 * Math.PI * u2)

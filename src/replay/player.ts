@@ -1,11 +1,9 @@
-import { CLOSE_INTERNAL_ERROR } from '../constants.js'
+import { CLOSE_INTERNAL_ERROR, MAX_INBOX_MESSAGES, SEND_BATCH_BYTES, SEND_DRAIN_POLL_MS, SEND_HIGH_WATER_MARK } from '../constants.js'
 import type { InboundMessage } from '../session/connection.js'
 import type { MessageQueue } from '../session/message-queue.js'
 import type { FailureKind, ScenarioFailure } from '../server/types.js'
-import { matchesJsonSubset } from '../scenario/json-subset.js'
-import type { JsonValue } from '../scenario/json-subset.js'
+import { matchesJsonSubset, type JsonValue } from '../scenario/json-subset.js'
 import type { TemplateContext } from '../template/context.js'
-import { MAX_INBOX_MESSAGES, SEND_DRAIN_POLL_MS, SEND_HIGH_WATER_MARK } from '../constants.js'
 import { sameBytes, toHex } from '../session/bytes.js'
 import { regexInputProblem } from './regex-input.js'
 import { captureText, readCapturePath } from './capture-path.js'
@@ -51,12 +49,8 @@ export interface PlayOptions {
   afterScript?: (unconsumed: InboundMessage[]) => void
   /** Longest message a quadratic regex is run against (default: no limit); see `regexInputProblem`. */
   maxRegexInput?: number
-}
-
-/** The regex a step would run on a text message, when no in-memory predicate takes precedence. */
-function stepRegex(step: PlayStep): RegExp | undefined {
-  if (step.predicate) return undefined
-  return step.dir === 'in' ? step.match : step.waitFor
+  /** The socket's `cork()`/`uncork()`: due frames go out in writes of about `SEND_BATCH_BYTES`, not one system call each. */
+  batch?: { cork(): void; uncork(): void }
 }
 
 const BINARY_PREVIEW_BYTES = 16
@@ -86,11 +80,8 @@ const UNPARSED: unique symbol = Symbol('not parsed yet')
 
 /** A client message with its JSON parsed at most once, and only when a step needs it. */
 class Candidate {
-  readonly message: InboundMessage
   #parsed: unknown = UNPARSED
-  constructor(message: InboundMessage) {
-    this.message = message
-  }
+  constructor(readonly message: InboundMessage) {}
   /** The message parsed as JSON, or `NOT_JSON` (binary frames are never JSON). */
   json(): unknown {
     if (this.#parsed === UNPARSED) {
@@ -240,7 +231,9 @@ export async function playReplay(conn: PlayerConnection, replay: CompiledReplay,
     })
   }
 
-  async function waitFor(step: PlayStep, test: (m: Candidate) => Record<string, string> | undefined, strictOrder: boolean): Promise<WaitOutcome> {
+  /** Waits for the client message of an `in` step (strict order: others are failures) or of an `out` step's wait (others are skipped). */
+  async function waitFor(step: PlayStep): Promise<WaitOutcome> {
+    const strictOrder = step.dir === 'in'
     const timeout = step.timeoutMs ?? options.timeoutMs
     const deadline = conn.elapsed() + timeout
     for (;;) {
@@ -253,7 +246,8 @@ export async function playReplay(conn: PlayerConnection, replay: CompiledReplay,
         return { ok: false, reason: closed || !conn.isOpen ? 'closed' : 'timeout' }
       }
       // A quadratic regex on an over-long message could hold the event loop: not matched, and said why.
-      const regex = options.maxRegexInput === undefined ? undefined : stepRegex(step)
+      // (an in-memory predicate takes precedence over the step's regex)
+      const regex = options.maxRegexInput === undefined || step.predicate ? undefined : strictOrder ? step.match : step.waitFor
       const tooLong = regex && regexInputProblem(regex, message.text, options.maxRegexInput as number)
       if (tooLong) {
         fail('unexpected-message', step.index + 1, describeStep(step), tooLong, step.origin)
@@ -261,7 +255,7 @@ export async function playReplay(conn: PlayerConnection, replay: CompiledReplay,
       }
       let groups: Record<string, string> | undefined
       try {
-        groups = test(new Candidate(message))
+        groups = (strictOrder ? matchIn : matchWaitFor)(step, new Candidate(message))
       } catch (error) {
         // A user predicate that throws is a failure of this step, never a crash of the server.
         fail('unexpected-message', step.index + 1, describeStep(step), `${describeMessage(message)} (matcher threw: ${error instanceof Error ? error.message : String(error)})`, step.origin)
@@ -297,53 +291,56 @@ export async function playReplay(conn: PlayerConnection, replay: CompiledReplay,
 
   let anchorTime = 0
   let anchorTs = 0
+  // The clock only moves forward: a step due at the last reading is due now, without reading it again.
+  let now = -Infinity
+  // bufferedAmount when the open batch was corked (-1: none); corked frames count as buffered.
+  let batchAt = -1
+  const flush = (): void => {
+    if (batchAt >= 0) options.batch?.uncork()
+    batchAt = -1
+  }
   const closedAt = (step: PlayStep): void => {
     if (!options.isShuttingDown?.()) fail('closed-with-steps-left', step.index + 1, describeStep(step), 'closed', step.origin)
-    done = true
   }
-  for (const step of replay.steps) {
-    const waits = step.dir === 'in' || step.waitFor !== undefined || step.waitForJson !== undefined
-    // A wait still gets the messages that arrived before the close; only then is the close reported.
-    if (!waits && (closed || !conn.isOpen)) {
-      closedAt(step)
-      return
-    }
-    if (waits) {
-      const outcome =
-        step.dir === 'in'
-          ? await waitFor(step, (m) => matchIn(step, m), true)
-          : await waitFor(step, (m) => matchWaitFor(step, m), false)
-      if (!outcome.ok) {
-        if (outcome.reason === 'timeout') {
-          fail('wait-timeout', step.index + 1, describeStep(step), '(nothing matching)', step.origin)
-          done = true
-        } else closedAt(step)
+  try {
+    for (const step of replay.steps) {
+      const waits = step.dir === 'in' || step.waitFor !== undefined || step.waitForJson !== undefined
+      // A wait still gets the messages that arrived before the close; only then is the close reported.
+      if (!waits && (closed || !conn.isOpen)) return closedAt(step)
+      if (waits) {
+        flush()
+        const outcome = await waitFor(step)
+        if (!outcome.ok && outcome.reason === 'closed') return closedAt(step)
+        if (!outcome.ok) return fail('wait-timeout', step.index + 1, describeStep(step), '(nothing matching)', step.origin)
+        anchorTime = outcome.at
+        anchorTs = step.ts
+        // An `in` step, or an `out` step that only waits, is done once its message arrived.
+        if (step.dir === 'in' || (step.text === undefined && step.binary === undefined && step.close === undefined)) continue
+      }
+      const due = anchorTime + (step.ts - anchorTs) / speed
+      if (due - now >= 1) now = conn.elapsed()
+      const early = due - now >= 1
+      const buffered = conn.bufferedAmount ?? 0
+      // The batch goes out when full, before a close, and before the player waits (for its time, or for the client to read).
+      if (early || step.close || buffered > SEND_HIGH_WATER_MARK || buffered - batchAt >= SEND_BATCH_BYTES) flush()
+      // A step already due (every send right after a wait) skips the async sleep and its promises.
+      if ((early && !(await sleepUntil(due))) || closed || !conn.isOpen || ((early || buffered > SEND_HIGH_WATER_MARK) && !(await drained()))) return closedAt(step)
+      if (batchAt < 0 && options.batch && !step.close) {
+        batchAt = conn.bufferedAmount ?? 0
+        options.batch.cork()
+      }
+      if (!sendStep(step)) return
+      if (step.close) {
+        conn.closeInbox()
+        conn.close(step.close.code ?? 1000, step.close.reason ?? '')
         return
       }
-      anchorTime = outcome.at
-      anchorTs = step.ts
-      // An `in` step, or an `out` step that only waits, is done once its message arrived.
-      if (step.dir === 'in' || (step.text === undefined && step.binary === undefined && step.close === undefined)) continue
     }
-    const due = anchorTime + (step.ts - anchorTs) / speed
-    // Backpressure only costs an await when the client is behind on reading.
-    // A step already due (every send right after a wait) skips the async sleep and its promises.
-    if ((due - conn.elapsed() >= 1 && !(await sleepUntil(due))) || closed || !conn.isOpen || ((conn.bufferedAmount ?? 0) > SEND_HIGH_WATER_MARK && !(await drained()))) {
-      closedAt(step)
-      return
-    }
-    if (!sendStep(step)) {
-      done = true
-      return
-    }
-    if (step.close) {
-      done = true
-      conn.closeInbox()
-      conn.close(step.close.code ?? 1000, step.close.reason ?? '')
-      return
-    }
+  } finally {
+    // Every way out of the script: what is corked goes out, later client messages are no longer the script's.
+    flush()
+    done = true
   }
-  done = true
   // Messages that arrived but were never waited for.
   const rest = conn.closeInbox()
   if (options.afterScript && !closed && conn.isOpen) {

@@ -89,11 +89,7 @@ const CORRELATABLE_STRING = /^[A-Za-z0-9][A-Za-z0-9_.:@+=/-]*$/
 const IDENTIFIER_KEY = /^[A-Za-z_$][A-Za-z0-9_$]*$/
 const KEY_BEFORE_TOKEN = /([A-Za-z][A-Za-z0-9_-]*)["']?\s*[:=]\s*["']?$/
 
-/**
- * Parses a JSON path of the `ignore` option: `$`, then `.key`, `["key"]`, `[0]`, `.*` or `[*]` segments.
- * @example
- * parseJsonPath('$.payload.items[0].at') // [{ key: 'payload' }, { key: 'items' }, { index: 0 }, { key: 'at' }]
- */
+/** Parses a JSON path of the `ignore` option: `$`, then `.key`, `["key"]`, `[0]`, `.*` or `[*]` segments. */
 export function parseJsonPath(path: string): JsonPathSegment[] {
   const problem = (why: string): never => {
     throw new MockWsError('WSM_CONFIG', `Failed to parse JSON path ${JSON.stringify(path)}: ${why}. Write paths like $.payload.ts, $.items[0] or $.items[*].id.`)
@@ -135,9 +131,8 @@ export function resolveRecordTransform(options: RecordTransformOptions = {}, wha
     for (const [i, path] of (options.ignore ?? []).entries()) {
       try {
         ignore.push(parseJsonPath(path))
-      } catch (error) {
+      } catch {
         problems.push(`ignore[${i}] ${JSON.stringify(path)} is not a JSON path like $.payload.ts`)
-        void error
       }
     }
   }
@@ -147,11 +142,7 @@ export function resolveRecordTransform(options: RecordTransformOptions = {}, wha
   return { inbound: options.inbound ?? 'json', correlate: options.correlate ?? true, ignore, volatile: options.volatile ?? 'auto' }
 }
 
-/**
- * The record options (`inbound`, `correlate`, `ignore`, `volatile`) picked out of a larger options object.
- * @example
- * pickRecordTransform({ file: 'a.jsonl', inbound: 'any' }) // { inbound: 'any' }
- */
+/** The record options (`inbound`, `correlate`, `ignore`, `volatile`) picked out of a larger options object. */
 export function pickRecordTransform(options: object): RecordTransformOptions {
   const out: Record<string, unknown> = {}
   for (const [key, value] of Object.entries(options)) if (RECORD_OPTION_KEYS.has(key) && value !== undefined) out[key] = value
@@ -204,7 +195,6 @@ export function isCorrelatable(value: unknown): boolean {
 
 /** A server frame's text with the spans that become `{{match.NAME}}`. */
 interface OutText {
-  frame: number
   text: string
   spans: { start: number; end: number; name: string }[]
 }
@@ -223,7 +213,7 @@ class ServerText {
     this.#starts.push(this.#joined.length)
     this.#frameOrder.push(frame)
     this.#joined += text
-    this.outs.push({ frame, text, spans: [] })
+    this.outs.push({ text, spans: [] })
   }
 
   /** Offset in the joined text of the first server frame after recorded frame `frame`. */
@@ -350,11 +340,7 @@ function pathMatches(pattern: readonly JsonPathSegment[], path: readonly JsonPat
   })
 }
 
-/**
- * Writes a path as `capture` expects it: `$.a.b[0]`, with `["key"]` for keys that are not identifiers.
- * @example
- * formatJsonPath([{ key: 'payload' }, { index: 0 }]) // '$.payload[0]'
- */
+/** Writes a path as `capture` expects it: `$.a.b[0]`, with `["key"]` for keys that are not identifiers. */
 export function formatJsonPath(path: readonly JsonPathSegment[]): string {
   let out = '$'
   for (const s of path) {
@@ -366,11 +352,7 @@ export function formatJsonPath(path: readonly JsonPathSegment[]): string {
 }
 
 function nameBase(path: readonly JsonPathSegment[]): string {
-  for (let i = path.length - 1; i >= 0; i--) {
-    const s = path[i]
-    if (s && 'key' in s) return s.key
-  }
-  return 'value'
+  return path.findLast((s): s is { key: string } => 'key' in s)?.key ?? 'value'
 }
 
 /** Removes the given leaf paths from a JSON value; `undefined` when a removal cannot be expressed as a subset (a direct array element up to the root). */
@@ -562,17 +544,14 @@ export function recordingToReplay(
 
   const entries: VcrEntry[] = []
   let lastTs = 0
-  const outByFrame = new Map(server.outs.map((o) => [o.frame, o]))
   frames.forEach((frame, i) => {
     const ts = Math.max(lastTs, Math.round(frame.ts))
     lastTs = ts
     if (frame.close) {
       // Only a close the server initiated can be replayed; a client's close is the client's business.
       if (frame.dir === 'out') {
-        const close: { code?: number; reason?: string } = {}
-        if (frame.close.code !== undefined) close.code = frame.close.code
-        if (frame.close.reason !== undefined) close.reason = frame.close.reason
-        entries.push({ ts, dir: 'out', close })
+        const { code, reason } = frame.close
+        entries.push({ ts, dir: 'out', close: { ...(code !== undefined && { code }), ...(reason !== undefined && { reason }) } })
       }
       return
     }
@@ -598,31 +577,23 @@ export function recordingToReplay(
     entries.push({ ts, dir: 'in', ...(json !== undefined ? jsonEntry(json, text, i) : textEntry(text, i)) })
   })
   // Server text is written last: correlations found in later client messages add spans to it.
-  let e = 0
-  frames.forEach((frame, i) => {
-    if (frame.close && frame.dir !== 'out') return
-    const entry = entries[e++]
-    const out = outByFrame.get(i)
-    if (entry && out && entry.dir === 'out' && entry.text !== undefined) entry.text = escapeTemplateSegments(out)
+  const outTexts = entries.filter((entry) => entry.dir === 'out' && entry.text !== undefined)
+  server.outs.forEach((out, k) => {
+    const entry = outTexts[k]
+    if (entry) entry.text = escapeTemplateSegments(out)
   })
   return entries
 }
 
-/**
- * One connection's frames of a transcript (default: the first connection's) as replay entries with the record options applied.
- * @example
- * transcriptToReplay(ws.transcript, { connection: 2, inbound: 'any' })
- */
+/** One connection's frames of a transcript (default: the first connection's) as replay entries with the record options applied. */
 export function transcriptToReplay(
   frames: readonly (RecordedFrame & { connection: number })[],
   options: RecordTransformOptions & { connection?: number } = {},
-  context: RecordingContext = {},
 ): VcrEntry[] {
   const id = options.connection ?? frames[0]?.connection
   return recordingToReplay(
     // The mock's own shutdown close (its close() ending every connection) is no part of the recording.
     frames.filter((f) => f.connection === id && !(f.close && isShutdownClose(f as TranscriptFrame))),
     resolveRecordTransform(pickRecordTransform(options)),
-    context,
   )
 }

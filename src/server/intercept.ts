@@ -11,6 +11,7 @@ import https from 'node:https'
 import net from 'node:net'
 import { ORIGINAL_URL_HEADER } from '../constants.js'
 import { MockWsError } from '../errors.js'
+import { escapeRegExp } from '../scenario/json-subset.js'
 
 /** A URL pattern: a string where `*` matches any run of characters, or a RegExp. */
 export type InterceptPattern = string | RegExp
@@ -30,10 +31,6 @@ interface Route {
 
 const routes: Route[] = []
 
-function globToRegExp(glob: string): RegExp {
-  return new RegExp(`^${glob.split('*').map((part) => part.replace(/[.+?^${}()|[\]\\/]/g, '\\$&')).join('.*')}$`)
-}
-
 /**
  * The test a pattern stands for. A string without `?` ignores the URL's query, so `wss://api.example.com/feed`
  * matches `wss://api.example.com/feed?token=1`; `*` matches any run of characters.
@@ -47,7 +44,7 @@ export function interceptMatcher(pattern: InterceptPattern): (url: string) => bo
       return pattern.test(url)
     }
   }
-  const regex = globToRegExp(pattern)
+  const regex = new RegExp(`^${pattern.split('*').map(escapeRegExp).join('.*')}$`)
   const withQuery = pattern.includes('?')
   return (url) => {
     const q = url.indexOf('?')
@@ -57,14 +54,12 @@ export function interceptMatcher(pattern: InterceptPattern): (url: string) => bo
 
 function find(url: string): Route | undefined {
   // The newest route wins, so a test can shadow a route of an outer scope.
-  for (let i = routes.length - 1; i >= 0; i--) if ((routes[i] as Route).test(url)) return routes[i]
-  return undefined
+  return routes.findLast((route) => route.test(url))
 }
 
 function targetPath(target: InterceptTarget, requested: string): string {
   const q = requested.indexOf('?')
-  const query = q === -1 ? '' : requested.slice(q)
-  return target.path === '*' ? requested : `${target.path}${query}`
+  return target.path === '*' ? requested : `${target.path}${q === -1 ? '' : requested.slice(q)}`
 }
 
 // --- the `ws` client: http.request / https.request -------------------------------------------------------
@@ -79,10 +74,7 @@ function hostForUrl(host: string): string {
 
 function isUpgrade(headers: unknown): boolean {
   if (!headers || typeof headers !== 'object') return false
-  for (const [name, value] of Object.entries(headers as Record<string, unknown>)) {
-    if (name.toLowerCase() === 'upgrade' && String(value).toLowerCase() === 'websocket') return true
-  }
-  return false
+  return Object.entries(headers).some(([name, value]) => name.toLowerCase() === 'upgrade' && String(value).toLowerCase() === 'websocket')
 }
 
 function wrapRequest(secure: boolean, original: RequestFn): RequestFn {
@@ -133,27 +125,19 @@ interface DispatchOptions {
 let originalDispatcher: Dispatcher | undefined
 let installedDispatcher: Dispatcher | undefined
 
-function globals(): Record<symbol, unknown> {
-  return globalThis as unknown as Record<symbol, unknown>
-}
+const globals = globalThis as unknown as Record<symbol, unknown>
 
 function currentDispatcher(): Dispatcher | undefined {
-  const existing = globals()[DISPATCHER]
+  const existing = globals[DISPATCHER]
   if (existing) return existing as Dispatcher
   // Node creates its undici agent when fetch is first used; a data: URL loads it without any I/O.
-  const fetchFn = (globalThis as { fetch?: (url: string) => Promise<unknown> }).fetch
-  if (typeof fetchFn === 'function') fetchFn('data:,').catch(() => undefined)
-  return globals()[DISPATCHER] as Dispatcher | undefined
-}
-
-function withHeader(headers: DispatchOptions['headers'], name: string, value: string): DispatchOptions['headers'] {
-  if (Array.isArray(headers)) return [...headers, name, value]
-  return { ...(headers ?? {}), [name]: value }
+  if (typeof fetch === 'function') fetch('data:,').catch(() => undefined)
+  return globals[DISPATCHER] as Dispatcher | undefined
 }
 
 function setDispatcher(value: Dispatcher): void {
-  globals()[DISPATCHER] = value
-  if (DISPATCHER_V2 in globalThis) globals()[DISPATCHER_V2] = value
+  globals[DISPATCHER] = value
+  if (DISPATCHER_V2 in globalThis) globals[DISPATCHER_V2] = value
 }
 
 function wrapDispatcher(original: Dispatcher): Dispatcher {
@@ -166,10 +150,8 @@ function wrapDispatcher(original: Dispatcher): Dispatcher {
         const route = find(url)
         if (route) {
           const { host, port } = route.target
-          return original.dispatch(
-            { ...opts, origin: `http://${hostForUrl(host)}:${port}`, path: targetPath(route.target, opts.path), headers: withHeader(opts.headers, ORIGINAL_URL_HEADER, url) },
-            handler,
-          )
+          const headers = Array.isArray(opts.headers) ? [...opts.headers, ORIGINAL_URL_HEADER, url] : { ...opts.headers, [ORIGINAL_URL_HEADER]: url }
+          return original.dispatch({ ...opts, origin: `http://${hostForUrl(host)}:${port}`, path: targetPath(route.target, opts.path), headers }, handler)
         }
       }
       return original.dispatch(opts, handler)
@@ -206,7 +188,7 @@ function uninstall(): void {
   originalHttpRequest = undefined
   originalHttpsRequest = undefined
   // Put the agent back only if nobody replaced ours meanwhile (a test that set its own dispatcher keeps it).
-  if (originalDispatcher && globals()[DISPATCHER] === installedDispatcher) setDispatcher(originalDispatcher)
+  if (originalDispatcher && globals[DISPATCHER] === installedDispatcher) setDispatcher(originalDispatcher)
   originalDispatcher = undefined
   installedDispatcher = undefined
 }

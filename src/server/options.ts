@@ -1,9 +1,9 @@
 import { DEFAULT_HOST, DEFAULT_MAX_REGEX_INPUT, DEFAULT_PATH, DEFAULT_WAIT_TIMEOUT_MS } from '../constants.js'
 import { MockWsError } from '../errors.js'
+import { showValue } from '../session/describe.js'
 import type http from 'node:http'
 import type { ClockKind } from '../template/clock.js'
 import type { EngineObserver } from './observer.js'
-
 
 /**
  * Options of `mockWs()`.
@@ -68,47 +68,16 @@ export interface MockWsOptions {
  * const resolved: ResolvedMockWsOptions = resolveOptions({ seed: 1 })
  * resolved.timeoutMs // 5000
  */
-export interface ResolvedMockWsOptions extends MockWsOptions {
-  port: number
-  strictPort: boolean
-  host: string
-  path: string
-  expandTemplates: boolean
-  strict: boolean
-  unexpected: 'fail' | 'ignore'
-  timeoutMs: number
-  speed: number
-  telemetry: boolean
-  maxRegexInput: number
-  clock: 'real' | 'fake'
-}
+export type ResolvedMockWsOptions = MockWsOptions & Required<Pick<MockWsOptions, DefaultedOption>>
 
-/**
- * Options of `resolveOptions`.
- * @example
- * resolveOptions(options, { action: 'create the router', only: ['path', 'seed'] })
- */
-export interface ResolveOptionsOptions {
-  /** What failed, for the message: "Failed to <action>: …" (default `start mock`). */
-  action?: string
-  /** Options this entry point takes; others are not checked (they cannot be given there). Default: all. */
-  only?: readonly (keyof MockWsOptions)[]
-}
+/** The options `resolveOptions` always sets. */
+type DefaultedOption = 'port' | 'strictPort' | 'host' | 'path' | 'expandTemplates' | 'strict' | 'unexpected' | 'timeoutMs' | 'speed' | 'telemetry' | 'maxRegexInput' | 'clock'
 
-/** Most bytes a port number can be. */
 const MAX_PORT = 65535
 /** Subprotocol names are HTTP tokens (RFC 6455 §4.1, RFC 7230 §3.2.6). */
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/
 
 type Check = (value: unknown) => string | undefined
-
-function describe(value: unknown): string {
-  if (typeof value === 'string') return JSON.stringify(value)
-  if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint') return String(value)
-  if (value === null) return 'null'
-  if (Array.isArray(value)) return 'an array'
-  return typeof value
-}
 
 const positiveFinite: Check = (v) => (typeof v === 'number' && Number.isFinite(v) && v > 0 ? undefined : 'must be a finite number > 0')
 const positiveInteger: Check = (v) => (typeof v === 'number' && Number.isSafeInteger(v) && v > 0 ? undefined : 'must be an integer > 0')
@@ -142,22 +111,16 @@ const CHECKS: { readonly [K in keyof MockWsOptions]-?: Check } = {
   clock: (v) => (v === 'real' || v === 'fake' ? undefined : `must be 'real' or 'fake'`),
 }
 
-/**
- * Every option of `MockWsOptions`, in documented order (each has a check and a row in docs/fixtures.md).
- * @example
- * OPTION_NAMES.includes('speed') // true
- */
+/** Every option of `MockWsOptions`, in documented order (each has a check and a row in docs/fixtures.md). */
 export const OPTION_NAMES: readonly (keyof MockWsOptions)[] = Object.freeze(Object.keys(CHECKS) as (keyof MockWsOptions)[])
 
 /**
  * Lists what is wrong with `options`, one "NAME must … (got VALUE)" line each; empty when all is well.
  * Options left `undefined` take their defaults and are never a problem.
- * @example
- * optionProblems({ speed: 0 }) // ['speed must be a finite number > 0 (got 0)']
  */
 export function optionProblems(options: MockWsOptions, only?: readonly (keyof MockWsOptions)[]): string[] {
   if (typeof options !== 'object' || options === null || Array.isArray(options)) {
-    return [`options must be an object (got ${describe(options)})`]
+    return [`options must be an object (got ${showValue(options)})`]
   }
   const problems: string[] = []
   for (const name of OPTION_NAMES) {
@@ -165,19 +128,17 @@ export function optionProblems(options: MockWsOptions, only?: readonly (keyof Mo
     const value = options[name]
     if (value === undefined) continue
     const problem = CHECKS[name](value)
-    if (problem) problems.push(`${name} ${problem} (got ${describe(value)})`)
+    if (problem) problems.push(`${name} ${problem} (got ${showValue(value)})`)
   }
   return problems
 }
 
 /**
  * Checks every option before anything starts and fills in every default in one place; throws one
- * `MockWsError` (`WSM_CONFIG`) listing all the problems.
- * @example
- * resolveOptions({ speed: 2 }).timeoutMs // 5000
- * resolveOptions({ speed: Number.NaN }) // throws "Failed to start mock: 1 invalid option: speed must be …"
+ * `MockWsError` (`WSM_CONFIG`) listing all the problems. `action` names what failed ("Failed to <action>: …",
+ * default `start mock`); `only` lists the options that entry point takes (default: all).
  */
-export function resolveOptions(options: MockWsOptions = {}, opts: ResolveOptionsOptions = {}): ResolvedMockWsOptions {
+export function resolveOptions(options: MockWsOptions = {}, opts: { action?: string; only?: readonly (keyof MockWsOptions)[] } = {}): ResolvedMockWsOptions {
   const problems = optionProblems(options, opts.only)
   if (problems.length > 0) {
     const count = problems.length === 1 ? '1 invalid option' : `${problems.length} invalid options`

@@ -1,7 +1,7 @@
 import { stat } from 'node:fs/promises'
 import type { IncomingMessage } from 'node:http'
 import type { Duplex } from 'node:stream'
-import { DEFAULT_WAIT_TIMEOUT_MS } from '../constants.js'
+import { CLOSE_INTERNAL_ERROR, DEFAULT_WAIT_TIMEOUT_MS } from '../constants.js'
 import { LatencyInjector } from '../latency/injector.js'
 import { isLatencyInjector } from '../latency/mock-latency.js'
 import type { LatencyProfileInput } from '../latency/profile.js'
@@ -73,34 +73,25 @@ export interface WsRouter {
 }
 
 /** The `MockWsOptions` a router takes (it owns no listener, so no port, host or strictness). */
-type RouterOptionName = 'path' | 'seed' | 'now' | 'timeoutMs' | 'maxPayload' | 'protocols' | 'speed' | 'maxTranscript' | 'maxRegexInput' | 'observers' | 'telemetry' | 'clock'
-const ROUTER_OPTIONS: readonly (keyof MockWsOptions)[] = ['path', 'seed', 'now', 'timeoutMs', 'maxPayload', 'protocols', 'speed', 'maxTranscript', 'maxRegexInput', 'observers', 'telemetry', 'expandTemplates', 'clock']
+const ROUTER_OPTIONS = ['path', 'seed', 'now', 'timeoutMs', 'maxPayload', 'protocols', 'speed', 'maxTranscript', 'maxRegexInput', 'observers', 'telemetry', 'expandTemplates', 'clock'] as const
+type RouterOptionName = Exclude<(typeof ROUTER_OPTIONS)[number], 'expandTemplates'>
 
 /** A router's options, checked, with defaults; `expandTemplates` stays unset when not given (it is then read per connection). */
 type ResolvedRouterOptions = Omit<RouterOptions, 'expandTemplates'> & Pick<ResolvedMockWsOptions, 'path' | 'speed' | 'timeoutMs' | 'telemetry' | 'unexpected' | 'maxRegexInput'> & { expandTemplates?: boolean }
 
 function resolveRouterOptions(options: RouterOptions): ResolvedRouterOptions {
-  const resolved = resolveOptions(options, { action: 'create the router', only: ROUTER_OPTIONS })
-  const { expandTemplates: _defaulted, ...rest } = resolved
   // Unset, a router reads MOCKFORGE_RESPONSE_TEMPLATE_EXPAND per connection (MockForge's behaviour), so the mock's default does not apply.
-  return { ...(rest as ResolvedRouterOptions), ...(options.expandTemplates !== undefined ? { expandTemplates: options.expandTemplates } : {}) }
-}
-
-interface CachedReplay {
-  mtimeMs: number
-  expand: boolean
-  replay: CompiledReplay
-  faker: FakerLike | undefined
+  return { ...resolveOptions(options, { action: 'create the router', only: ROUTER_OPTIONS }), expandTemplates: options.expandTemplates }
 }
 
 /** Handler that reads the replay file setting per connection (echo when none), caching the parse by mtime. */
 function envReplayHandler(options: ResolvedRouterOptions): ConnectionHandler<WsTransport> {
-  const cache = new Map<string, CachedReplay>()
-  async function load(file: string, expand: boolean): Promise<CachedReplay> {
+  const cache = new Map<string, { mtimeMs: number; expand: boolean; replay: CompiledReplay; faker: FakerLike | undefined }>()
+  async function load(file: string, expand: boolean) {
     const { mtimeMs } = await stat(file)
     const hit = cache.get(file)
     if (hit && hit.mtimeMs === mtimeMs && hit.expand === expand) return hit
-    const replay = await loadReplay(file, { expandTemplates: expand, ...(options.seed !== undefined ? { seed: options.seed } : {}) })
+    const replay = await loadReplay(file, { expandTemplates: expand, seed: options.seed })
     const faker = replay.usesFaker && expand ? await loadFaker(options.seed) : undefined
     const entry = { mtimeMs, expand, replay, faker }
     cache.set(file, entry)
@@ -120,7 +111,7 @@ function envReplayHandler(options: ResolvedRouterOptions): ConnectionHandler<WsT
       },
       (error: unknown) => {
         session.error(conn, toError(error, 'WSM_REPLAY_PARSE'))
-        conn.close(1011, 'mockforge-ws: replay file could not be loaded')
+        conn.close(CLOSE_INTERNAL_ERROR, 'mockforge-ws: replay file could not be loaded')
       },
     )
   }
@@ -136,21 +127,22 @@ function envReplayHandler(options: ResolvedRouterOptions): ConnectionHandler<WsT
 export function router(input: RouterOptions = {}): WsRouter {
   const { plan, ...rest } = input
   const options = plan ? { ...resolveRouterOptions(rest), ...pickRouterOptions(plan.options) } : resolveRouterOptions(rest)
-  const features = plan ? { ...plan.features, ...options.engine } : (options.engine ?? {})
+  const features: Partial<StartFeatures> = { ...plan?.features, ...options.engine }
   const session = new Session<WsTransport>({
-    handler: options.handler ?? plan?.features.handler ?? envReplayHandler(options),
-    ...(options.maxTranscript !== undefined ? { maxTranscript: options.maxTranscript } : {}),
-    ...(options.latency ? { latency: options.latency } : features.latency ? { latency: features.latency } : {}),
-    ...(features.dropper ? { dropper: features.dropper } : {}),
+    handler: options.handler ?? features.handler ?? envReplayHandler(options),
+    maxTranscript: options.maxTranscript,
+    maxBufferedBytes: plan?.options.maxBufferedBytes,
+    latency: options.latency ?? features.latency,
+    dropper: features.dropper,
     clock: clockFor(options.clock),
     observers: [...(options.telemetry ? [createTelemetryObserver()] : []), ...(features.observers ?? []), ...(options.observers ?? [])],
   })
   const upgrade = new WsUpgrade(session, {
     path: options.path,
-    ...(options.maxPayload !== undefined ? { maxPayload: options.maxPayload } : {}),
-    ...(options.protocols ? { protocols: options.protocols } : {}),
-    ...(features.gates ? { gates: features.gates } : {}),
-    ...(features.maxConnections !== undefined ? { maxConnections: features.maxConnections } : {}),
+    maxPayload: options.maxPayload,
+    protocols: options.protocols,
+    gates: features.gates,
+    maxConnections: features.maxConnections,
   })
   return {
     path: upgrade.path,
@@ -182,10 +174,7 @@ export function router(input: RouterOptions = {}): WsRouter {
 
 /** The options of a builder's plan that a router reads (it owns no listener: no port, host or HTTP handler). */
 function pickRouterOptions(options: ResolvedMockWsOptions): Partial<ResolvedRouterOptions> {
-  const picked: Record<string, unknown> = {}
-  for (const name of ROUTER_OPTIONS) if (options[name] !== undefined) picked[name] = options[name]
-  if (options.maxBufferedBytes !== undefined) picked['maxBufferedBytes'] = options.maxBufferedBytes
-  return picked as Partial<ResolvedRouterOptions>
+  return Object.fromEntries(ROUTER_OPTIONS.filter((name) => options[name] !== undefined).map((name) => [name, options[name]]))
 }
 
 /**
@@ -197,10 +186,7 @@ function pickRouterOptions(options: ResolvedMockWsOptions): Partial<ResolvedRout
  */
 export function routerWithLatency(injector: LatencyInjector | LatencyProfileInput, options: RouterOptions = {}): WsRouter {
   resolveRouterOptions(options) // checked before the injector is built from options.seed
-  const latency =
-    isLatencyInjector(injector)
-      ? injector
-      : new LatencyInjector(injector, options.seed !== undefined ? { seed: options.seed } : {})
+  const latency = isLatencyInjector(injector) ? injector : new LatencyInjector(injector, { seed: options.seed })
   return router({ ...options, latency })
 }
 

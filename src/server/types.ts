@@ -1,4 +1,3 @@
-
 /** A close frame seen in a transcript. */
 export interface TranscriptClose {
   code: number

@@ -5,15 +5,13 @@
 import { CLOSE_ABNORMAL, CLOSE_NORMAL, MAX_CLOSE_REASON_BYTES } from '../constants.js'
 import { utf8Length } from './bytes.js'
 
-/** Lowest registered close code. */
+/** Registered close codes a server may send run 1000–1014 (1015 is reserved for TLS failures). */
 const MIN_PROTOCOL_CLOSE_CODE = 1000
-/** Highest registered close code a server may send (1015 is reserved for TLS failures). */
 const MAX_PROTOCOL_CLOSE_CODE = 1014
 /** Registered codes no close frame may carry: 1004 (reserved), 1005 (no status), 1006 (abnormal). */
 const RESERVED_CLOSE_CODES: ReadonlySet<number> = new Set([1004, 1005, 1006])
-/** Lowest close code of the library/application ranges. */
+/** The library and application ranges. */
 const MIN_APP_CLOSE_CODE = 3000
-/** Highest close code of the application range. */
 const MAX_APP_CLOSE_CODE = 4999
 /** Ellipsis `truncateCloseReason` puts at the end of a cut reason (ASCII: one byte a character). */
 const CUT_MARK = '...'
@@ -21,12 +19,7 @@ const CUT_MARK = '...'
 /** The codes a script may close with, in words, for error hints. */
 export const CLOSE_CODE_RULE = '1000 (normal), 1001-1003, 1007-1014 or an application code 3000-4999'
 
-/**
- * True for a code a close frame may carry on the wire: 1000–1014 except 1004–1006, and 3000–4999.
- * @example
- * isSendableCloseCode(4000) // true
- * isSendableCloseCode(1006) // false
- */
+/** True for a code a close frame may carry on the wire: 1000–1014 except 1004–1006, and 3000–4999. */
 export function isSendableCloseCode(code: number): boolean {
   if (!Number.isInteger(code)) return false
   if (code >= MIN_APP_CLOSE_CODE && code <= MAX_APP_CLOSE_CODE) return true
@@ -36,48 +29,26 @@ export function isSendableCloseCode(code: number): boolean {
 /**
  * True for a code a replay `close` entry or `scenario.close()` may name: a sendable code, or 1006, which
  * drops the connection without a close frame.
- * @example
- * isScriptCloseCode(1006) // true
- * isScriptCloseCode(1005) // false
  */
 export function isScriptCloseCode(code: number): boolean {
   return code === CLOSE_ABNORMAL || isSendableCloseCode(code)
 }
 
-/**
- * True for a code a browser client may pass to `WebSocket.close()`: 1000 or 3000–4999.
- * @example
- * isClientCloseCode(1001) // false
- */
+/** True for a code a browser client may pass to `WebSocket.close()`: 1000 or 3000–4999. */
 export function isClientCloseCode(code: number | undefined): code is number {
   return code === CLOSE_NORMAL || (code !== undefined && Number.isInteger(code) && code >= MIN_APP_CLOSE_CODE && code <= MAX_APP_CLOSE_CODE)
 }
 
-/**
- * The problem with a close reason, or `undefined` when a close frame can carry it (at most 123 UTF-8 bytes).
- * @example
- * closeReasonProblem('é'.repeat(62)) // "the reason is 124 bytes of UTF-8, over the protocol's 123"
- */
+/** The problem with a close reason, or `undefined` when a close frame can carry it (at most 123 UTF-8 bytes). */
 export function closeReasonProblem(reason: string): string | undefined {
   const size = utf8Length(reason)
   return size > MAX_CLOSE_REASON_BYTES ? `the reason is ${size} bytes of UTF-8, over the protocol's ${MAX_CLOSE_REASON_BYTES}` : undefined
 }
 
-/**
- * Cuts a close reason to at most 123 UTF-8 bytes without splitting a character, marking the cut with `...`.
- * @example
- * truncateCloseReason('x'.repeat(200)).length // 123
- */
+/** Cuts a close reason to at most 123 UTF-8 bytes without splitting a character, marking the cut with `...`. */
 export function truncateCloseReason(reason: string): string {
   if (utf8Length(reason) <= MAX_CLOSE_REASON_BYTES) return reason
-  const budget = MAX_CLOSE_REASON_BYTES - CUT_MARK.length
-  let bytes = 0
-  let end = 0
-  for (const char of reason) {
-    const size = utf8Length(char)
-    if (bytes + size > budget) break
-    bytes += size
-    end += char.length
-  }
-  return `${reason.slice(0, end)}${CUT_MARK}`
+  // encodeInto writes whole characters only; `read` is how many UTF-16 units fitted.
+  const { read } = new TextEncoder().encodeInto(reason, new Uint8Array(MAX_CLOSE_REASON_BYTES - CUT_MARK.length))
+  return `${reason.slice(0, read)}${CUT_MARK}`
 }

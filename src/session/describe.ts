@@ -5,7 +5,7 @@
 // only trying to describe it. These helpers stop at a depth and a length, and never throw. Node-free.
 
 /** Deepest nesting level a preview descends into; deeper arrays and objects are shown as `[…]` / `{…}`. */
-export const MAX_PREVIEW_DEPTH = 8
+const MAX_PREVIEW_DEPTH = 8
 /** Longest preview produced before it is cut with `…`, and longest value `describeValue` quotes. */
 const DEFAULT_PREVIEW_CHARS = 40
 /** Items or keys shown per array or object before `…`. */
@@ -14,9 +14,6 @@ const MAX_PREVIEW_ITEMS = 8
 /**
  * A JSON-like preview of any value, cut at `maxChars` and at `MAX_PREVIEW_DEPTH` levels; never throws
  * (deep or cyclic values, throwing getters, BigInts and functions included).
- * @example
- * previewJson(JSON.parse('[[[[[[[[[[1]]]]]]]]]]')) // '[[[[[[[[[…]]]]]]]]]'
- * previewJson({ a: 'x'.repeat(100) }, 20) // '{"a":"xxxxxxxxxxxxx…'
  */
 export function previewJson(value: unknown, maxChars = DEFAULT_PREVIEW_CHARS): string {
   const out: string[] = []
@@ -72,17 +69,13 @@ export function previewJson(value: unknown, maxChars = DEFAULT_PREVIEW_CHARS): s
     emit(close)
   }
   walk(value, 0)
-  const text = out.join('')
-  return text.length <= maxChars ? text : `${text.slice(0, maxChars - 1)}…`
+  return shortenText(out.join(''), maxChars)
 }
 
 /**
  * Names what a value is for an error message ("got …"): `null`, `an array [1,2]`, `the string "hi"`,
  * `42`, `an object {"a":1}`, `7n`, or its `typeof`; quoted values are cut at `maxChars`, nesting at
  * `MAX_PREVIEW_DEPTH`, and it never throws (deep, cyclic or huge values, throwing getters).
- * @example
- * describeValue([1, 2]) // 'an array [1,2]'
- * describeValue('x'.repeat(100)).length // 51
  */
 export function describeValue(value: unknown, maxChars = DEFAULT_PREVIEW_CHARS): string {
   if (value === null) return 'null'
@@ -106,9 +99,6 @@ export function describeValue(value: unknown, maxChars = DEFAULT_PREVIEW_CHARS):
  * The compact form of a value for option lists and argument errors ("(got …)"): strings JSON-quoted
  * and cut at `maxChars`, numbers, booleans and BigInts as `String()` shows them, `null`, `an array`,
  * else the `typeof` (`undefined`, `object`, `function`, `symbol`); never throws.
- * @example
- * showValue('yes') // '"yes"'
- * showValue([1, 2]) // 'an array'
  */
 export function showValue(value: unknown, maxChars = DEFAULT_PREVIEW_CHARS): string {
   if (typeof value === 'string') return JSON.stringify(shortenText(value, maxChars))
@@ -118,11 +108,7 @@ export function showValue(value: unknown, maxChars = DEFAULT_PREVIEW_CHARS): str
   return typeof value
 }
 
-/**
- * `text` cut to `maxChars` (default 40) with `…` as its last character, for quoting in a message.
- * @example
- * shortenText('abcdef', 4) // 'abc…'
- */
+/** `text` cut to `maxChars` (default 40) with `…` as its last character, for quoting in a message. */
 export function shortenText(text: string, maxChars = DEFAULT_PREVIEW_CHARS): string {
   return text.length <= maxChars ? text : `${text.slice(0, maxChars - 1)}…`
 }

@@ -1,6 +1,7 @@
 // How every owner plays a script on a connection: one template context per connection (seeded per id), the
 // player with the resolved options, failures into the session. `mockWs()`, the routers and MSW call this.
-import { playReplay } from '../replay/player.js'
+import { DEFAULT_MAX_BUFFERED_BYTES, SEND_HIGH_WATER_MARK } from '../constants.js'
+import { playReplay, type PlayOptions } from '../replay/player.js'
 import type { CompiledReplay } from '../replay/types.js'
 import type { ResolvedMockWsOptions } from '../server/options.js'
 import { createTemplateContext, type FakerLike } from '../template/context.js'
@@ -9,7 +10,7 @@ import { connectionSeed } from './seed.js'
 import type { ConnectionHandler, SessionView } from './session.js'
 
 /** The resolved options the player reads (`resolveOptions` filled in every default). */
-export type PlayerSettings = Pick<ResolvedMockWsOptions, 'seed' | 'now' | 'speed' | 'timeoutMs' | 'unexpected' | 'maxRegexInput'>
+export type PlayerSettings = Pick<ResolvedMockWsOptions, 'seed' | 'now' | 'speed' | 'timeoutMs' | 'unexpected' | 'maxRegexInput' | 'maxBufferedBytes'>
 
 /**
  * Plays `script` on `conn` with the session's clock, shutdown state and failure list.
@@ -28,6 +29,9 @@ export function play(
     now: options.now ?? session.clock.dateNow,
     ...(extra.faker ? { faker: extra.faker } : {}),
   })
+  // The TCP socket under a `ws` connection (its upgrade request's); never batched under a send limit a batch could trip.
+  const socket = (conn.transport as { request?: { socket?: Partial<PlayOptions['batch']> } }).request?.socket
+  const batch = (options.maxBufferedBytes ?? DEFAULT_MAX_BUFFERED_BYTES) >= SEND_HIGH_WATER_MARK && typeof socket?.cork === 'function'
   return playReplay(conn, script, {
     speed: options.speed,
     timeoutMs: options.timeoutMs,
@@ -37,6 +41,7 @@ export function play(
     isShuttingDown: () => session.shuttingDown,
     maxRegexInput: options.maxRegexInput,
     ...(extra.afterScript ? { afterScript: extra.afterScript } : {}),
+    ...(batch ? { batch: socket as PlayOptions['batch'] } : {}),
   })
 }
 

@@ -43,16 +43,14 @@ export async function compileScript(
 ): Promise<{ script: CompiledReplay | undefined; faker: FakerLike | undefined }> {
   if (parts.length === 0) return { script: undefined, faker: undefined }
   const expandTemplates = options.expandTemplates
+  const compile = async (part: ScriptPart, faker?: FakerLike): Promise<CompiledReplay> =>
+    part.kind === 'replay'
+      ? loadReplay(part.source, { expandTemplates, ...(options.seed !== undefined ? { seed: options.seed } : {}) })
+      : part.kind === 'load'
+        ? part.load({ expandTemplates, ...(faker ? { faker } : {}) })
+        : part.compile({ expandTemplates, ...(faker ? { faker } : {}) })
   const compiled: CompiledReplay[] = []
-  for (const part of parts) {
-    if (part.kind === 'replay') {
-      compiled.push(await loadReplay(part.source, { expandTemplates, ...(options.seed !== undefined ? { seed: options.seed } : {}) }))
-    } else if (part.kind === 'load') {
-      compiled.push(await part.load({ expandTemplates }))
-    } else {
-      compiled.push(part.compile({ expandTemplates }))
-    }
-  }
+  for (const part of parts) compiled.push(await compile(part))
   if (!expandTemplates || !compiled.some((c) => c.usesFaker)) return { script: concatReplays(compiled), faker: undefined }
   // Faker paths can only be checked against a real faker: compile the builder's steps again with it,
   // so a bad {{faker.…}} fails here, before anything listens (replay files were checked by loadReplay).
@@ -60,10 +58,7 @@ export async function compileScript(
   const checked: CompiledReplay[] = []
   for (const [i, part] of parts.entries()) {
     const first = compiled[i] as CompiledReplay
-    if (!first.usesFaker) checked.push(first)
-    else if (part.kind === 'compiled') checked.push(part.compile({ expandTemplates, faker }))
-    else if (part.kind === 'load') checked.push(await part.load({ expandTemplates, faker }))
-    else checked.push(first)
+    checked.push(first.usesFaker && part.kind !== 'replay' ? await compile(part, faker) : first)
   }
   return { script: concatReplays(checked), faker }
 }

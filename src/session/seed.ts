@@ -5,8 +5,6 @@
 /**
  * Derives a distinct, reproducible template seed per connection id (`undefined` when no seed is set);
  * `mockWs()`, `router()` and `toMswHandler()` all seed connection N the same way.
- * @example
- * connectionSeed(42, 1) // 1402121850
  */
 export function connectionSeed(seed: number | undefined, id: number): number | undefined {
   if (seed === undefined) return undefined
@@ -16,8 +14,6 @@ export function connectionSeed(seed: number | undefined, id: number): number | u
 /**
  * Mixes a user's seed with a stream index into a 32-bit seed (murmur3 finalizer), so neighbouring
  * streams (one per connection, per scheduler) are unrelated and none repeats another's.
- * @example
- * createRandom(deriveSeed(42, 0)) // the first connection's stream for seed 42
  */
 export function deriveSeed(seed: number, index: number): number {
   const view = new DataView(new ArrayBuffer(8))

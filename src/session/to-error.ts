@@ -1,12 +1,9 @@
 // What a `catch` holds is `unknown`; these turn it into an Error, or into the text of a message, once.
-import { MockWsError } from '../errors.js'
-import type { MockWsErrorCode } from '../errors.js'
+import { MockWsError, type MockWsErrorCode } from '../errors.js'
 
 /**
  * `value` when it is an Error, else an Error whose message is `String(value)` (a `MockWsError` with
  * `code` when one is given).
- * @example
- * try { JSON.parse('{') } catch (e) { engine.error(conn, toError(e, 'WSM_CONFIG')) }
  */
 export function toError(value: unknown, code?: MockWsErrorCode): Error {
   if (value instanceof Error) return value
@@ -14,12 +11,7 @@ export function toError(value: unknown, code?: MockWsErrorCode): Error {
   return code === undefined ? new Error(message) : new MockWsError(code, message)
 }
 
-/**
- * The message of an Error, or `String(value)` for anything else thrown; never throws.
- * @example
- * errorMessage(new Error('boom')) // 'boom'
- * errorMessage('plain') // 'plain'
- */
+/** The message of an Error, or `String(value)` for anything else thrown; never throws. */
 export function errorMessage(value: unknown): string {
   return value instanceof Error ? value.message : safeString(value)
 }

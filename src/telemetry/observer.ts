@@ -43,8 +43,7 @@ const MS_PER_SECOND = 1000
  * observer.connectionClosed?.(conn, 1000, '')
  */
 export function createTelemetryObserver(): EngineObserver {
-  // Keyed by the engine's connection object; a WeakMap so a connection the engine forgets to
-  // report closed cannot leak its span.
+  // A WeakMap, so that a connection the engine forgets to report closed cannot leak its span.
   const connections = new WeakMap<ObservedConnection, ConnectionState>()
   // Open connections that have a recording span; while there are none, a frame costs one counter
   // increment and no WeakMap lookup (the per-connection counts only feed span attributes).
@@ -58,31 +57,36 @@ export function createTelemetryObserver(): EngineObserver {
     }
   }
 
-  return {
-    connectionOpened(conn: ObservedConnection): void {
+  // A hook that never throws (`message`, the hot path, has its own try instead of this extra call).
+  function guarded<A extends unknown[]>(hook: (...args: A) => void): (...args: A) => void {
+    return (...args) => {
       try {
-        if (connections.has(conn)) return
-        // No tracer provider: no span, and the OpenTelemetry API is never loaded.
-        const span = activeTracer() ? createWsConnectionSpan(conn) : undefined
-        // An unsampled (or no-op) connection span means its messages would be unsampled too:
-        // skip per-message span work for it entirely.
-        const state: ConnectionState = {
-          span: span?.isRecording() ? span : undefined,
-          openedAt: realClock.perfNow(),
-          sent: 0,
-          received: 0,
-          errored: false,
-        }
-        if (state.span && conn.protocol) state.span.setAttribute(WS_ATTR.subprotocol, conn.protocol)
-        connections.set(conn, state)
-        if (state.span) traced++
-        // Counted only once the state exists, so a failure above cannot leave the active gauge
-        // one connection too high forever.
-        recordConnectionOpened()
+        hook(...args)
       } catch {
         swallow()
       }
-    },
+    }
+  }
+
+  return {
+    connectionOpened: guarded((conn: ObservedConnection) => {
+      if (connections.has(conn)) return
+      // No tracer provider: no span, and the OpenTelemetry API is never loaded.
+      const span = activeTracer() ? createWsConnectionSpan(conn) : undefined
+      // An unsampled (or no-op) connection span means unsampled messages too: no per-message span work.
+      const state: ConnectionState = {
+        span: span?.isRecording() ? span : undefined,
+        openedAt: realClock.perfNow(),
+        sent: 0,
+        received: 0,
+        errored: false,
+      }
+      if (state.span && conn.protocol) state.span.setAttribute(WS_ATTR.subprotocol, conn.protocol)
+      connections.set(conn, state)
+      if (state.span) traced++
+      // Counted once the state exists, so a failure above cannot leave the active gauge one too high forever.
+      recordConnectionOpened()
+    }),
 
     message(conn: ObservedConnection, dir: 'in' | 'out', size: number, binary: boolean): void {
       try {
@@ -100,55 +104,43 @@ export function createTelemetryObserver(): EngineObserver {
       }
     },
 
-    connectionError(conn: ObservedConnection, error: Error): void {
-      try {
-        recordError('connection')
-        const state = connections.get(conn)
-        if (!state) return
-        state.errored = true
-        if (state.span) recordWsError(state.span, error)
-      } catch {
-        swallow()
-      }
-    },
+    connectionError: guarded((conn: ObservedConnection, error: Error) => {
+      recordError('connection')
+      const state = connections.get(conn)
+      if (!state) return
+      state.errored = true
+      if (state.span) recordWsError(state.span, error)
+    }),
 
-    connectionClosed(conn: ObservedConnection, code: number, reason: string): void {
-      try {
-        const state = connections.get(conn)
-        if (!state) return
-        connections.delete(conn)
-        if (state.span) traced--
-        const durationMs = realClock.perfNow() - state.openedAt
-        const status = closeStatusOf(code, state.errored)
-        recordConnectionClosed(durationMs / MS_PER_SECOND, status)
-        const span = state.span
-        if (!span) return
-        span.setAttributes({
-          [WS_ATTR.messagesSent]: state.sent,
-          [WS_ATTR.messagesReceived]: state.received,
-          [WS_ATTR.durationMs]: durationMs,
-          [WS_ATTR.closeCode]: code,
-        })
-        if (reason) span.setAttribute(WS_ATTR.closeReason, reason)
-        if (status === 'normal') recordWsConnectionSuccess(span)
-        span.end()
-      } catch {
-        swallow()
-      }
-    },
+    connectionClosed: guarded((conn: ObservedConnection, code: number, reason: string) => {
+      const state = connections.get(conn)
+      if (!state) return
+      connections.delete(conn)
+      if (state.span) traced--
+      const durationMs = realClock.perfNow() - state.openedAt
+      const status = closeStatusOf(code, state.errored)
+      recordConnectionClosed(durationMs / MS_PER_SECOND, status)
+      const span = state.span
+      if (!span) return
+      span.setAttributes({
+        [WS_ATTR.messagesSent]: state.sent,
+        [WS_ATTR.messagesReceived]: state.received,
+        [WS_ATTR.durationMs]: durationMs,
+        [WS_ATTR.closeCode]: code,
+      })
+      if (reason) span.setAttribute(WS_ATTR.closeReason, reason)
+      if (status === 'normal') recordWsConnectionSuccess(span)
+      span.end()
+    }),
 
-    handshakeRejected(request: IncomingMessage, status: number): void {
-      try {
-        recordError('handshake')
-        if (!activeTracer()) return
-        const span = createWsConnectionSpan(request)
-        if (!span.isRecording()) return
-        span.setAttribute(WS_ATTR.httpStatus, status)
-        span.setStatus({ code: otelApi().SpanStatusCode.ERROR, message: `Upgrade rejected with HTTP ${status}` })
-        span.end()
-      } catch {
-        swallow()
-      }
-    },
+    handshakeRejected: guarded((request: IncomingMessage, status: number) => {
+      recordError('handshake')
+      if (!activeTracer()) return
+      const span = createWsConnectionSpan(request)
+      if (!span.isRecording()) return
+      span.setAttribute(WS_ATTR.httpStatus, status)
+      span.setStatus({ code: otelApi().SpanStatusCode.ERROR, message: `Upgrade rejected with HTTP ${status}` })
+      span.end()
+    }),
   }
 }

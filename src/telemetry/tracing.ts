@@ -31,11 +31,7 @@ export type WsSpanParent = Span | Context
 type OtelApi = typeof import('@opentelemetry/api')
 let api: OtelApi | undefined
 
-/**
- * The OpenTelemetry API, loaded on first use (not when the core is imported).
- * @example
- * otelApi().SpanStatusCode.ERROR // 2
- */
+/** The OpenTelemetry API, loaded on first use (not when the core is imported). */
 export function otelApi(): OtelApi {
   api ??= createRequire(import.meta.url)('@opentelemetry/api') as OtelApi
   return api
@@ -65,42 +61,25 @@ interface DelegatingProvider extends TracerProvider {
   getDelegateTracer?(name: string): Tracer | undefined
 }
 
-// The global provider is always a ProxyTracerProvider whose delegate changes when the user calls
-// `trace.setGlobalTracerProvider()` (or `trace.disable()`). Keying the cache on the delegate makes
-// the check two property reads per call while still picking up a provider registered after
-// this module was imported.
+// The global ProxyTracerProvider's delegate changes with `trace.setGlobalTracerProvider()` (or `disable()`):
+// keyed on it, the cache costs two property reads per call and still sees a provider registered later.
 let cachedDelegate: TracerProvider | undefined
 let cachedTracer: Tracer | undefined
 
-/**
- * The tracer of the registered tracer provider, or `undefined` when none is registered (the
- * signal to skip span work entirely).
- * @example
- * if (activeTracer()) span = createWsConnectionSpan(req)
- */
+/** The registered tracer provider's tracer, or `undefined` when none is registered (then span work is skipped). */
 export function activeTracer(): Tracer | undefined {
   if (api === undefined && !otelTraceRegistered()) return undefined
   const provider = otelApi().trace.getTracerProvider() as DelegatingProvider
   const delegate = typeof provider.getDelegate === 'function' ? provider.getDelegate() : provider
   if (delegate !== cachedDelegate) {
     cachedDelegate = delegate
-    // getDelegateTracer is undefined exactly when no real provider sits behind the proxy,
-    // whichever copy of @opentelemetry/api registered the global.
+    // getDelegateTracer() is undefined exactly when no real provider sits behind the proxy (whatever the API copy).
     cachedTracer =
       typeof provider.getDelegateTracer === 'function'
         ? provider.getDelegateTracer(TRACER_NAME)
         : provider.getTracer(TRACER_NAME)
   }
   return cachedTracer
-}
-
-/**
- * Whether a tracer provider is registered, i.e. whether mockforge-ws creates real spans.
- * @example
- * if (!isTracingEnabled()) console.log('spans are no-ops')
- */
-export function isTracingEnabled(): boolean {
-  return activeTracer() !== undefined
 }
 
 const TRACEPARENT_RE = /^([0-9a-f]{2})-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})(-.*)?$/
@@ -114,8 +93,6 @@ function firstHeader(value: string | string[] | undefined): string | undefined {
 /**
  * Parses a W3C `traceparent` header into a remote span context; `undefined` when it is missing
  * or invalid (bad shape, version `ff`, extra fields on version `00`, all-zero ids).
- * @example
- * parseTraceparent('00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01')?.traceId
  */
 export function parseTraceparent(header: string | undefined, tracestate?: string): SpanContext | undefined {
   if (header === undefined) return undefined
@@ -140,8 +117,6 @@ export function parseTraceparent(header: string | undefined, tracestate?: string
  * The context an incoming upgrade request's spans hang under: the globally registered
  * propagator's view of its headers when the user registered one, otherwise the request's own
  * `traceparent`/`tracestate` parsed here, otherwise the root context.
- * @example
- * const parent = extractWsParentContext(req)
  */
 export function extractWsParentContext(request: WsRequestLike): Context {
   const headers = request.headers ?? {}
@@ -153,9 +128,7 @@ export function extractWsParentContext(request: WsRequestLike): Context {
 }
 
 function pathOf(url: string | undefined): string {
-  if (!url) return '/'
-  const query = url.indexOf('?')
-  return query === -1 ? url : url.slice(0, query)
+  return url ? (url.split('?', 1)[0] ?? url) : '/'
 }
 
 /**

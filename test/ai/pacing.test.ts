@@ -1,6 +1,7 @@
 import { describe, expect, test } from 'vitest'
 import { AiEventGenerator } from '../../src/ai/generator.js'
 import { RateSchedule } from '../../src/ai/pacing.js'
+import type { Clock } from '../../src/template/clock.js'
 import { watchLeaks } from '../support/leaks.js'
 import { framesOf, openWsPair } from './ws-pair.js'
 
@@ -36,6 +37,28 @@ describe('rate pacing', () => {
       await pair.close()
     }
     await leaks.expectNone()
+  })
+
+  test('a timer that fires a fraction of a ms early never makes an event early', async () => {
+    // libuv counts timers in whole ms against a cached loop time, so a timer can run up to ~1 ms before
+    // performance.now() reaches its due time. This clock's timers always run 0.5 ms early.
+    let now = 0
+    const early: Clock = {
+      kind: 'fake',
+      setTimeout: (fn, ms) => setImmediate(() => ((now += Math.max(0, ms - 0.5)), fn())),
+      clearTimeout: (handle) => clearImmediate(handle as NodeJS.Immediate),
+      setImmediate: (fn) => void setImmediate(fn),
+      queueMicrotask: (fn) => queueMicrotask(fn),
+      perfNow: () => now,
+      dateNow: () => now,
+    }
+    const sentAt: number[] = []
+    const sink = { readyState: 1, OPEN: 1, send: () => void sentAt.push(now) }
+    const gen = new AiEventGenerator({ narrative: 'chat', eventCount: 5, provider: 'offline' })
+    expect(await gen.streamEventsWithRate(sink, undefined, 20, { clock: early })).toBe(5)
+    const first = sentAt[0] ?? 0
+    expect(sentAt).toHaveLength(5)
+    for (const [k, at] of sentAt.entries()) expect(at - first).toBeGreaterThanOrEqual(k * 50)
   })
 
   test('the config eventRate paces streamEvents too', async () => {

@@ -47,6 +47,21 @@ describe('presets', () => {
     expect(LatencyProfile.slow().name).toBe('slow')
   })
 
+  test.each([
+    ['fast', 'fast'], ['normal', 'normal'], ['slow', 'slow'],
+    ['fiveG', '5g'], ['5g', '5g'], ['fourG', '4g'], ['4g', '4g'], ['threeG', '3g'], ['3g', '3g'], ['twoG', '2g'], ['2g', '2g'],
+    ['edge', 'edge'], ['satellite', 'satellite'], ['congested', 'congested'],
+  ] as const)('LatencyProfile.%s() builds the %s preset, called bound or not', (factory, name) => {
+    const make = LatencyProfile[factory]
+    for (const profile of [LatencyProfile[factory](), make()]) {
+      expect(profile).toBeInstanceOf(LatencyProfile)
+      expect(profile.name).toBe(name)
+      expect(profile.toJSON()).toEqual(STATED[name])
+      expect(profile.model).toEqual(LatencyProfile.byName(name).model)
+      expect(String(profile)).toBe(String(LatencyProfile.byName(name)))
+    }
+  })
+
   test('byName ignores case and surrounding space', () => {
     expect(LatencyProfile.byName(' 4G ').name).toBe('4g')
     expect(LatencyProfile.byName('Satellite').name).toBe('satellite')

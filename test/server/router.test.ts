@@ -2,8 +2,9 @@ import http from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { WebSocketServer } from 'ws'
 import { afterEach, describe, expect, it } from 'vitest'
-import { router, type WsRouter } from '../../src/index.js'
+import { mockWs, router, type WsRouter } from '../../src/index.js'
 import { connectClient, leakableResources } from '../support/client.js'
+import { rawUpgrade } from '../reliability/support.js'
 
 const cleanups: (() => Promise<void>)[] = []
 afterEach(async () => {
@@ -89,6 +90,22 @@ describe('router() mounted on an existing http.Server', () => {
     const client = await connectClient(`ws://127.0.0.1:${port}/ws`)
     expect(await client.closed).toEqual({ code: 1011, reason: 'mockforge-ws: replay file could not be loaded' })
     expect(ws.metrics.errors).toBe(1)
+  })
+
+  it("serves a builder plan's maxBufferedBytes: sends past it close the connection with 1008", async () => {
+    const limit = 2 * 1024 * 1024
+    const server = http.createServer()
+    const ws = router({ path: '/ws', plan: await mockWs({ maxBufferedBytes: limit }).plan() })
+    server.on('upgrade', ws.handleUpgrade)
+    const port = await serve(server, [ws])
+    const stalled = await rawUpgrade(port)
+    stalled.socket.pause()
+    const conn = await ws.nextConnection()
+    const chunk = 'y'.repeat(256 * 1024)
+    for (let i = 0; i < 64 && ws.failures.length === 0; i++) conn.send(chunk)
+    expect(ws.failures[0]).toMatchObject({ kind: 'send-failed', expected: `at most ${limit} bytes waiting to be sent (maxBufferedBytes)` })
+    await conn.closed
+    stalled.destroy()
   })
 
   it('router.close() ends its connections but leaves the app server to its owner', async () => {

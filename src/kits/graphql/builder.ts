@@ -1,4 +1,4 @@
-import { DEFAULT_GRAPHQL_INIT_TIMEOUT_MS, DEFAULT_GRAPHQL_PATH, DEFAULT_MAX_TRANSCRIPT, GRAPHQL_TRANSPORT_WS_PROTOCOL } from '../../constants.js'
+import { DEFAULT_GRAPHQL_INIT_TIMEOUT_MS, DEFAULT_GRAPHQL_PATH, DEFAULT_MAX_TRANSCRIPT, GRAPHQL_TRANSPORT_WS_PROTOCOL, MAX_TIMER_DELAY_MS } from '../../constants.js'
 import { MockWsError } from '../../errors.js'
 import type { DropMessagesOptions, HandshakeFaultOptions } from '../../latency/faults.js'
 import type { LatencyInjector, LatencyInjectorOptions } from '../../latency/injector.js'
@@ -56,7 +56,7 @@ export class GraphqlWsBuilder implements PromiseLike<GraphqlWsMock> {
           handlers: [...this.#handlers],
           init: this.#init,
           // Beyond what a timer holds, "forever" is simply never firing.
-          initTimeoutMs: Math.min(connectionInitWaitTimeoutMs, 2 ** 31 - 1),
+          initTimeoutMs: Math.min(connectionInitWaitTimeoutMs, MAX_TIMER_DELAY_MS),
           unexpected,
           operations: this.#operations,
           maxOperations: wsOptions.maxTranscript ?? DEFAULT_MAX_TRANSCRIPT,
@@ -82,7 +82,7 @@ export class GraphqlWsBuilder implements PromiseLike<GraphqlWsMock> {
       })
     }
     const intervalMs = opts.intervalMs ?? 0
-    if (typeof intervalMs !== 'number' || !Number.isFinite(intervalMs) || intervalMs < 0 || intervalMs > 2 ** 31 - 1) problems.push(`intervalMs must be a number of ms from 0 to 2147483647, got ${String(intervalMs)}`)
+    if (typeof intervalMs !== 'number' || !Number.isFinite(intervalMs) || intervalMs < 0 || intervalMs > MAX_TIMER_DELAY_MS) problems.push(`intervalMs must be a number of ms from 0 to ${MAX_TIMER_DELAY_MS}, got ${String(intervalMs)}`)
     if (problems.length > 0) {
       throw new MockWsError('WSM_CONFIG', `Failed to configure onSubscribe(): ${problems.join('; ')}. Example: .onSubscribe('OnPrice', [{ data: { price: 1 } }], { intervalMs: 10 })`)
     }
@@ -118,8 +118,7 @@ export class GraphqlWsBuilder implements PromiseLike<GraphqlWsMock> {
    * await mockGraphqlWs({ seed: 1 }).latency('4g').onSubscribe('OnPrice', [{ data: { price: 1 } }])
    */
   latency(profile: LatencyProfileInput | LatencyInjector, opts: LatencyInjectorOptions = {}): this {
-    this.#mutable('latency')
-    this.#inner.latency(profile, opts)
+    this.#mutable('latency').latency(profile, opts)
     return this
   }
 
@@ -129,8 +128,7 @@ export class GraphqlWsBuilder implements PromiseLike<GraphqlWsMock> {
    * await mockGraphqlWs({ seed: 7 }).dropMessages(0.1)
    */
   dropMessages(probability: number, opts: DropMessagesOptions = {}): this {
-    this.#mutable('dropMessages')
-    this.#inner.dropMessages(probability, opts)
+    this.#mutable('dropMessages').dropMessages(probability, opts)
     return this
   }
 
@@ -140,8 +138,7 @@ export class GraphqlWsBuilder implements PromiseLike<GraphqlWsMock> {
    * await mockGraphqlWs().failHandshake(503, { times: 1 })
    */
   failHandshake(status: number, opts: HandshakeFaultOptions = {}): this {
-    this.#mutable('failHandshake')
-    this.#inner.failHandshake(status, opts)
+    this.#mutable('failHandshake').failHandshake(status, opts)
     return this
   }
 
@@ -151,8 +148,7 @@ export class GraphqlWsBuilder implements PromiseLike<GraphqlWsMock> {
    * await mockGraphqlWs().slowHandshake(500)
    */
   slowHandshake(ms: number, opts: HandshakeFaultOptions = {}): this {
-    this.#mutable('slowHandshake')
-    this.#inner.slowHandshake(ms, opts)
+    this.#mutable('slowHandshake').slowHandshake(ms, opts)
     return this
   }
 
@@ -169,10 +165,12 @@ export class GraphqlWsBuilder implements PromiseLike<GraphqlWsMock> {
     return this.start().then(onfulfilled, onrejected)
   }
 
-  #mutable(what: string): void {
+  /** The inner builder, while calls may still change it. */
+  #mutable(what: string): MockWsBuilder {
     if (this.#started) {
       throw new MockWsError('WSM_CONFIG', `Failed to configure ${what}(): the mock has already started. Chain every call before awaiting mockGraphqlWs().`)
     }
+    return this.#inner
   }
 }
 

@@ -29,14 +29,9 @@ export interface GraphqlPeers {
   CloseCode: GraphqlWsModule['CloseCode']
 }
 
-/** The npm package a specifier belongs to (`graphql-ws/client` → `graphql-ws`). */
-function packageOf(specifier: string): string {
-  const parts = specifier.split('/')
-  return specifier.startsWith('@') ? parts.slice(0, 2).join('/') : (parts[0] ?? specifier)
-}
-
 async function importPeer<T>(specifier: string): Promise<T> {
-  const pkg = packageOf(specifier)
+  // The npm package of the specifier (`graphql-ws/client` → `graphql-ws`; the peers are not scoped).
+  const pkg = specifier.split('/')[0] ?? specifier
   try {
     // A non-literal specifier keeps bundlers from resolving the optional peer at build time.
     return (await import(specifier)) as T
@@ -51,11 +46,7 @@ async function importPeer<T>(specifier: string): Promise<T> {
   }
 }
 
-/**
- * Loads `graphql-ws` and `graphql` on demand; fails with an error naming the missing package.
- * @example
- * const { parseMessage, stringifyMessage, parse } = await loadGraphqlPeers()
- */
+/** Loads `graphql-ws` and `graphql` on demand; fails with an error naming the missing package. */
 export async function loadGraphqlPeers(specifiers: { graphqlWs?: string; graphql?: string } = {}): Promise<GraphqlPeers> {
   const ws = await importPeer<GraphqlWsModule>(specifiers.graphqlWs ?? GRAPHQL_WS_MODULE)
   const gql = await importPeer<GraphqlModule>(specifiers.graphql ?? GRAPHQL_MODULE)

@@ -23,12 +23,8 @@ export interface GraphqlProtocolConfig {
   maxOperations: number
 }
 
-/**
- * A readable name of a matcher, as unknown-operation errors list them.
- * @example
- * describeOperationMatcher(/query\s+Me/) // '/query\\s+Me/'
- */
-export function describeOperationMatcher(match: OperationMatcher): string {
+/** A readable name of a matcher, as unknown-operation errors list them. */
+function describeOperationMatcher(match: OperationMatcher): string {
   return typeof match === 'string' ? JSON.stringify(match) : String(match)
 }
 
@@ -59,8 +55,6 @@ function describeOp(op: GraphqlOperation): string {
  * The connection handler that speaks graphql-transport-ws: `connection_init`/`connection_ack` (with the
  * optional init check), ping/pong, `subscribe` → `next`… `complete` from the matching handler, `error`
  * for unknown operations, and client `complete` stopping a stream.
- * @example
- * await mockWs({ protocols: ['graphql-transport-ws'] }).use({ handler: () => graphqlProtocolHandler(config) })
  */
 export function graphqlProtocolHandler(config: GraphqlProtocolConfig): ConnectionHandler {
   const { peers, handlers } = config

@@ -3,8 +3,7 @@ import type { ReplayEntry } from '../../replay/types.js'
 import type { TranscriptFrame } from '../../server/types.js'
 import { escapeTemplateText } from '../../template/escape.js'
 
-function parseObject(text: string | undefined): Record<string, unknown> | undefined {
-  if (text === undefined) return undefined
+function parseObject(text: string): Record<string, unknown> | undefined {
   try {
     const value: unknown = JSON.parse(text)
     return value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined
