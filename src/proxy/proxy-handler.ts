@@ -36,7 +36,7 @@ function offeredProtocols(header: string | string[] | undefined): string[] {
 export class WsProxyHandler {
   /** The validated configuration. */
   readonly config: ResolvedProxyConfig
-  #prepared = new WeakMap<IncomingMessage, Prepared>()
+  #prepared = new WeakMap<Pick<IncomingMessage, 'headers'>, Prepared>()
   #upstreams = new Map<WebSocket, Promise<void>>()
   #abort = new AbortController()
   #connecting = new Set<Promise<unknown>>()

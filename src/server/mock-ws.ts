@@ -1,3 +1,4 @@
+import { once } from 'node:events'
 import http from 'node:http'
 import { MockWsError } from '../errors.js'
 import { SessionOwner } from '../session/owner.js'
@@ -28,12 +29,7 @@ function urlHost(host: string): string {
 }
 
 
-/**
- * What `startMock` adds to the resolved options: the per-connection handler and the features derived when
- * the mock starts (latency, drops, gates, limits, observers).
- * @example
- * await startMock(resolveOptions(), { handler: echoHandler, maxConnections: 2 })
- */
+/** What `startMock` adds to the resolved options: the handler and the features derived at start (latency, drops, gates, limits, observers). */
 export interface StartFeatures {
   handler: ConnectionHandler<WsTransport>
   latency?: FrameDelayer
@@ -160,21 +156,12 @@ export async function startMock(options: ResolvedMockWsOptions, features: StartF
   return new MockWs({ server, session, upgrade, host, port, path, strict: options.strict })
 }
 
-function listenOnce(server: http.Server, host: string, port: number): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const onError = (error: Error): void => {
-      server.off('listening', onListening)
-      reject(error)
-    }
-    const onListening = (): void => {
-      server.off('error', onError)
-      const address = server.address()
-      resolve(typeof address === 'object' && address ? address.port : port)
-    }
-    server.once('error', onError)
-    server.once('listening', onListening)
-    server.listen({ port, host, exclusive: true })
-  })
+async function listenOnce(server: http.Server, host: string, port: number): Promise<number> {
+  server.listen({ port, host, exclusive: true })
+  // once() rejects with the server's 'error' (EADDRINUSE, …) and removes its listeners either way.
+  await once(server, 'listening')
+  const address = server.address()
+  return typeof address === 'object' && address ? address.port : port
 }
 
 async function listen(server: http.Server, host: string, port: number, strictPort: boolean): Promise<number> {

@@ -12,8 +12,8 @@ export interface ObservedConnection {
   readonly headers: IncomingHttpHeaders
   /** Negotiated subprotocol, or ''. */
   readonly protocol: string
-  /** The upgrade request. */
-  readonly request: IncomingMessage
+  /** The upgrade request (the `IncomingMessage` until the connection's handler ran; then its method, url, headers, httpVersion, socket). */
+  readonly request: Pick<IncomingMessage, 'method' | 'url' | 'headers' | 'httpVersion' | 'socket'>
 }
 
 /**

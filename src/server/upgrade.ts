@@ -17,11 +17,7 @@ export type UpgradeDecision = { accept: true } | { accept: false; status: number
 /** Per-upgrade hook that may refuse or delay a handshake (fault injection, limits, the proxy's upstream dial). */
 export type UpgradeGate = (request: IncomingMessage, session: { readonly clock: Clock }) => UpgradeDecision | Promise<UpgradeDecision>
 
-/**
- * Options of the upgrade listener shared by `mockWs()` and the routers.
- * @example
- * new WsUpgrade(session, { path: '/ws', gates: [failHandshakeGate(503)] })
- */
+/** Options of the upgrade listener shared by `mockWs()` and the routers. */
 export interface WsUpgradeOptions {
   /** Path to accept (`'*'`: any; `{name}` segments match any one segment, e.g. `/rooms/{room}`). */
   path: string
@@ -33,11 +29,7 @@ export interface WsUpgradeOptions {
   maxConnections?: number
 }
 
-/**
- * Turns HTTP upgrades for one path into connections of a session.
- * @example
- * server.on('upgrade', new WsUpgrade(session, { path: '/ws' }).handleUpgrade)
- */
+/** Turns HTTP upgrades for one path into connections of a session (`server.on('upgrade', upgrade.handleUpgrade)`). */
 export class WsUpgrade {
   readonly path: string
   #session: Session<WsTransport>
@@ -146,7 +138,11 @@ export class WsUpgrade {
       this.refuse(request, socket, 503, `mock server is at its limit of ${limit} connection${limit === 1 ? '' : 's'}`)
       return
     }
-    this.#wss.handleUpgrade(request, socket, head, (ws) => this.#session.accept(new WsTransport(ws, request)))
+    this.#wss.handleUpgrade(request, socket, head, (ws) => {
+      const transport = new WsTransport(ws, request)
+      this.#session.accept(transport)
+      transport.releaseRequest()
+    })
   }
 }
 

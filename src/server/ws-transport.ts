@@ -5,6 +5,17 @@ import type { WsRawData, WsSocket } from './ws-socket.js'
 
 /** `WebSocket.OPEN`. */
 const OPEN = 1
+/** Where a `ws` socket keeps its connection's events: three shared listeners instead of three closures per socket. */
+const EVENTS = Symbol('mockforge-ws.events')
+type Listened = WsSocket & { [EVENTS]: TransportEvents }
+
+/**
+ * The upgrade request of a connection as kept after the handshake: what the session and tests read of it.
+ * While the connection's handler runs (and in upgrade gates) it is the full `IncomingMessage`.
+ * @example
+ * const conn = await ws.nextConnection(); conn.request.headers.cookie; conn.request.socket.remoteAddress
+ */
+export type UpgradeRequest = Pick<IncomingMessage, 'method' | 'url' | 'headers' | 'httpVersion' | 'socket'>
 
 /**
  * A socket accepted by the `ws` server as a `Transport`: text frames are decoded to strings, binary
@@ -15,18 +26,35 @@ const OPEN = 1
 export class WsTransport implements Transport {
   readonly url: string
   readonly headers: IncomingHttpHeaders
-  readonly protocol: string
   /** The accepted `ws` socket (for what the connection's API does not cover: ping, pause). */
   readonly socket: WsSocket
-  /** The HTTP upgrade request. */
-  readonly request: IncomingMessage
+  #request: UpgradeRequest | undefined
+  #tcp: IncomingMessage['socket']
 
   constructor(socket: WsSocket, request: IncomingMessage) {
     this.socket = socket
-    this.request = request
+    this.#request = request
+    this.#tcp = request.socket
     this.url = request.url ?? '/'
     this.headers = request.headers
-    this.protocol = socket.protocol
+  }
+
+  get protocol(): string {
+    return this.socket.protocol
+  }
+
+  /**
+   * The HTTP upgrade request: the `IncomingMessage` until the connection's handler has run, then its method,
+   * url, headers, HTTP version and socket only (the rest of the message, about 700 bytes, is let go).
+   */
+  get request(): UpgradeRequest {
+    this.#request ??= { method: 'GET', url: this.url, headers: this.headers, httpVersion: '1.1', socket: this.#tcp }
+    return this.#request
+  }
+
+  /** @internal the handshake and the handler are done: keeps only what `request` shows from now on. */
+  releaseRequest(): void {
+    this.#request = undefined
   }
 
   get isOpen(): boolean {
@@ -38,14 +66,11 @@ export class WsTransport implements Transport {
   }
 
   start(events: TransportEvents): void {
-    const socket = this.socket
-    socket.on('message', (raw, isBinary) => {
-      const bytes = toBuffer(raw)
-      if (isBinary) events.message(bytes, true, bytes.byteLength)
-      else events.message(bytes.toString('utf8'), false, bytes.byteLength)
-    })
-    socket.on('error', (error) => events.error(error))
-    socket.on('close', (code, reason) => events.close(code, reason.toString()))
+    const socket = this.socket as Listened
+    socket[EVENTS] = events
+    socket.on('message', onMessage)
+    socket.on('error', onError)
+    socket.on('close', onClose)
   }
 
   send(data: string | Uint8Array): void {
@@ -61,10 +86,18 @@ export class WsTransport implements Transport {
   }
 }
 
-function toBuffer(data: WsRawData): Buffer {
-  if (Array.isArray(data)) return Buffer.concat(data)
-  if (data instanceof ArrayBuffer) return Buffer.from(data)
-  return data
+function onMessage(this: Listened, raw: WsRawData, isBinary: boolean): void {
+  const bytes = Array.isArray(raw) ? Buffer.concat(raw) : raw instanceof ArrayBuffer ? Buffer.from(raw) : raw
+  if (isBinary) this[EVENTS].message(bytes, true, bytes.byteLength)
+  else this[EVENTS].message(bytes.toString('utf8'), false, bytes.byteLength)
+}
+
+function onError(this: Listened, error: Error): void {
+  this[EVENTS].error(error)
+}
+
+function onClose(this: Listened, code: number, reason: Buffer): void {
+  this[EVENTS].close(code, reason.toString())
 }
 
 /**

@@ -11,7 +11,7 @@ import type { TranscriptClose, TranscriptFrame } from '../server/types.js'
 import { realClock, type Clock } from '../template/clock.js'
 import { MessageQueue } from './message-queue.js'
 import { toError } from './to-error.js'
-import type { Transport } from './transport.js'
+import type { Transport, TransportEvents } from './transport.js'
 
 /** Data a mock can send: text, or bytes for a binary frame. */
 export type WsData = string | Uint8Array | ArrayBuffer
@@ -39,9 +39,10 @@ export interface FrameScheduler {
 
 /** What a connection reports to the session that owns it. */
 export interface ConnectionSink {
+  /** A close frame, as an object (shutdown closes are marked by identity). */
   record(frame: TranscriptFrame): void
-  inbound(conn: Connection, message: InboundMessage, size: number): void
-  outbound(conn: Connection, size: number, binary: boolean): void
+  /** A data frame of `size` bytes on the wire: a client message (`message` given) or a frame sent to the client. */
+  frame(conn: Connection, ts: number, data: string | Uint8Array, size: number, message?: InboundMessage): void
   error(conn: Connection, error: Error): void
   closed(conn: Connection, code: number, reason: string): void
   /** The connection was closed with 1008 because `buffered` bytes were waiting to be sent, over `limit`. */
@@ -78,6 +79,14 @@ export type RequestOf<T> = T extends { readonly request: infer R } ? R : undefin
 /** The `client` of a transport that has one (MSW's), else undefined. */
 export type ClientOf<T> = T extends { readonly client: infer C } ? C : undefined
 
+// The transport's listener of a connection; its methods are set in Connection's static block (they reach its privates).
+interface Events extends TransportEvents {
+  readonly conn: Connection
+}
+class Events {
+  constructor(readonly conn: Connection) {}
+}
+
 /**
  * One client connected to a mock, over any transport (`ws` server, router, MSW): send to it, close or
  * drop it, read what it sent. Latency, message drops and backpressure live here, so they work everywhere.
@@ -97,17 +106,19 @@ export class Connection<T extends Transport = Transport> {
   readonly protocol: string
   /** The clock's `performance.now()` when the connection opened: time 0 of its transcript. */
   readonly openedAt: number
-  /** Messages the client sent on this connection, in order (the newest `maxTranscript` of them). */
-  readonly messages: (string | Uint8Array)[] = []
-  /** Resolves with the close code and reason once the socket is closed. */
-  readonly closed: Promise<TranscriptClose>
   /** The wire under this connection (a `ws` socket, an MSW client, a test's fake). */
   readonly transport: T
 
+  // Every field counts per idle connection (docs/performance.md): arrays and the `closed` promise come on first use.
   #sink: ConnectionSink
   #clock: Clock
   #inbox: MessageQueue<InboundMessage> | undefined
-  #listeners: ((message: InboundMessage) => void)[] = []
+  #listeners: ((message: InboundMessage) => void)[] | undefined
+  #messages: (string | Uint8Array)[] | undefined
+  #closed: Promise<TranscriptClose> | undefined
+  #closedWith: TranscriptClose | undefined
+  // The time of the message being handled: a reply sent while handling it carries it (one clock read per echo).
+  #now = -1
   // Created on first use: most connections (echo) never set a timer, and an empty Set costs ~150 bytes each.
   #timers: Set<LongTimeout> | undefined
   #outbound: FrameScheduler | undefined
@@ -117,9 +128,8 @@ export class Connection<T extends Transport = Transport> {
   #maxBufferedBytes: number
   #closeRequested = false
   #byShutdown = false
-  #isClosed = false
-  #resolveClosed!: (close: TranscriptClose) => void
-  #cleanups: (() => void)[] = []
+  #resolveClosed: ((close: TranscriptClose) => void) | undefined
+  #cleanups: (() => void)[] | undefined
 
   constructor(init: ConnectionInit<T>) {
     this.#clock = init.clock ?? realClock
@@ -138,19 +148,35 @@ export class Connection<T extends Transport = Transport> {
     this.#dropOutbound = init.dropOutbound
     this.#maxMessages = init.maxMessages ?? Infinity
     this.#maxBufferedBytes = init.maxBufferedBytes ?? Infinity
-    this.closed = new Promise((resolve) => (this.#resolveClosed = resolve))
-    transport.start({
-      message: (data, isBinary, size) => {
-        if (this.#inboundScheduler) this.#inboundScheduler.schedule(() => this.#receive(data, isBinary, size))
-        else this.#receive(data, isBinary, size)
-      },
-      error: (error) => this.#sink.error(this, error),
-      close: (code, reason) => {
-        // Client messages still held by inbound latency were sent before the close frame: they arrive first.
-        this.#inboundScheduler?.flush?.()
-        this.#onClose(code, reason)
-      },
-    })
+    transport.start(new Events(this))
+  }
+
+  // What the transport calls: one small object per connection instead of three closures.
+  static {
+    Events.prototype.message = function (this: Events, data, _isBinary, size) {
+      const conn = this.conn
+      if (conn.#inboundScheduler) conn.#inboundScheduler.schedule(() => conn.#receive(data, size))
+      else conn.#receive(data, size)
+    }
+    Events.prototype.error = function (this: Events, error) {
+      this.conn.#sink.error(this.conn, error)
+    }
+    Events.prototype.close = function (this: Events, code, reason) {
+      // Client messages still held by inbound latency were sent before the close frame: they arrive first.
+      this.conn.#inboundScheduler?.flush?.()
+      this.conn.#onClose(code, reason)
+    }
+  }
+
+  /** Messages the client sent on this connection, in order (the newest `maxTranscript` of them). */
+  get messages(): (string | Uint8Array)[] {
+    return (this.#messages ??= [])
+  }
+
+  /** Resolves with the close code and reason once the socket is closed. */
+  get closed(): Promise<TranscriptClose> {
+    this.#closed ??= this.#closedWith ? Promise.resolve(this.#closedWith) : new Promise((resolve) => (this.#resolveClosed = resolve))
+    return this.#closed
   }
 
   /** The `ws` socket under a connection of the `ws` server or a router (undefined over MSW). */
@@ -216,14 +242,14 @@ export class Connection<T extends Transport = Transport> {
   /** Calls `listener` for every client message on this connection. */
   onMessage(listener: (message: InboundMessage) => void): void {
     // A literal sizes the array for one listener (the usual case); push() on an empty array reserves 17 slots.
-    if (this.#listeners.length === 0) this.#listeners = [listener]
+    if (!this.#listeners) this.#listeners = [listener]
     else this.#listeners.push(listener)
   }
 
   /** Runs `cleanup` once when the connection closes (timers of a handler, an upstream socket, …). */
   onClose(cleanup: () => void): void {
-    if (this.#isClosed) cleanup()
-    else this.#cleanups.push(cleanup)
+    if (this.#closedWith) cleanup()
+    else (this.#cleanups ??= []).push(cleanup)
   }
 
   /**
@@ -328,13 +354,7 @@ export class Connection<T extends Transport = Transport> {
     if (this.#overBuffered()) return
     // A transport that refuses the frame (a kit's dialect: a reserved event name) reported why itself.
     if (this.transport.send(data) === false) return
-    if (typeof data === 'string') {
-      this.#sink.record({ connection: this.id, ts: this.elapsed(), dir: 'out', text: data })
-      this.#sink.outbound(this, utf8Length(data), false)
-    } else {
-      this.#sink.record({ connection: this.id, ts: this.elapsed(), dir: 'out', binary: data })
-      this.#sink.outbound(this, data.byteLength, true)
-    }
+    this.#sink.frame(this, this.#now >= 0 ? this.#now : this.elapsed(), data, typeof data === 'string' ? utf8Length(data) : data.byteLength)
   }
 
   // Checked before a send, so one large message into an empty buffer is fine; a client that does not read
@@ -347,23 +367,19 @@ export class Connection<T extends Transport = Transport> {
     return true
   }
 
-  #receive(data: string | Uint8Array, _isBinary: boolean, size: number | undefined): void {
-    if (this.#isClosed) return
+  #receive(data: string | Uint8Array, size: number | undefined): void {
+    if (this.#closedWith) return
     const ts = this.elapsed()
-    let message: InboundMessage
-    if (typeof data === 'string') {
-      message = { connection: this.id, data, text: data, isBinary: false, ts }
-      this.#sink.record({ connection: this.id, ts, dir: 'in', text: data })
-    } else {
-      message = { connection: this.id, data, text: toBase64(data), isBinary: true, ts }
-      this.#sink.record({ connection: this.id, ts, dir: 'in', binary: data })
-    }
-    const messages = this.messages
+    const text = typeof data === 'string'
+    const message: InboundMessage = { connection: this.id, data, text: text ? data : toBase64(data), isBinary: !text, ts }
+    const messages = (this.#messages ??= [])
     messages.push(data)
     // A long soak on one connection must stay bounded like the transcript.
     trimOldest(messages, this.#maxMessages)
     this.#inbox?.push(message)
-    this.#sink.inbound(this, message, size ?? (typeof data === 'string' ? utf8Length(data) : data.byteLength))
+    this.#sink.frame(this, ts, data, size ?? (text ? utf8Length(data) : data.byteLength), message)
+    if (!this.#listeners) return
+    this.#now = ts
     for (const listener of this.#listeners) {
       try {
         listener(message)
@@ -371,11 +387,12 @@ export class Connection<T extends Transport = Transport> {
         this.#sink.error(this, toError(error, 'WSM_CONFIG'))
       }
     }
+    this.#now = -1
   }
 
   #onClose(code: number, reason: string): void {
-    if (this.#isClosed) return
-    this.#isClosed = true
+    if (this.#closedWith) return
+    const close = (this.#closedWith = { code, reason })
     if (!this.#closeRequested) {
       this.#sink.record({ connection: this.id, ts: this.elapsed(), dir: 'in', close: { code, reason } })
     }
@@ -385,7 +402,7 @@ export class Connection<T extends Transport = Transport> {
     this.#inboundScheduler?.close()
     // Messages that arrived before the close frame stay takeable: a script still matches them first.
     this.#inbox?.end(new MockWsError('WSM_CLOSED', `Connection #${this.id} closed (${code}).`))
-    for (const cleanup of this.#cleanups.splice(0)) {
+    for (const cleanup of this.#cleanups?.splice(0) ?? []) {
       try {
         cleanup()
       } catch (error) {
@@ -393,7 +410,8 @@ export class Connection<T extends Transport = Transport> {
       }
     }
     this.#sink.closed(this, code, reason)
-    this.#resolveClosed({ code, reason })
+    this.#resolveClosed?.(close)
   }
 }
+
 

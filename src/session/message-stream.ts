@@ -8,20 +8,10 @@ import type { InboundMessage } from './connection.js'
 import { setLongTimeout, type LongTimeout } from '../server/long-timeout.js'
 import { fakeClock, type Clock } from '../template/clock.js'
 
-/**
- * The key under which a mock exposes its `MessageStream` (`MockWs`, the MSW mock, the protocol kits); a
- * registered symbol, so the matchers of a second copy of the package find the stream of this one.
- * @internal the matchers' way in; not part of the public API.
- * @example
- * const stream = (mock as { [MESSAGE_STREAM]?: MessageStream })[MESSAGE_STREAM]
- */
+/** @internal the key (a registered symbol, so a second copy of the package finds it) of a mock's `MessageStream`: the matchers' way in. */
 export const MESSAGE_STREAM: unique symbol = Symbol.for('mockforge-ws.messageStream')
 
-/**
- * What one consumer asks the stream for.
- * @example
- * const take: StreamTake = { match: (m) => m.text === 'ping', timeoutMs: 1000, describe: '"ping"' }
- */
+/** What one consumer asks the stream for. */
 export interface StreamTake {
   /** Only messages this returns true for (default: any message). */
   match?: (message: InboundMessage) => boolean
@@ -40,11 +30,7 @@ export interface StreamTake {
   claim?: boolean
 }
 
-/**
- * The messages a stream holds for one scope, for failure messages.
- * @example
- * const { unclaimed, claimed } = stream.seen({ connection: 1 })
- */
+/** The messages a stream holds for one scope, for failure messages. */
 export interface StreamSeen {
   /** Messages not yet claimed, oldest first. */
   unclaimed: InboundMessage[]
@@ -81,10 +67,6 @@ const COMPACT_AFTER = 1024
  * Bounded like the transcript: beyond `limit` messages the oldest are forgotten (claimed or not), one
  * per push, and counted in `dropped`. Held messages keep only their data, connection id, time and flags
  * (the data is the string or bytes the transcript holds anyway), not a message object each.
- * @example
- * const stream = new MessageStream()
- * stream.push({ connection: 1, data: 'hi', text: 'hi', isBinary: false, ts: 0 })
- * await stream.take({ timeoutMs: 1000, describe: 'a client message' }) // the 'hi' message
  */
 export class MessageStream {
   #dropped = 0

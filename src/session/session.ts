@@ -18,11 +18,7 @@ import { MessageStream } from './message-stream.js'
 import { toError } from './to-error.js'
 import type { Transport } from './transport.js'
 
-/**
- * What a connection handler may use of its session: the clock, the shutdown state, failures and errors.
- * @example
- * const handler: ConnectionHandler = (conn, session) => session.addFailure({ ...failure, connection: conn.id })
- */
+/** What a connection handler may use of its session: the clock, the shutdown state, failures and errors. */
 export interface SessionView {
   /** The clock of every delay and wait of the session's connections. */
   readonly clock: Clock
@@ -67,11 +63,7 @@ export interface MockWsMetrics {
   failuresDropped: number
 }
 
-/**
- * Options of a session: what every owner shares (the `ws` server, routers, MSW).
- * @example
- * new Session({ handler: (conn) => conn.onMessage((m) => conn.send(m.data)) })
- */
+/** Options of a session: what every owner shares (the `ws` server, routers, MSW). */
 export interface SessionOptions<T extends Transport = Transport> {
   handler: ConnectionHandler<T>
   observers?: readonly EngineObserver[]
@@ -93,14 +85,9 @@ export interface ToReplayOptions extends RecordTransformOptions {
   connection?: number
 }
 
-/**
- * One mock's connections and everything recorded about them, whatever the transport.
- * @example
- * const session = new Session({ handler: echo }); session.accept(transport)
- */
+/** One mock's connections and everything recorded about them, whatever the transport (`session.accept(transport)`). */
 export class Session<T extends Transport = Transport> implements ConnectionSink, SessionView {
   readonly connections: Connection<T>[] = []
-  readonly transcript: TranscriptFrame[] = []
   readonly failures: ScenarioFailure[] = []
   /** The clock of every delay and wait of this session's connections. */
   readonly clock: Clock
@@ -118,11 +105,17 @@ export class Session<T extends Transport = Transport> implements ConnectionSink,
     transcriptDropped: 0,
     failuresDropped: 0,
   }
-  /** Every connection ever accepted, by id (for transcripts after close); the newest `MAX_RETAINED_CONNECTIONS`. */
-  readonly allConnections: Connection<T>[] = []
 
   #options: SessionOptions<T>
   #observers: readonly EngineObserver[]
+  // The transcript in columns, one slot each per frame: connection * 2 + (1 when out), time, and the text or
+  // bytes (a close frame: its object). Frame objects are built when `transcript` is read, so traffic that
+  // nobody reads keeps no object per frame.
+  #frameInfo: number[] = []
+  #frameTs: number[] = []
+  #frameData: (string | Uint8Array | TranscriptFrame)[] = []
+  #frames: TranscriptFrame[] = []
+  #framesObserved: boolean
   #maxTranscript: number
   #nextId = 1
   #shuttingDown = false
@@ -135,9 +128,25 @@ export class Session<T extends Transport = Transport> implements ConnectionSink,
     this.clock = options.clock ?? realClock
     this.connectionQueue = new MessageQueue<Connection<T>>(this.clock)
     this.#observers = options.observers ?? []
+    this.#framesObserved = this.#observers.some((o) => o.transcriptFrame)
     this.#maxTranscript = options.maxTranscript ?? DEFAULT_MAX_TRANSCRIPT
     this.messageStream = new MessageStream({ limit: this.#maxTranscript, clock: this.clock })
     this.#firstConnection = new Promise((resolve) => (this.#resolveFirst = resolve))
+  }
+
+  /** Every frame both ways, all connections, oldest first (the newest `maxTranscript`); one array, brought up to date when read. */
+  get transcript(): TranscriptFrame[] {
+    const frames = this.#frames
+    for (let i = frames.length; i < this.#frameData.length; i++) {
+      const data = this.#frameData[i] as string | Uint8Array | TranscriptFrame
+      const info = this.#frameInfo[i] as number
+      const connection = info >> 1
+      const ts = this.#frameTs[i] as number
+      const dir = info & 1 ? 'out' : 'in'
+      if (typeof data === 'string') frames.push({ connection, ts, dir, text: data })
+      else frames.push(data instanceof Uint8Array ? { connection, ts, dir, binary: data } : data)
+    }
+    return frames
   }
 
   /** True once `close()` started. */
@@ -178,9 +187,6 @@ export class Session<T extends Transport = Transport> implements ConnectionSink,
       clock: this.clock,
     })
     this.connections.push(conn)
-    this.allConnections.push(conn)
-    // Batched like the transcript: under churn every closed connection (socket, request) would stay reachable.
-    trimOldest(this.allConnections, MAX_RETAINED_CONNECTIONS)
     this.counters.connectionsActive++
     this.counters.connectionsTotal++
     for (const o of this.#observers) o.connectionOpened?.(observed(conn))
@@ -230,9 +236,23 @@ export class Session<T extends Transport = Transport> implements ConnectionSink,
   }
 
   record(frame: TranscriptFrame): void {
-    this.transcript.push(frame)
-    for (const o of this.#observers) o.transcriptFrame?.(frame)
-    this.counters.transcriptDropped += trimOldest(this.transcript, this.#maxTranscript)
+    this.#push(frame.connection * 2, frame.ts, frame)
+  }
+
+  #push(info: number, ts: number, data: string | Uint8Array | TranscriptFrame): void {
+    this.#frameInfo.push(info)
+    this.#frameTs.push(ts)
+    this.#frameData.push(data)
+    if (this.#framesObserved) {
+      const frame = this.transcript.at(-1) as TranscriptFrame
+      for (const o of this.#observers) o.transcriptFrame?.(frame)
+    }
+    const dropped = trimOldest(this.#frameData, this.#maxTranscript)
+    if (dropped === 0) return
+    this.#frameInfo.splice(0, dropped)
+    this.#frameTs.splice(0, dropped)
+    this.#frames.splice(0, dropped)
+    this.counters.transcriptDropped += dropped
   }
 
   overBuffered(conn: Connection, buffered: number, limit: number): void {
@@ -247,17 +267,18 @@ export class Session<T extends Transport = Transport> implements ConnectionSink,
     })
   }
 
-  inbound(conn: Connection, message: InboundMessage, size: number): void {
-    this.counters.messagesIn++
-    this.counters.bytesIn += size
-    this.messageStream.push(message)
-    for (const o of this.#observers) o.message?.(observed(conn), 'in', size, message.isBinary)
-  }
-
-  outbound(conn: Connection, size: number, binary: boolean): void {
-    this.counters.messagesOut++
-    this.counters.bytesOut += size
-    for (const o of this.#observers) o.message?.(observed(conn), 'out', size, binary)
+  frame(conn: Connection, ts: number, data: string | Uint8Array, size: number, message?: InboundMessage): void {
+    this.#push(conn.id * 2 + (message ? 0 : 1), ts, data)
+    const counters = this.counters
+    if (message) {
+      counters.messagesIn++
+      counters.bytesIn += size
+      this.messageStream.push(message)
+    } else {
+      counters.messagesOut++
+      counters.bytesOut += size
+    }
+    for (const o of this.#observers) o.message?.(observed(conn), message ? 'in' : 'out', size, typeof data !== 'string')
   }
 
   error(conn: Connection, error: Error): void {

@@ -2,10 +2,7 @@ import { createRequire } from 'node:module'
 import type { Counter, Histogram, Registry } from 'prom-client'
 import { CLOSE_ABNORMAL, CLOSE_GOING_AWAY, CLOSE_NO_STATUS, CLOSE_NORMAL } from '../constants.js'
 
-/**
- * Buckets of `mockforge_ws_connection_duration_seconds`, in seconds. Mock connections in tests
- * are mostly short, so the low end is finer than prom-client's default buckets.
- */
+/** Buckets of `mockforge_ws_connection_duration_seconds`, in seconds: finer than prom-client's at the low end (test connections are short). */
 export const CONNECTION_DURATION_BUCKETS_SECONDS: readonly number[] = [
   0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300,
 ]
@@ -159,13 +156,7 @@ export const metricsRegistry: Registry = lazyRegistry()
  */
 export const metricsContentType: string = 'text/plain; version=0.0.4; charset=utf-8'
 
-/**
- * Classifies a close code into the `status` label of the connection duration histogram.
- * @example
- * closeStatusOf(1000) // 'normal'
- * closeStatusOf(1006) // 'abnormal'
- * closeStatusOf(4001) // 'error'
- */
+/** Classifies a close code into the `status` label of the connection duration histogram (1000 normal, 1006 abnormal, 4001 error). */
 export function closeStatusOf(code: number, errored = false): CloseStatus {
   if (errored || code === CLOSE_ABNORMAL) return 'abnormal'
   return NORMAL_CLOSE_CODES.has(code) ? 'normal' : 'error'
@@ -194,21 +185,13 @@ export function resetMetrics(): void {
   zeroDurations(built.connectionDuration)
 }
 
-/**
- * Records an accepted connection (internal: called by the telemetry observer).
- * @example
- * recordConnectionOpened()
- */
+/** Records an accepted connection (internal: called by the telemetry observer). */
 export function recordConnectionOpened(): void {
   counts.liveConnections++
   counts.connectionsTotal++
 }
 
-/**
- * Records a closed connection and its lifetime (internal: called by the telemetry observer).
- * @example
- * recordConnectionClosed(1.5, 'normal')
- */
+/** Records a closed connection and its lifetime (internal: called by the telemetry observer). */
 export function recordConnectionClosed(durationSeconds: number, status: CloseStatus): void {
   if (counts.liveConnections > 0) counts.liveConnections--
   if (built) {
@@ -219,21 +202,13 @@ export function recordConnectionClosed(durationSeconds: number, status: CloseSta
   if (pendingDurations.length >= 2 * PENDING_DURATIONS_LIMIT) build()
 }
 
-/**
- * Records one data frame (internal: called by the telemetry observer).
- * @example
- * recordMessage('in')
- */
+/** Records one data frame (internal: called by the telemetry observer). */
 export function recordMessage(direction: 'in' | 'out'): void {
   if (direction === 'in') counts.messagesReceived++
   else counts.messagesSent++
 }
 
-/**
- * Records an error of the given kind (internal: called by the telemetry observer).
- * @example
- * recordError('handshake')
- */
+/** Records an error of the given kind (internal: called by the telemetry observer). */
 export function recordError(kind: ErrorKind): void {
   counts.errors[kind]++
 }

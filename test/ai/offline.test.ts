@@ -173,15 +173,16 @@ describe('streaming into a real ws connection', () => {
     const pair = await openWsPair()
     try {
       const gen = new AiEventGenerator(offline({ eventCount: 100 }))
-      const streaming = gen.streamEventsWithRate(pair.server, undefined, 2)
+      const streaming = gen.streamEventsWithRate(pair.server, undefined, 0.5)
       await pair.client.next()
       const leftAt = performance.now()
       await pair.client.close()
       const sent = await streaming
       const stoppedAfter = performance.now() - leftAt
       expect(sent).toBe(1)
-      // The next event was due 500 ms after the first: stopping well before proves the wait was cut short.
-      expect(stoppedAfter).toBeLessThan(300)
+      // The next event was due 2 s after the first: stopping well before proves the wait was cut short (a long
+      // wait, so that a close handshake a loaded machine slows down stays far from it).
+      expect(stoppedAfter).toBeLessThan(1500)
     } finally {
       await pair.close()
     }

@@ -49,9 +49,9 @@ describe('toReceiveMessage', () => {
     expect(performance.now() - started).toBeGreaterThanOrEqual(55)
     await sendAll(client, 'x')
     const failedAt = performance.now()
-    await failureOf(() => expect(ws).not.toReceiveMessage('x', { timeout: 5000 }))
-    // A matching message ends a `.not` at once instead of waiting out its timeout.
-    expect(performance.now() - failedAt).toBeLessThan(1000)
+    await failureOf(() => expect(ws).not.toReceiveMessage('x', { timeout: 10_000 }))
+    // A matching message ends a `.not` at once instead of waiting out its timeout (half of it: room for a loaded machine).
+    expect(performance.now() - failedAt).toBeLessThan(5000)
     // `.not` did not take it: a positive assertion still can.
     await expect(ws).toReceiveMessage('x', { timeout: 0 })
     await client.close()
@@ -74,7 +74,7 @@ describe('toReceiveMessage', () => {
     const started = performance.now()
     await ws.close()
     expect(await pending).toContain('before the mock closed')
-    expect(performance.now() - started).toBeLessThan(2000)
+    expect(performance.now() - started).toBeLessThan(5000)
   })
 
   test('ignores binary frames', async ({ mockWs }) => {

@@ -87,9 +87,12 @@ describe('VCR with real protocol stacks', () => {
         if ('id' in m && typeof m.id === 'string' && !ids.includes(m.id)) ids.push(m.id)
       })
       const greetings: unknown[] = []
+      // Read the query to its end: leaving the loop at its result would send a client `complete` only when
+      // the server's `complete` had not arrived yet, so the recording would hold it or not by timing.
       const query = (async () => {
-        for await (const r of client.iterate({ query: '{ hello }' })) return r
-        return undefined
+        let result: unknown
+        for await (const r of client.iterate({ query: '{ hello }' })) result = r
+        return result
       })()
       for await (const r of client.iterate({ query: 'subscription { greetings(name: "Ada") }' })) greetings.push(r)
       const hello = await query
