@@ -1,7 +1,8 @@
 // mockforge-ws core: real WebSocket mock servers for tests. Test-runner integrations live in subpaths.
 
 // Fixture factory and server
-export { mockWs, MockWsBuilder, type StepWaitOptions } from './server/builder.js'
+export { mockWs, MockWsBuilder } from './server/builder.js'
+export type { StepWaitOptions } from './server/builder.js'
 export { MockWs } from './server/mock-ws.js'
 export { ScenarioFailureError } from './errors.js'
 export { closeAllMocks, closeMocksOf, currentMockOwner, liveMockCount, liveMocks, trackMock } from './server/registry.js'
@@ -54,13 +55,14 @@ export type { JsonSubset, JsonValue, JsonPrimitive } from './scenario/json-subse
 // Latency
 export { LatencyProfile } from './latency/profile.js'
 export type { LatencyDistribution, LatencyProfileSpec, LatencyPresetName, LatencyProfileInput, LatencyModel } from './latency/profile.js'
-export { LatencyInjector, type LatencyDirection, type LatencyInjectorOptions } from './latency/injector.js'
+export { LatencyInjector } from './latency/injector.js'
 export { OrderedScheduler } from './latency/scheduler.js'
 export { startWithLatency } from './latency/start.js'
 export type { StartWithLatencyOptions } from './latency/start.js'
 export { MessageDropper, failHandshakeGate, slowHandshakeGate } from './latency/faults.js'
 export type { HandshakeFaultOptions, DropMessagesOptions } from './latency/faults.js'
 export type { OrderedSchedulerOptions } from './latency/scheduler.js'
+export type { LatencyDirection, LatencyInjectorOptions } from './latency/injector.js'
 
 // AI event generation
 export { AiEventGenerator } from './ai/generator.js'

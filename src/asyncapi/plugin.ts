@@ -6,7 +6,8 @@ import type { ScriptPart } from '../session/script.js'
 import type { EngineObserver } from '../server/observer.js'
 import type { ScenarioFailure, TranscriptFrame } from '../server/types.js'
 import { examplesToReplay, sentExamples } from './examples.js'
-import type { ContractValidator, formatMismatch } from './schema.js'
+import { loadAsyncApi } from './load.js'
+import { ContractValidator, formatMismatch } from './schema.js'
 import type { AsyncApiContract, AsyncApiOptions, AsyncApiSource, AsyncApiValidateMode } from './types.js'
 
 const VALIDATE_MODES: readonly AsyncApiValidateMode[] = ['fail', 'warn', 'off']
@@ -46,13 +47,12 @@ function checkOptions(spec: AsyncApiSource, opts: AsyncApiOptions): void {
 export function asyncApiPlugin(spec: AsyncApiSource, opts: AsyncApiOptions = {}): AsyncApiPieces {
   checkOptions(spec, opts)
   const mode = opts.validate ?? 'fail'
-  // The document reader and the schema checker load with the document, when the mock starts.
-  let loading: Promise<{ contract: AsyncApiContract; validator: ContractValidator | undefined; formatMismatch: typeof formatMismatch }> | undefined
+  let loading: Promise<{ contract: AsyncApiContract; validator: ContractValidator | undefined }> | undefined
   const load = (): NonNullable<typeof loading> => {
-    loading ??= Promise.all([import('./load.js'), import('./schema.js')]).then(async ([{ loadAsyncApi }, { ContractValidator, formatMismatch }]) => {
-      const contract = await loadAsyncApi(spec, opts)
-      return { contract, validator: mode === 'off' ? undefined : await ContractValidator.create(contract), formatMismatch }
-    })
+    loading ??= loadAsyncApi(spec, opts).then(async (contract) => ({
+      contract,
+      validator: mode === 'off' ? undefined : await ContractValidator.create(contract),
+    }))
     return loading
   }
   let host: PluginHost | undefined
@@ -71,8 +71,8 @@ export function asyncApiPlugin(spec: AsyncApiSource, opts: AsyncApiOptions = {})
   }
 
   const check = (frame: TranscriptFrame): void => {
-    if (!loaded?.validator || frame.text === undefined) return
-    const { validator, formatMismatch } = loaded
+    const validator = loaded?.validator
+    if (!validator || frame.text === undefined) return
     const dir = frame.dir === 'in' ? 'receives' : 'sends'
     const verdict = validator.check(dir, frame.text)
     if (verdict.ok) return

@@ -1,8 +1,7 @@
 import type { BehaviourPlugin } from '../session/plugin.js'
 import { scriptHandler } from '../session/play.js'
-import type { UpgradeGate } from '../server/upgrade.js'
-import { resolveProxyConfig, type MessageTransform, type WsProxyConfig } from './config.js'
-import type { WsProxyHandler } from './proxy-handler.js'
+import type { MessageTransform, WsProxyConfig } from './config.js'
+import { WsProxyHandler } from './proxy-handler.js'
 import type { RecordOptions } from './recorder.js'
 
 /**
@@ -23,21 +22,14 @@ export interface ProxyOptions extends Omit<WsProxyConfig, 'upstreamUrl' | 'messa
 
 /**
  * The behaviour behind `mockWs().proxy(url, opts)`: a proxy handler whose local paths play the
- * mock's own script, and whose upstreams are closed before the mock's server stops. The options are
- * checked now; the handler (and the forwarding code) loads when the mock starts.
+ * mock's own script, and whose upstreams are closed before the mock's server stops.
  * @example
- * const { plugin, gate } = proxyPlugin('ws://127.0.0.1:8080/ws', {})
+ * const { plugin, handler } = proxyPlugin('ws://127.0.0.1:8080/ws', {})
  */
-export function proxyPlugin(upstreamUrl: string, options: ProxyOptions = {}): { plugin: BehaviourPlugin; gate: UpgradeGate } {
-  const { transform, record: _record, ...rest } = options
-  const config: WsProxyConfig = { ...rest, upstreamUrl, ...(transform ? { messageTransform: transform } : {}) }
-  resolveProxyConfig(config)
-  let handler: WsProxyHandler // set by prepare(), which runs before anything else of the plugin
+export function proxyPlugin(upstreamUrl: string, options: ProxyOptions = {}): { plugin: BehaviourPlugin; handler: WsProxyHandler } {
+  const { transform, record: _record, ...config } = options
+  const handler = new WsProxyHandler({ ...config, upstreamUrl, ...(transform ? { messageTransform: transform } : {}) })
   const plugin: BehaviourPlugin = {
-    async prepare() {
-      handler = new (await import('./proxy-handler.js')).WsProxyHandler(config)
-      return {}
-    },
     handler: (ctx) => handler.connectionHandler(scriptHandler(ctx)),
     attach(mock) {
       mock.onClose(async () => {
@@ -47,5 +39,5 @@ export function proxyPlugin(upstreamUrl: string, options: ProxyOptions = {}): { 
       })
     },
   }
-  return { plugin, gate: (request, session) => handler.gate(request, session) }
+  return { plugin, handler }
 }

@@ -27,6 +27,8 @@ export interface StepWaitOptions {
   timeoutMs?: number
 }
 
+export type { BehaviourPlugin } from '../session/plugin.js'
+
 /**
  * Configures a mock fluently; awaiting it starts the server (`PromiseLike<MockWs>`).
  * @example
@@ -185,8 +187,8 @@ export class MockWsBuilder implements PromiseLike<MockWs> {
    */
   proxy(url: string, opts: ProxyOptions = {}): this {
     this.#mutable('proxy')
-    const { plugin, gate } = proxyPlugin(url, opts)
-    this.engineOption(() => ({ gates: [gate] }))
+    const { plugin, handler } = proxyPlugin(url, opts)
+    this.engineOption(() => ({ gates: [handler.gate] }))
     if (opts.record) this.record(opts.record === true ? {} : opts.record)
     return this.use(plugin)
   }
@@ -259,6 +261,13 @@ export class MockWsBuilder implements PromiseLike<MockWs> {
   engineOption(fn: (ctx: StartContext) => Partial<StartFeatures>): this {
     this.#mutable('engineOption')
     this.#gatesAndDelayers.push(fn)
+    return this
+  }
+
+  /** @internal sets an option. */
+  set<K extends keyof MockWsOptions>(key: K, value: MockWsOptions[K]): this {
+    this.#mutable(String(key))
+    this.#options[key] = value
     return this
   }
 
