@@ -172,27 +172,29 @@ const playEntries = Array.from({ length: PLAY_ENTRIES }, (_, i) => ({ ts: 0, dir
 const playTexts = playEntries.map((e) => e.text)
 const { mockWs } = await loadLibrary('replay')
 
+/** A raw `ws` server on a free port that runs `onConnection` for each client. */
+async function rawServer(onConnection) {
+  const wss = new WebSocketServer({ port: 0, host: '127.0.0.1', path: '/ws' })
+  await once(wss, 'listening')
+  wss.on('connection', onConnection)
+  return { url: `ws://127.0.0.1:${wss.address().port}/ws`, close: () => new Promise((resolve) => wss.close(resolve)) }
+}
+
 const playCases = [
   {
     key: 'rawWs',
     label: 'raw ws: for-loop of socket.send()',
-    async start() {
-      const wss = new WebSocketServer({ port: 0, host: '127.0.0.1', path: '/ws' })
-      await once(wss, 'listening')
-      wss.on('connection', (socket) => {
+    start: () =>
+      rawServer((socket) => {
         for (const text of playTexts) socket.send(text)
-      })
-      return { url: `ws://127.0.0.1:${wss.address().port}/ws`, close: () => new Promise((resolve) => wss.close(resolve)) }
-    },
+      }),
   },
   {
     // The same loop writing ~1 KiB per system call, as the mock does (SEND_BATCH_BYTES): what batching alone is worth.
     key: 'rawWsBatched',
     label: 'raw ws: the same loop, corked per ~1 KiB',
-    async start() {
-      const wss = new WebSocketServer({ port: 0, host: '127.0.0.1', path: '/ws' })
-      await once(wss, 'listening')
-      wss.on('connection', (socket) => {
+    start: () =>
+      rawServer((socket) => {
         const tcp = socket._socket
         let corked = 0
         tcp.cork()
@@ -205,9 +207,7 @@ const playCases = [
           socket.send(text)
         }
         tcp.uncork()
-      })
-      return { url: `ws://127.0.0.1:${wss.address().port}/ws`, close: () => new Promise((resolve) => wss.close(resolve)) }
-    },
+      }),
   },
   {
     key: 'mockWs',
