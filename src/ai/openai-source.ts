@@ -9,6 +9,7 @@ import type { JsonSchema } from './schema.js'
 import type { BatchRequest, EventSource } from './source.js'
 import { EventArrayScanner } from './json-stream.js'
 import { errorMessage } from '../session/to-error.js'
+import { importPeer } from '../session/optional-peer.js'
 
 type OpenAiModule = typeof import('openai')
 type OpenAiClient = InstanceType<OpenAiModule['OpenAI']>
@@ -26,20 +27,13 @@ const SYSTEM_PROMPT =
   "exactly the requested number of events, each being only the event's data."
 
 /** Loads the optional `openai` package; fails with a clear error when it is not installed. */
-export async function importOpenAi(specifier = 'openai'): Promise<OpenAiModule> {
-  try {
-    return (await import(specifier)) as OpenAiModule
-  } catch (error) {
-    const code = (error as { code?: unknown }).code
-    if (code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND') {
-      throw new AiGenerationError(
-        'missing-dependency',
-        `the optional package '${specifier}' is not installed`,
-        "Install it with `npm install --save-dev openai`, or use provider: 'offline'",
-      )
-    }
-    throw error
-  }
+export function importOpenAi(specifier = 'openai'): Promise<OpenAiModule> {
+  return importPeer(specifier, () =>
+    new AiGenerationError(
+      'missing-dependency',
+      `the optional package '${specifier}' is not installed`,
+      "Install it with `npm install --save-dev openai`, or use provider: 'offline'",
+    ))
 }
 
 /**

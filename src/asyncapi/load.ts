@@ -6,6 +6,7 @@ import { AsyncApiError, type AsyncApiDiagnostic } from '../errors.js'
 import { appDirection, replyDirection, type AppDirection } from './direction.js'
 import type { AsyncApiContract, AsyncApiOptions, AsyncApiSource, ContractExample, ContractMessage } from './types.js'
 import { errorMessage } from '../session/to-error.js'
+import { importPeer } from '../session/optional-peer.js'
 
 /** Module specifier of the optional AsyncAPI parser peer dependency. */
 export const ASYNCAPI_PARSER_MODULE = '@asyncapi/parser'
@@ -41,22 +42,12 @@ export function loadParser(specifier = ASYNCAPI_PARSER_MODULE): Promise<Parser> 
 }
 
 async function importParser(specifier: string): Promise<Parser> {
-  let mod: ParserModule & { default?: unknown }
-  try {
-    // A non-literal specifier keeps bundlers from resolving the optional peer at build time.
-    mod = (await import(specifier)) as ParserModule & { default?: unknown }
-  } catch (error) {
-    const { code, message } = (error ?? {}) as { code?: unknown; message?: unknown }
-    const missing = (code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND') && String(message).includes(specifier)
-    if (missing) {
-      throw new AsyncApiError(
-        `Failed to load ${ASYNCAPI_PARSER_MODULE}: it is not installed. Run npm i -D ${ASYNCAPI_PARSER_MODULE} (version 3) to use AsyncAPI documents.`,
-        [],
-        { cause: error },
-      )
-    }
-    throw new AsyncApiError(`Failed to load ${ASYNCAPI_PARSER_MODULE}: ${errorMessage(error)}. Check that version 3 is installed.`, [], { cause: error })
-  }
+  const mod = await importPeer<ParserModule & { default?: unknown }>(
+    specifier,
+    (cause) =>
+      new AsyncApiError(`Failed to load ${ASYNCAPI_PARSER_MODULE}: it is not installed. Run npm i -D ${ASYNCAPI_PARSER_MODULE} (version 3) to use AsyncAPI documents.`, [], { cause }),
+    (cause) => new AsyncApiError(`Failed to load ${ASYNCAPI_PARSER_MODULE}: ${errorMessage(cause)}. Check that version 3 is installed.`, [], { cause }),
+  )
   const nested = mod.default as { Parser?: ParserModule['Parser'] } | undefined
   const ParserClass = mod.Parser ?? nested?.Parser
   if (typeof ParserClass !== 'function') {

@@ -2,6 +2,7 @@ import type { Faker } from '@faker-js/faker'
 import { MockWsError } from '../errors.js'
 import type { FakerLike } from './context.js'
 import { errorMessage } from '../session/to-error.js'
+import { importPeer } from '../session/optional-peer.js'
 
 /** Module specifier of the optional faker peer dependency. */
 export const FAKER_MODULE = '@faker-js/faker'
@@ -23,27 +24,11 @@ export async function loadFaker(seed?: number): Promise<FakerLike> {
  * @internal
  */
 export async function loadFakerFrom(specifier: string, seed?: number): Promise<FakerLike> {
-  let mod: FakerModule
-  try {
-    // A non-literal specifier keeps bundlers from trying to resolve the optional peer at build time.
-    mod = (await import(specifier)) as FakerModule
-  } catch (error) {
-    const { code, message } = (error ?? {}) as { code?: unknown; message?: unknown }
-    // Only the package itself missing counts; a broken install of it is reported as it is.
-    const missing = (code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND') && String(message).includes(specifier)
-    if (missing) {
-      throw new MockWsError(
-        'WSM_TEMPLATE',
-        `Failed to load ${FAKER_MODULE}: it is not installed. Run npm i -D ${FAKER_MODULE}`,
-        { cause: error },
-      )
-    }
-    throw new MockWsError(
-      'WSM_TEMPLATE',
-      `Failed to load ${FAKER_MODULE}: ${errorMessage(error)}. Check that a version >= 9 is installed.`,
-      { cause: error },
-    )
-  }
+  const mod = await importPeer<FakerModule>(
+    specifier,
+    (cause) => new MockWsError('WSM_TEMPLATE', `Failed to load ${FAKER_MODULE}: it is not installed. Run npm i -D ${FAKER_MODULE}`, { cause }),
+    (cause) => new MockWsError('WSM_TEMPLATE', `Failed to load ${FAKER_MODULE}: ${errorMessage(cause)}. Check that a version >= 9 is installed.`, { cause }),
+  )
   const faker: Faker = new mod.Faker({ locale: [mod.en, mod.base], ...(seed === undefined ? {} : { seed }) })
   return faker as unknown as FakerLike
 }

@@ -1,5 +1,6 @@
 import { MockWsError } from '../../errors.js'
 import { errorMessage } from '../../session/to-error.js'
+import { importPeer } from '../../session/optional-peer.js'
 
 /** Module specifier of the optional `graphql-ws` peer (its client entry: message types and validation, no GraphQL engine). */
 export const GRAPHQL_WS_MODULE = 'graphql-ws/client'
@@ -29,27 +30,20 @@ export interface GraphqlPeers {
   CloseCode: GraphqlWsModule['CloseCode']
 }
 
-async function importPeer<T>(specifier: string): Promise<T> {
+function importGraphqlPeer<T>(specifier: string): Promise<T> {
   // The npm package of the specifier (`graphql-ws/client` → `graphql-ws`; the peers are not scoped).
   const pkg = specifier.split('/')[0] ?? specifier
-  try {
-    // A non-literal specifier keeps bundlers from resolving the optional peer at build time.
-    return (await import(specifier)) as T
-  } catch (error) {
-    const { code, message } = (error ?? {}) as { code?: unknown; message?: unknown }
-    // Only the package itself missing counts; a broken install of it is reported as it is.
-    const missing = (code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND') && String(message).includes(pkg)
-    if (missing) {
-      throw new MockWsError('WSM_GRAPHQL', `Failed to start mockGraphqlWs(): the optional package ${pkg} is not installed. Run npm i -D graphql-ws graphql`, { cause: error })
-    }
-    throw new MockWsError('WSM_GRAPHQL', `Failed to load ${pkg}: ${errorMessage(error)}. Check that graphql-ws >= 6 and graphql >= 16 are installed.`, { cause: error })
-  }
+  return importPeer<T>(
+    specifier,
+    (cause) => new MockWsError('WSM_GRAPHQL', `Failed to start mockGraphqlWs(): the optional package ${pkg} is not installed. Run npm i -D graphql-ws graphql`, { cause }),
+    (cause) => new MockWsError('WSM_GRAPHQL', `Failed to load ${pkg}: ${errorMessage(cause)}. Check that graphql-ws >= 6 and graphql >= 16 are installed.`, { cause }),
+  )
 }
 
 /** Loads `graphql-ws` and `graphql` on demand; fails with an error naming the missing package. */
 export async function loadGraphqlPeers(specifiers: { graphqlWs?: string; graphql?: string } = {}): Promise<GraphqlPeers> {
-  const ws = await importPeer<GraphqlWsModule>(specifiers.graphqlWs ?? GRAPHQL_WS_MODULE)
-  const gql = await importPeer<GraphqlModule>(specifiers.graphql ?? GRAPHQL_MODULE)
+  const ws = await importGraphqlPeer<GraphqlWsModule>(specifiers.graphqlWs ?? GRAPHQL_WS_MODULE)
+  const gql = await importGraphqlPeer<GraphqlModule>(specifiers.graphql ?? GRAPHQL_MODULE)
   return {
     parseMessage: (text) => ws.parseMessage(text) as unknown as GraphqlWsMessage,
     stringifyMessage: (message) => ws.stringifyMessage(message as unknown as Parameters<GraphqlWsModule['stringifyMessage']>[0]),
