@@ -4,7 +4,7 @@ import type { ResolvedAiConfig } from './config.js'
 import { AI_EPOCH_MS, AI_SEEDED_SPACING_MS } from './defaults.js'
 import { AiGenerationError } from '../errors.js'
 import { createOpenAiSource } from './openai-source.js'
-import { abortableDelay, RateSchedule } from './pacing.js'
+import { delayUntil, RateSchedule } from './pacing.js'
 import { fakeClock } from '../template/clock.js'
 import { escapeTemplateText } from '../template/escape.js'
 import { createOfflineSource, createStaticSource } from './source.js'
@@ -206,11 +206,7 @@ export class AiEventGenerator {
         const next = await items.next()
         if (next.done) break
         if (schedule) {
-          const due = schedule.dueAt(sent, askedAt, clock.perfNow())
-          // A timer can run a fraction of a ms before `due` (libuv counts whole ms): sleep again until it is due.
-          for (let left = due - clock.perfNow(); left > 0 && !stop.signal.aborted; left = due - clock.perfNow()) {
-            await abortableDelay(Math.max(1, left), stop.signal, clock)
-          }
+          await delayUntil(schedule.dueAt(sent, askedAt, clock.perfNow()), stop.signal, clock)
         }
         if (stop.signal.aborted || !open()) break
         socket.send(JSON.stringify(this.#frame(next.value)))

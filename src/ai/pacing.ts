@@ -1,17 +1,22 @@
 import { fakeClock, type Clock } from '../template/clock.js'
 
-/** Waits `ms` on a timer of `clock`, or less when `signal` aborts; the timer never outlives the wait. */
-export function abortableDelay(ms: number, signal: AbortSignal, clock: Clock = fakeClock): Promise<void> {
-  if (signal.aborted || ms <= 0) return Promise.resolve()
-  return new Promise((resolve) => {
-    const done = () => {
-      clock.clearTimeout(timer)
-      signal.removeEventListener('abort', done)
-      resolve()
-    }
-    const timer = clock.setTimeout(done, ms)
-    signal.addEventListener('abort', done, { once: true })
-  })
+/**
+ * Waits until `clock.perfNow()` reaches `due`, or less when `signal` aborts; no timer outlives the wait.
+ * libuv counts timers in whole ms against a cached loop time, so a timer can run up to ~1 ms before
+ * `due`: then it sleeps again, and an event is never sent early.
+ */
+export async function delayUntil(due: number, signal: AbortSignal, clock: Clock = fakeClock): Promise<void> {
+  for (let left = due - clock.perfNow(); left > 0 && !signal.aborted; left = due - clock.perfNow()) {
+    await new Promise<void>((resolve) => {
+      const done = () => {
+        clock.clearTimeout(timer)
+        signal.removeEventListener('abort', done)
+        resolve()
+      }
+      const timer = clock.setTimeout(done, Math.max(1, left))
+      signal.addEventListener('abort', done, { once: true })
+    })
+  }
 }
 
 /**
