@@ -84,6 +84,14 @@ export class WsTransport implements Transport {
   terminate(): void {
     this.socket.terminate()
   }
+
+  cork(): void {
+    this.#tcp.cork()
+  }
+
+  uncork(): void {
+    this.#tcp.uncork()
+  }
 }
 
 function onMessage(this: Listened, raw: WsRawData, isBinary: boolean): void {

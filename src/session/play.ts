@@ -29,9 +29,9 @@ export function play(
     now: options.now ?? session.clock.dateNow,
     ...(extra.faker ? { faker: extra.faker } : {}),
   })
-  // The TCP socket under a `ws` connection (its upgrade request's); never batched under a send limit a batch could trip.
-  const socket = (conn.transport as { request?: { socket?: Partial<PlayOptions['batch']> } }).request?.socket
-  const batch = (options.maxBufferedBytes ?? DEFAULT_MAX_BUFFERED_BYTES) >= SEND_HIGH_WATER_MARK && typeof socket?.cork === 'function'
+  // A transport over a TCP socket can batch writes; never under a send limit a batch could trip.
+  const { transport } = conn
+  const batch = (options.maxBufferedBytes ?? DEFAULT_MAX_BUFFERED_BYTES) >= SEND_HIGH_WATER_MARK && transport.cork && transport.uncork
   return playReplay(conn, script, {
     speed: options.speed,
     timeoutMs: options.timeoutMs,
@@ -41,7 +41,7 @@ export function play(
     isShuttingDown: () => session.shuttingDown,
     maxRegexInput: options.maxRegexInput,
     ...(extra.afterScript ? { afterScript: extra.afterScript } : {}),
-    ...(batch ? { batch: socket as PlayOptions['batch'] } : {}),
+    ...(batch ? { batch: transport as PlayOptions['batch'] } : {}),
   })
 }
 

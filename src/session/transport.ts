@@ -43,4 +43,7 @@ export interface Transport {
   close(code: number, reason: string): void
   /** Drops the socket at once, without a close frame (the client sees 1006). */
   terminate(): void
+  /** Holds written frames until `uncork()`, so many go out in one system call (transports over a TCP socket). */
+  cork?(): void
+  uncork?(): void
 }
