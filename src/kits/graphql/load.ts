@@ -31,12 +31,10 @@ export interface GraphqlPeers {
 }
 
 function importGraphqlPeer<T>(specifier: string): Promise<T> {
-  // The npm package of the specifier (`graphql-ws/client` → `graphql-ws`; the peers are not scoped).
-  const pkg = specifier.split('/')[0] ?? specifier
   return importPeer<T>(
     specifier,
-    (cause) => new MockWsError('WSM_GRAPHQL', `Failed to start mockGraphqlWs(): the optional package ${pkg} is not installed. Run npm i -D graphql-ws graphql`, { cause }),
-    (cause) => new MockWsError('WSM_GRAPHQL', `Failed to load ${pkg}: ${errorMessage(cause)}. Check that graphql-ws >= 6 and graphql >= 16 are installed.`, { cause }),
+    (cause, pkg) => new MockWsError('WSM_GRAPHQL', `Failed to start mockGraphqlWs(): the optional package ${pkg} is not installed. Run npm i -D graphql-ws graphql`, { cause }),
+    (cause, pkg) => new MockWsError('WSM_GRAPHQL', `Failed to load ${pkg}: ${errorMessage(cause)}. Check that graphql-ws >= 6 and graphql >= 16 are installed.`, { cause }),
   )
 }
 
