@@ -1,5 +1,6 @@
 import type { IncomingHttpHeaders, IncomingMessage } from 'node:http'
 import type { TranscriptFrame } from './types.js'
+import type { UpgradeRequest } from './ws-transport.js'
 
 /** What an observer learns about a connection. */
 export interface ObservedConnection {
@@ -13,7 +14,7 @@ export interface ObservedConnection {
   /** Negotiated subprotocol, or ''. */
   readonly protocol: string
   /** The upgrade request (the `IncomingMessage` until the connection's handler ran; then its method, url, headers, httpVersion, socket). */
-  readonly request: Pick<IncomingMessage, 'method' | 'url' | 'headers' | 'httpVersion' | 'socket'>
+  readonly request: UpgradeRequest
 }
 
 /**
