@@ -156,7 +156,8 @@ export async function startMock(options: ResolvedMockWsOptions, features: StartF
   return new MockWs({ server, session, upgrade, host, port, path, strict: options.strict })
 }
 
-async function listenOnce(server: http.Server, host: string, port: number): Promise<number> {
+/** Listens on `host:port` (0: a free port), exclusively; resolves with the port, rejects with the server's error (EADDRINUSE, …). */
+export async function listenOnce(server: http.Server, host: string, port: number): Promise<number> {
   server.listen({ port, host, exclusive: true })
   // once() rejects with the server's 'error' (EADDRINUSE, …) and removes its listeners either way.
   await once(server, 'listening')

@@ -331,6 +331,16 @@ test('a missing socket.io package is named in the error', async () => {
   )
 })
 
+test('a port already taken fails the start with the port named, and leaves no server behind', async () => {
+  const first = await mockSocketIo()
+  const port = Number(new URL(first.url).port)
+  const before = liveMockCount()
+  await expect(mockSocketIo({ port })).rejects.toThrow(`Failed to start mockSocketIo() on 127.0.0.1:${port}: listen EADDRINUSE`)
+  await expect(mockSocketIo({ port })).rejects.toThrow('Use port 0 to take a free port.')
+  expect(liveMockCount()).toBe(before)
+  await first.close()
+})
+
 test('closeAllMocks() closes a kit mock; nothing is left: no socket, server or timer', async () => {
   const leaks = watchLeaks()
   const io: MockSocketIo = await mockSocketIo({ pingInterval: 100 }).emit('hello', 1)

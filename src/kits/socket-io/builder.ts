@@ -1,6 +1,4 @@
-import { once } from 'node:events'
 import http from 'node:http'
-import type { AddressInfo } from 'node:net'
 import type { ServerOptions } from 'socket.io'
 import { DEFAULT_HOST, DEFAULT_MAX_REGEX_INPUT, DEFAULT_WAIT_TIMEOUT_MS } from '../../constants.js'
 import { MockWsError } from '../../errors.js'
@@ -13,6 +11,7 @@ import type { CompiledReplay, ReplayEntry } from '../../replay/types.js'
 import { play, type PlayerSettings } from '../../session/play.js'
 import { Session } from '../../session/session.js'
 import { concatReplays } from '../../session/script.js'
+import { listenOnce } from '../../server/mock-ws.js'
 import { assertMockCanStart } from '../../server/registry.js'
 import type { JsonValue } from '../../scenario/json-subset.js'
 import type { FakerLike } from '../../template/context.js'
@@ -275,12 +274,10 @@ export class MockSocketIoBuilder implements PromiseLike<MockSocketIo> {
       ...(options.pingInterval !== undefined ? { pingInterval: options.pingInterval } : {}),
       ...(options.pingTimeout !== undefined ? { pingTimeout: options.pingTimeout } : {}),
     })
-    httpServer.listen({ port: options.port ?? 0, host, exclusive: true })
-    await once(httpServer, 'listening').catch(async (error: NodeJS.ErrnoException) => {
+    const port = await listenOnce(httpServer, host, options.port ?? 0).catch(async (error: NodeJS.ErrnoException) => {
       await new Promise<void>((resolve) => void server.close(() => resolve()))
       throw new MockWsError('WSM_SERVER_START', `Failed to start mockSocketIo() on ${host}:${options.port ?? 0}: ${error.message}.${error.code === 'EADDRINUSE' ? ' Use port 0 to take a free port.' : ''}`, { cause: error })
     })
-    const port = (httpServer.address() as AddressInfo).port
     const injector = this.#latency?.(options.seed)
     const drop = this.#drop
     const strict = options.strict ?? false
