@@ -1,6 +1,7 @@
 // How the kit writes a script's events: an event text of the dialect (`["event",...]`) is already the packet
 // socket.io would encode for the same arguments, so it is written as it is; whatever needs socket.emit()
 // (binary, acks, outgoing listeners, connection-state recovery, reserved names) still goes through it.
+import { createRequire } from 'node:module'
 import { afterEach, describe, expect, test } from 'vitest'
 import { closeAllMocks } from '../../src/index.js'
 import { mockSocketIo } from '../../src/kits/socket-io/index.js'
@@ -63,4 +64,20 @@ test('with connection-state recovery, script events go through socket.emit and c
   const args = await c.next('news')
   expect(args).toEqual([1, expect.any(String)])
   expect((c.socket as unknown as { _lastOffset?: string })._lastOffset).toBe(args[1])
+})
+
+test("with a custom parser, script events go through socket.emit and the server's encoder", async () => {
+  // socket.io's own parser, from where socket.io loads it, with a replacer: what it writes differs from the dialect text.
+  const parser = createRequire(createRequire(import.meta.url).resolve('socket.io'))('socket.io-parser') as {
+    Encoder: new (replacer?: (key: string, value: unknown) => unknown) => object
+    Decoder: unknown
+  }
+  const shout = (_key: string, value: unknown): unknown => (typeof value === 'string' ? value.toUpperCase() : value)
+  const io = await mockSocketIo({ serverOptions: { parser: { Encoder: class extends parser.Encoder { constructor() { super(shout) } }, Decoder: parser.Decoder } } })
+    .expectEmit('go')
+    .emit('news', 'hi')
+  const c = client(io.url, { transports: ['websocket'] })
+  await c.connected
+  c.socket.emit('go')
+  expect(await c.next('NEWS')).toEqual(['HI'])
 })

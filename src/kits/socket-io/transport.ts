@@ -45,23 +45,6 @@ export interface SocketIoTransportHooks {
   sendFailed(transport: SocketIoTransport, text: string, cause: string, step: PlayStep | undefined): void
 }
 
-type SocketIoServer = Socket['nsp']['server']
-// Per server: does its encoder write an event as "2" + the JSON of [event, ...args], with nothing kept for recovery?
-const writesJson = new WeakMap<SocketIoServer, boolean>()
-
-/** True when a dialect text `["event",...]` is already the packet this server would write (after "2" and the namespace). */
-function sendsDialectText(server: SocketIoServer): boolean {
-  let known = writesJson.get(server)
-  if (known === undefined) {
-    // A custom parser (msgpack) or connection-state recovery (packets kept with offsets) needs socket.emit().
-    const encoded = server.encoder.encode({ type: 2, nsp: '/', data: ['e', { a: [1] }] }) as unknown[]
-    const recovery = (server as unknown as { opts?: { connectionStateRecovery?: unknown } }).opts?.connectionStateRecovery
-    known = !recovery && encoded.length === 1 && encoded[0] === '2["e",{"a":[1]}]'
-    writesJson.set(server, known)
-  }
-  return known
-}
-
 interface PendingAck {
   fn: (...args: unknown[]) => void
   record: SocketIoEvent
@@ -100,7 +83,9 @@ export class SocketIoTransport implements Transport {
     this.headers = socket.handshake.headers
     this.#hooks = hooks
     this.#steps = steps
-    if (sendsDialectText(socket.nsp.server)) this.#packetHead = socket.nsp.name === '/' ? '2' : `2${socket.nsp.name},`
+    // A custom parser (msgpack) or connection-state recovery (packets kept with offsets) needs socket.emit().
+    const opts = (socket.nsp.server as unknown as { opts?: { parser?: unknown; connectionStateRecovery?: unknown } }).opts
+    if (!opts?.parser && !opts?.connectionStateRecovery) this.#packetHead = socket.nsp.name === '/' ? '2' : `2${socket.nsp.name},`
   }
 
   get isOpen(): boolean {
