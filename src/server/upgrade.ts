@@ -118,8 +118,9 @@ export class WsUpgrade {
     const closing = this.#session.close()
     for (const socket of this.#pendingUpgrades) socket.destroy()
     this.#pendingUpgrades.clear()
+    // A `noServer` ws server holds nothing (no listener, no client tracking): stopping it needs no wait.
+    this.#wss.close()
     await closing
-    await new Promise<void>((resolve) => this.#wss.close(() => resolve()))
   }
 
   async #runGates(gates: readonly UpgradeGate[], request: IncomingMessage): Promise<UpgradeDecision> {
