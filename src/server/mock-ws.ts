@@ -3,7 +3,7 @@ import { MockWsError } from '../errors.js'
 import { SessionOwner } from '../session/owner.js'
 import { Session, type ConnectionHandler, type FrameDelayer, type FrameDropper } from '../session/session.js'
 import { clockFor, realClock } from '../template/clock.js'
-import { createTelemetryObserver } from '../telemetry/observer.js'
+import { sharedTelemetryObserver } from '../telemetry/observer.js'
 import type { EngineObserver } from './observer.js'
 import { assertMockCanStart } from './registry.js'
 import { examplePath } from './path-pattern.js'
@@ -122,7 +122,7 @@ export function startMock(options: ResolvedMockWsOptions, features: StartFeature
     ...(features.latency ? { latency: features.latency } : {}),
     ...(features.dropper ? { dropper: features.dropper } : {}),
     clock: clockFor(options.clock),
-    observers: [...(options.telemetry ? [createTelemetryObserver()] : []), ...(features.observers ?? []), ...(options.observers ?? [])],
+    observers: [...(options.telemetry ? [sharedTelemetryObserver()] : []), ...(features.observers ?? []), ...(options.observers ?? [])],
   })
   const upgrade = new WsUpgrade(session, {
     path,

@@ -5,7 +5,7 @@ import type { ReplayEntry } from '../replay/types.js'
 import { trackMock } from '../server/registry.js'
 import type { ScenarioFailure, TranscriptFrame } from '../server/types.js'
 import type { Clock } from '../template/clock.js'
-import type { Connection, WsData } from './connection.js'
+import type { Connection, InboundMessage, WsData } from './connection.js'
 import { MESSAGE_STREAM, type MessageStream } from './message-stream.js'
 import type { PluginHost } from './plugin.js'
 import type { MockWsMetrics, Session, ToReplayOptions } from './session.js'
@@ -92,9 +92,8 @@ export abstract class SessionOwner<T extends Transport> implements PluginHost {
   }
 
   /** Resolves with the next client message (any connection) not yet taken by an earlier call (`nextMessage` or `toReceiveMessage`). */
-  async nextMessage(opts: NextOptions = {}): Promise<string | Uint8Array> {
-    const message = await this.session.messageStream.take({ timeoutMs: opts.timeout ?? DEFAULT_NEXT_TIMEOUT_MS, describe: `a client message on ${this.url}` })
-    return message.data
+  nextMessage(opts: NextOptions = {}): Promise<string | Uint8Array> {
+    return this.session.messageStream.take({ timeoutMs: opts.timeout ?? DEFAULT_NEXT_TIMEOUT_MS, describe: `a client message on ${this.url}` }).then(dataOf)
   }
 
   /** Sends to the newest connection. */
@@ -154,4 +153,8 @@ export abstract class SessionOwner<T extends Transport> implements PluginHost {
     const failure = this.#strict ? this.session.failureError() : undefined
     if (failure) throw failure
   }
+}
+
+function dataOf(message: InboundMessage): string | Uint8Array {
+  return message.data
 }
