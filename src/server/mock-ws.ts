@@ -143,7 +143,6 @@ export function startMock(options: ResolvedMockWsOptions, features: StartFeature
   })
   server.on('upgrade', (req, socket, head) => {
     if (!upgrade.handleUpgrade(req, socket, head)) {
-      socket.on('error', () => socket.destroy())
       upgrade.refuse(req, socket, 404, `No WebSocket endpoint at ${req.url ?? '/'}: this mock serves ${path}`)
     }
   })
