@@ -3,7 +3,7 @@ import { MockWsError } from '../errors.js'
 import { SessionOwner } from '../session/owner.js'
 import { Session, type ConnectionHandler, type FrameDelayer, type FrameDropper } from '../session/session.js'
 import { clockFor, realClock } from '../template/clock.js'
-import { sharedTelemetryObserver } from '../telemetry/observer.js'
+import { createTelemetryObserver } from '../telemetry/observer.js'
 import type { EngineObserver } from './observer.js'
 import { assertMockCanStart } from './registry.js'
 import { examplePath } from './path-pattern.js'
@@ -122,7 +122,7 @@ export function startMock(options: ResolvedMockWsOptions, features: StartFeature
     ...(features.latency ? { latency: features.latency } : {}),
     ...(features.dropper ? { dropper: features.dropper } : {}),
     clock: clockFor(options.clock),
-    observers: [...(options.telemetry ? [sharedTelemetryObserver()] : []), ...(features.observers ?? []), ...(options.observers ?? [])],
+    observers: [...(options.telemetry ? [createTelemetryObserver()] : []), ...(features.observers ?? []), ...(options.observers ?? [])],
   })
   const upgrade = new WsUpgrade(session, {
     path,
@@ -156,19 +156,13 @@ export function startMock(options: ResolvedMockWsOptions, features: StartFeature
 /** Listens on `host:port` (0: a free port), exclusively; resolves with the port, rejects with the server's error (EADDRINUSE, …). */
 export function listenOnce(server: http.Server, host: string, port: number): Promise<number> {
   return new Promise<number>((resolve, reject) => {
-    // Both listeners go either way, so a failed listen leaves none behind.
-    const onError = (error: Error): void => {
-      server.off('listening', onListening)
-      reject(error)
-    }
-    const onListening = (): void => {
-      server.off('error', onError)
+    // After an error the listen callback stays until the next listen (the port fallback) calls it: a no-op then.
+    server.once('error', reject)
+    server.listen({ port, host, exclusive: true }, () => {
+      server.off('error', reject)
       const address = server.address()
       resolve(typeof address === 'object' && address ? address.port : port)
-    }
-    server.once('error', onError)
-    server.once('listening', onListening)
-    server.listen({ port, host, exclusive: true })
+    })
   })
 }
 

@@ -5,7 +5,7 @@ import type { ReplayEntry } from '../replay/types.js'
 import { trackMock } from '../server/registry.js'
 import type { ScenarioFailure, TranscriptFrame } from '../server/types.js'
 import type { Clock } from '../template/clock.js'
-import type { Connection, InboundMessage, WsData } from './connection.js'
+import type { Connection, WsData } from './connection.js'
 import { MESSAGE_STREAM, type MessageStream } from './message-stream.js'
 import type { PluginHost } from './plugin.js'
 import type { MockWsMetrics, Session, ToReplayOptions } from './session.js'
@@ -93,7 +93,7 @@ export abstract class SessionOwner<T extends Transport> implements PluginHost {
 
   /** Resolves with the next client message (any connection) not yet taken by an earlier call (`nextMessage` or `toReceiveMessage`). */
   nextMessage(opts: NextOptions = {}): Promise<string | Uint8Array> {
-    return this.session.messageStream.take({ timeoutMs: opts.timeout ?? DEFAULT_NEXT_TIMEOUT_MS, describe: `a client message on ${this.url}` }).then(dataOf)
+    return this.session.messageStream.take({ timeoutMs: opts.timeout ?? DEFAULT_NEXT_TIMEOUT_MS, describe: `a client message on ${this.url}` }).then((message) => message.data)
   }
 
   /** Sends to the newest connection. */
@@ -153,8 +153,4 @@ export abstract class SessionOwner<T extends Transport> implements PluginHost {
     const failure = this.#strict ? this.session.failureError() : undefined
     if (failure) throw failure
   }
-}
-
-function dataOf(message: InboundMessage): string | Uint8Array {
-  return message.data
 }

@@ -144,16 +144,3 @@ export function createTelemetryObserver(): EngineObserver {
     }),
   }
 }
-
-let shared: EngineObserver | undefined
-
-/**
- * The telemetry observer every `mockWs()` shares, made on first use: its state is per connection, so one
- * serves every mock, and starting a mock builds none.
- * @example
- * new Session({ handler, observers: [sharedTelemetryObserver()] })
- */
-export function sharedTelemetryObserver(): EngineObserver {
-  shared ??= createTelemetryObserver()
-  return shared
-}
