@@ -11,7 +11,7 @@
 // Env: BENCH_LIFECYCLE_RUNS (timed runs per case, default 500), BENCH_LIFECYCLE_WARMUP (default 50),
 // MOCKFORGE_WS_BENCH_ENTRY (module to import instead of ../dist/index.js), BENCH_LIFECYCLE_PHASES=1 (after
 // the table: where a cycle's wall time goes, phase by phase, for raw ws and mockWs(), and what each cycle
-// creates: promises, timers, immediates, ticks; see docs/performance.md#lifecycle).
+// creates: promises, timers, immediates, ticks; see docs/performance.md, "Lifecycle: where a cycle's time goes").
 // Writes bench/results/lifecycle.json.
 import { createHook } from 'node:async_hooks'
 import { once } from 'node:events'
