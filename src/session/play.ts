@@ -64,7 +64,8 @@ export const echoHandler: ConnectionHandler = (conn) => echoEach(conn)
 
 /** Sends every later client message back on `conn`. */
 function echoEach(conn: Connection): void {
-  conn.onMessage((message) => conn.send(message.data))
+  // Frames go back as they came, a received text as its bytes: an echo decodes and encodes nothing.
+  conn.echo()
 }
 
 /**
