@@ -9,7 +9,9 @@
 //
 // Env: BENCH_SOAK_MESSAGES (default 1000000), BENCH_SOAK_WINDOW (frames in flight, default 64),
 // BENCH_SOAK_REPEATS (fresh processes per kind, default 1), BENCH_SOAK_DETAIL=1 (print the peak RSS, heap
-// used and reserved, and external memory of each quarter of each run; results keep them), MOCKFORGE_WS_BENCH_ENTRY.
+// used and reserved, and external memory of each quarter of each run; results keep them; run with
+// `node --expose-gc` to add the heap still used after a full GC at the end), BENCH_SOAK_MOCK_OPTIONS
+// (JSON options for the mock, e.g. '{"maxTranscript":1000}', to see what the bounds cost), MOCKFORGE_WS_BENCH_ENTRY.
 // Writes bench/results/soak.json.
 import { fork } from 'node:child_process'
 import { once } from 'node:events'
@@ -37,7 +39,7 @@ async function serve(kind) {
   } else {
     const { loadLibrary } = await import('./lib/results.mjs')
     const { mockWs } = await loadLibrary('soak')
-    url = (await mockWs()).url
+    url = (await mockWs(process.env.BENCH_SOAK_MOCK_OPTIONS ? JSON.parse(process.env.BENCH_SOAK_MOCK_OPTIONS) : undefined)).url
   }
   const samples = []
   let timer
@@ -48,7 +50,9 @@ async function serve(kind) {
     } else if (msg.cmd === 'end') {
       clearInterval(timer)
       samples.push(memory())
-      process.send({ id: msg.id, ok: true, samples })
+      // Started with --expose-gc: what is still reachable after a full collection (the rest of the heap was garbage).
+      globalThis.gc?.()
+      process.send({ id: msg.id, ok: true, samples, liveHeap: globalThis.gc ? process.memoryUsage().heapUsed : undefined })
     }
   })
   process.send({ ready: true, url })
@@ -78,7 +82,7 @@ async function main() {
         })
       await ask('begin')
       const { elapsedMs } = await clients.call('echoWindowed', { url: ready.url, messages: MESSAGES, payload: PAYLOAD, window: WINDOW })
-      const { samples: memory } = await ask('end')
+      const { samples: memory, liveHeap } = await ask('end')
       const samples = memory.map((m) => m.rss)
       const q = Math.max(1, Math.floor(samples.length / 4))
       const second = Math.max(...samples.slice(q, 2 * q))
@@ -88,8 +92,9 @@ async function main() {
         const part = memory.slice(i * q, i === 3 ? memory.length : (i + 1) * q)
         return Object.fromEntries(['rss', 'heapUsed', 'heapTotal', 'external'].map((f) => [f, Math.max(...part.map((m) => m[f]))]))
       })
+      if (DETAIL && liveHeap) console.log(kind, `heap used after a full GC at the end: ${(liveHeap / 2 ** 20).toFixed(1)} MiB`)
       if (DETAIL) console.log(kind, quarters.map((x) => Object.entries(x).map(([f, v]) => `${f} ${(v / 2 ** 20).toFixed(1)}`).join(' ')).join('\n  '))
-      return { elapsedMs, peakRss: Math.max(...samples), growth: last / second, samples: samples.length, quarters }
+      return { elapsedMs, peakRss: Math.max(...samples), growth: last / second, samples: samples.length, quarters, liveHeap }
     } finally {
       const exited = once(server, 'exit')
       server.kill()
