@@ -72,24 +72,16 @@ export function fromUtf8(bytes: Uint8Array): string {
 export class ReceivedText {
   /** Its size in UTF-8 bytes. */
   readonly byteLength: number
-  #bytes: Uint8Array | undefined
   #text: string | undefined
 
-  constructor(bytes: Uint8Array) {
-    this.#bytes = bytes
-    this.byteLength = bytes.byteLength
-  }
-
-  /** The bytes as received, until the text was read (then undefined: they were let go). */
-  get bytes(): Uint8Array | undefined {
-    return this.#bytes
+  /** `bytes`: as received, until the text is read (then undefined: they were let go). */
+  constructor(public bytes: Uint8Array | undefined) {
+    this.byteLength = bytes?.byteLength ?? 0
   }
 
   get text(): string {
-    if (this.#text === undefined) {
-      this.#text = fromUtf8(this.#bytes as Uint8Array)
-      this.#bytes = undefined
-    }
+    this.#text ??= fromUtf8(this.bytes as Uint8Array)
+    this.bytes = undefined
     return this.#text
   }
 }
