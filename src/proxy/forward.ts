@@ -1,8 +1,9 @@
 import WebSocket from 'ws'
-import { CLOSE_ABNORMAL, CLOSE_BAD_GATEWAY, CLOSE_INTERNAL_ERROR, CLOSE_NO_STATUS, CLOSE_TRY_AGAIN_LATER } from '../constants.js'
+import { CLOSE_ABNORMAL, CLOSE_BAD_GATEWAY, CLOSE_INTERNAL_ERROR, CLOSE_NO_STATUS, CLOSE_POLICY_VIOLATION, CLOSE_TRY_AGAIN_LATER } from '../constants.js'
 import { MockWsError, ProxyError } from '../errors.js'
 import { isSendableCloseCode, truncateCloseReason } from '../session/close-codes.js'
 import { toError } from '../session/to-error.js'
+import type { ConnectionSink } from '../session/connection.js'
 import type { MockConnection } from '../server/ws-transport.js'
 import type { WsSocket } from '../server/ws-socket.js'
 import {
@@ -14,6 +15,7 @@ import {
   type ProxyDirection,
 } from './config.js'
 import { realClock } from '../template/clock.js'
+import { passThrough } from './pass-through.js'
 
 /** Client pings whose upstream pong is still awaited, at most (older ones are forgotten). */
 const MAX_PENDING_PINGS = 16
@@ -26,6 +28,12 @@ export interface ForwardOptions {
   upstreamUrl: string
   /** Reports a problem (counted in the mock's metrics and telemetry). */
   onError(error: Error): void
+  /**
+   * Set when nothing changes or holds frames in flight (no transform, latency or drops): data frames
+   * then pass as TCP bytes (see pass-through.ts), recorded through `sink`, and sends to the client
+   * stop past `maxBufferedBytes` as `Connection.send` does.
+   */
+  passThrough?: { sink: Pick<ConnectionSink, 'frame' | 'overBuffered'>; maxBufferedBytes: number }
 }
 
 /** The TCP socket under a `ws` WebSocket, when this `ws` version exposes it (it is not public API). */
@@ -137,8 +145,10 @@ export function forwardConnection(conn: MockConnection, upstream: WebSocket, opt
   const batchToUpstream = batchWrites(upstream)
   const batchToClient = batchWrites(client)
 
+  // True while the tap hands a client message to the connection (it was forwarded as bytes already).
+  let tapped = false
   conn.onMessage((message) => {
-    if (upstream.readyState !== WebSocket.OPEN) return
+    if (tapped || upstream.readyState !== WebSocket.OPEN) return
     const out = transform(message.data, 'in')
     if (out === null) return
     batchToUpstream()
@@ -220,6 +230,45 @@ export function forwardConnection(conn: MockConnection, upstream: WebSocket, opt
     ;(closeTimer as { unref?: () => void }).unref?.()
   })
 
+  const fast = options.passThrough
+  if (fast) {
+    passThrough(
+      {
+        from: client,
+        to: upstream,
+        canForward: () => upstream.readyState === WebSocket.OPEN,
+        admit: () => true,
+        message: (payload, isBinary) => {
+          // Through the transport's own 'message' listener: the connection records it as any client message.
+          tapped = true
+          try {
+            ;(client as unknown as { emit(event: 'message', data: Buffer, isBinary: boolean): void }).emit('message', payload, isBinary)
+          } finally {
+            tapped = false
+          }
+        },
+        written: () => relieve(upstream, client, 'upstream'),
+      },
+      {
+        from: upstream,
+        to: client,
+        canForward: () => conn.isOpen,
+        admit: () => {
+          const buffered = client.bufferedAmount
+          if (!conn.isOpen || buffered <= fast.maxBufferedBytes) return true
+          // What Connection.send does past the mock's maxBufferedBytes: a failure, and a 1008 close.
+          fast.sink.overBuffered?.(conn, buffered, fast.maxBufferedBytes)
+          conn.close(CLOSE_POLICY_VIOLATION, 'send buffer over maxBufferedBytes: the client does not read')
+          return false
+        },
+        message: (payload, isBinary) => {
+          if (!conn.isOpen) return
+          fast.sink.frame(conn, conn.elapsed(), isBinary ? payload : payload.toString('utf8'), payload.length)
+        },
+        written: () => relieve(client, upstream, 'client'),
+      },
+    )
+  }
   upstream.resume()
   return upstreamClosed
 }
