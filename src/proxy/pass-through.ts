@@ -17,6 +17,7 @@ interface WsInternals {
     _bufferedBytes?: number
     _maxPayload?: number
     _maxFragments?: number
+    _maxBufferedChunks?: number
     _skipUTF8Validation?: boolean
     _isServer?: boolean
   }
@@ -60,8 +61,7 @@ function tappable(ws: WsInternals): boolean {
     ws._extensions !== undefined &&
     Object.keys(ws._extensions).length === 0 &&
     r !== undefined &&
-    r._bufferedBytes === 0 &&
-    (r._maxFragments ?? 0) === 0
+    r._bufferedBytes === 0
   )
 }
 
@@ -87,6 +87,10 @@ function tap(side: TapSide): void {
   const mustMask = receiver._isServer === true
   const maxPayload = receiver._maxPayload ?? 0
   const checkUtf8 = receiver._skipUTF8Validation !== true
+  // ws's limits on the frames of one message and on the reads one frame spans (0: none); past either the
+  // message is handed to ws, which applies them.
+  const maxFragments = receiver._maxFragments || Infinity
+  const maxChunks = receiver._maxBufferedChunks || Infinity
   // Bytes not parsed yet (an incomplete frame), and how many of them the next frame needs.
   let pending: Buffer[] = []
   let pendingBytes = 0
@@ -122,7 +126,10 @@ function tap(side: TapSide): void {
     if (done) return
     pending.push(chunk)
     pendingBytes += chunk.length
-    if (pendingBytes < need) return
+    if (pendingBytes < need) {
+      if (pending.length >= maxChunks) handOver(Buffer.concat(pending, pendingBytes))
+      return
+    }
     const buf = pending.length === 1 ? chunk : Buffer.concat(pending, pendingBytes)
     pending = []
     pendingBytes = 0
@@ -190,6 +197,7 @@ function tap(side: TapSide): void {
       }
       // A fragmented message: held back until its last frame, so that nothing of an invalid one is forwarded.
       if (run < at) out.push(buf.subarray(run, at))
+      if (held.length >= maxFragments) return bail(out, buf, at, at)
       if (opcode === 0) opcode = op
       held.push(buf.subarray(at, end))
       parts.push(payload)
