@@ -263,7 +263,8 @@ export function forwardConnection(conn: MockConnection, upstream: WebSocket, opt
         },
         message: (payload, isBinary) => {
           if (!conn.isOpen) return
-          fast.sink.frame(conn, conn.elapsed(), isBinary ? payload : payload.toString('utf8'), payload.length)
+          // The payload is a view into the read: a copy (binary) or the decoded text is what the transcript keeps.
+          fast.sink.frame(conn, conn.elapsed(), isBinary ? Buffer.from(payload) : payload.toString('utf8'), payload.length)
         },
         written: () => relieve(client, upstream, 'client'),
       },

@@ -33,7 +33,10 @@ export interface TapSide {
   canForward(): boolean
   /** Checked once per TCP chunk before anything of it is forwarded: false drops the chunk's frames (a send limit closed the client). */
   admit(): boolean
-  /** A whole message (payload unmasked) was read: recorded, and forwarded when `canForward()`. */
+  /**
+   * A whole message was read: recorded, and forwarded when `canForward()`. The payload is unmasked; an
+   * unmasked frame's is a view into the read (copy what is kept).
+   */
   message(payload: Buffer, isBinary: boolean): void
   /** Bytes were written to the target (backpressure check). */
   written(): void
@@ -188,7 +191,7 @@ function tap(side: TapSide): void {
         }
         continue
       }
-      const payload = unmasked(buf, at + head, len, masked ? maskAt : -1)
+      const payload = masked ? unmasked(buf, at + head, len, maskAt) : buf.subarray(at + head, end)
       if (fin && opcode === 0) {
         if (op === OP_TEXT && checkUtf8 && !isUtf8(payload)) return bail(out, buf, at, run)
         if (admitted) side.message(payload, op === OP_BINARY)
@@ -244,11 +247,9 @@ function tap(side: TapSide): void {
   tcp.prependListener('close', onClose)
 }
 
-/** The payload at `start`, unmasked into a buffer of its own (or a copy: the caller keeps it). */
+/** The payload at `start`, unmasked into a buffer of its own. */
 function unmasked(buf: Buffer, start: number, len: number, maskAt: number): Buffer {
   const out = Buffer.allocUnsafe(len)
-  buf.copy(out, 0, start, start + len)
-  if (maskAt < 0) return out
-  for (let i = 0; i < len; i++) out[i] = (out[i] as number) ^ (buf[maskAt + (i & 3)] as number)
+  for (let i = 0; i < len; i++) out[i] = (buf[start + i] as number) ^ (buf[maskAt + (i & 3)] as number)
   return out
 }
