@@ -108,6 +108,7 @@ function tap(side: TapSide): void {
   const stop = (): void => {
     done = true
     tcp.off('data', onData)
+    tcp.off('end', onClose)
     tcp.off('close', onClose)
   }
   // From `from` (a message start) on, every byte goes to ws's receiver, as if the tap had never been there.
@@ -235,7 +236,7 @@ function tap(side: TapSide): void {
     handOver(buf.subarray(at))
   }
 
-  // The socket closes with bytes the tap still holds (a read cut short): ws reads them, as it would have.
+  // The socket ends or closes with bytes the tap still holds (a read cut short): ws gets them, as it would have.
   function onClose(): void {
     if (done || (held.length === 0 && pendingBytes === 0)) return
     handOver(Buffer.concat(pending, pendingBytes))
@@ -243,7 +244,8 @@ function tap(side: TapSide): void {
 
   tcp.off('data', socketOnData)
   tcp.on('data', onData)
-  // Before ws's own close listener, which reads what is left in a paused socket into its receiver.
+  // Before ws's own listeners: its 'end' ends the receiver, its 'close' reads what is left in a paused socket into it.
+  tcp.prependListener('end', onClose)
   tcp.prependListener('close', onClose)
 }
 

@@ -172,6 +172,28 @@ describe('proxy pass-through (no transform, latency or drops): data frames pass 
     expect(tapped).toEqual(await outcome(() => undefined))
   })
 
+  it('an upstream that ends its TCP connection in the middle of a frame closes the client as on the frame-level path', async () => {
+    const outcome = async (transform?: () => undefined): Promise<unknown> => {
+      const up = await upstream()
+      const ws = await scope.mock(mockWs().proxy(up.url, transform ? { transform } : {}))
+      const c = await scope.client(ws.url)
+      const u = await up.next()
+      u.socket.send('whole')
+      expect(await c.next()).toBe('whole')
+      // Half a text frame ("hello" announced, "he" sent), then FIN.
+      const tcp = (u.socket as unknown as { _socket: import('node:net').Socket })._socket
+      tcp.end(Buffer.from([0x81, 0x05, 0x68, 0x65]))
+      return { closed: await c.closed, recorded: withoutTs(ws.toReplay()), errors: ws.metrics.errors }
+    }
+    const tapped = await outcome()
+    expect(tapped).toEqual({
+      closed: { code: 1014, reason: 'upstream closed abnormally (1006, no close frame)' },
+      recorded: [{ dir: 'out', text: 'whole' }, { dir: 'out', close: { code: 1014, reason: 'upstream closed abnormally (1006, no close frame)' } }],
+      errors: 1,
+    })
+    expect(tapped).toEqual(await outcome(() => undefined))
+  })
+
   it('a frame over maxPayload from the upstream closes the client with 1014, as on the frame-level path', async () => {
     const up = await upstream()
     const ws = await scope.mock(mockWs().proxy(up.url, { maxPayload: 1024 }))
