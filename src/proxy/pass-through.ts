@@ -112,13 +112,13 @@ function tap(side: TapSide): void {
     tcp.off('close', onClose)
   }
   // From `from` (a message start) on, every byte goes to ws's receiver, as if the tap had never been there.
-  const handOver = (rest: Buffer): void => {
-    const bytes = held.length > 0 ? Buffer.concat([...held, rest]) : rest
+  const handOver = (rest: Buffer[]): void => {
+    const chunks = [...held, ...rest]
     stop()
     tcp.on('data', socketOnData)
     held = []
     parts = []
-    if (bytes.length > 0) socketOnData.call(tcp, bytes)
+    for (const chunk of chunks) if (chunk.length > 0) socketOnData.call(tcp, chunk)
   }
   const write = (out: Buffer[]): void => {
     if (out.length === 0 || !side.canForward()) return
@@ -131,7 +131,7 @@ function tap(side: TapSide): void {
     pending.push(chunk)
     pendingBytes += chunk.length
     if (pendingBytes < need) {
-      if (pending.length >= maxChunks) handOver(Buffer.concat(pending, pendingBytes))
+      if (pending.length >= maxChunks) handOver(pending)
       return
     }
     const buf = pending.length === 1 ? chunk : Buffer.concat(pending, pendingBytes)
@@ -233,13 +233,13 @@ function tap(side: TapSide): void {
   function bail(out: Buffer[], buf: Buffer, at: number, run: number): void {
     if (run < at) out.push(buf.subarray(run, at))
     write(out)
-    handOver(buf.subarray(at))
+    handOver([buf.subarray(at)])
   }
 
   // The socket ends or closes with bytes the tap still holds (a read cut short): ws gets them, as it would have.
   function onClose(): void {
     if (done || (held.length === 0 && pendingBytes === 0)) return
-    handOver(Buffer.concat(pending, pendingBytes))
+    handOver(pending)
   }
 
   tcp.off('data', socketOnData)
