@@ -83,6 +83,43 @@ describe('proxy pass-through (no transform, latency or drops): data frames pass 
     expect(ws.connections[0]?.messages).toEqual(['hello'])
   })
 
+  it("feeds the mock's own API: nextMessage(), a connection listener and the mock's sends between forwarded frames", async () => {
+    const up = await upstream()
+    const ws = await scope.mock(mockWs().proxy(up.url))
+    const c = await scope.client(ws.url)
+    const conn = await ws.nextConnection()
+    const heard: unknown[] = []
+    conn.onMessage((m) => heard.push(m.data))
+    c.send('first')
+    expect(await ws.nextMessage()).toBe('first')
+    expect(heard).toEqual(['first'])
+    expect(await c.next()).toBe('echo:first')
+
+    // The mock's own frames go out between the upstream's, never inside one of them that is still being read.
+    const u = await up.next()
+    const big = (i: number): Buffer => Buffer.alloc(70 * 1024, i)
+    let own = 0
+    let stop = false
+    const pump = (): void => {
+      if (stop) return
+      conn.send(`mock ${own++}`)
+      setImmediate(pump)
+    }
+    pump()
+    for (let i = 0; i < 20; i++) u.socket.send(big(i))
+    const bigOnes: number[] = []
+    const texts: string[] = []
+    while (bigOnes.length < 20) {
+      const frame = await c.nextFrame(10_000)
+      if (frame.isBinary) bigOnes.push((frame.data as Buffer).equals(big(bigOnes.length)) ? bigOnes.length : -1)
+      else texts.push(frame.data as string)
+    }
+    stop = true
+    expect(bigOnes).toEqual(Array.from({ length: 20 }, (_, i) => i))
+    expect(texts.length).toBeGreaterThan(0)
+    expect(texts).toEqual(Array.from({ length: texts.length }, (_, i) => `mock ${i}`))
+  })
+
   it('reassembles a frame whose header, mask and payload arrive in separate TCP reads (16- and 64-bit lengths)', async () => {
     const up = await upstream()
     const ws = await scope.mock(mockWs().proxy(up.url))
