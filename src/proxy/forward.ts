@@ -1,3 +1,4 @@
+import type { Socket } from 'node:net'
 import WebSocket from 'ws'
 import { CLOSE_ABNORMAL, CLOSE_BAD_GATEWAY, CLOSE_INTERNAL_ERROR, CLOSE_NO_STATUS, CLOSE_POLICY_VIOLATION, CLOSE_TRY_AGAIN_LATER } from '../constants.js'
 import { MockWsError, ProxyError } from '../errors.js'
@@ -36,27 +37,21 @@ export interface ForwardOptions {
   passThrough?: { sink: Pick<ConnectionSink, 'frame' | 'overBuffered'>; maxBufferedBytes: number }
 }
 
-/** The TCP socket under a `ws` WebSocket, when this `ws` version exposes it (it is not public API). */
-function tcpOf(socket: WsSocket): { cork(): void; uncork(): void } | undefined {
-  const tcp = (socket as unknown as { _socket?: { cork?: unknown; uncork?: unknown } })._socket
-  return tcp && typeof tcp.cork === 'function' && typeof tcp.uncork === 'function' ? (tcp as { cork(): void; uncork(): void }) : undefined
-}
-
 /**
  * Coalesces the frames written to `socket` during one turn of the event loop into one write:
  * `ws` parses every frame of a TCP chunk in one go, and without this each forwarded frame would
- * cost a system call of its own (the proxy's main cost on small messages).
+ * cost a system call of its own (the proxy's main cost on small messages). `_socket`, the TCP socket
+ * under a `ws` WebSocket, is not public API: without it nothing is batched.
  */
 function batchWrites(socket: WsSocket): () => void {
+  const tcp = (socket as unknown as { _socket?: Partial<Pick<Socket, 'cork' | 'uncork'>> })._socket
   let corked = false
   const uncork = (): void => {
     corked = false
-    tcpOf(socket)?.uncork()
+    tcp?.uncork?.()
   }
   return () => {
-    if (corked) return
-    const tcp = tcpOf(socket)
-    if (!tcp) return
+    if (corked || typeof tcp?.cork !== 'function') return
     corked = true
     tcp.cork()
     process.nextTick(uncork)
