@@ -138,7 +138,7 @@ describe('proxy pass-through (no transform, latency or drops): data frames pass 
         const before = tcp.bytesRead
         await c.write(frame.subarray(from, cut))
         // The mock has read this piece before the next is written: every piece is a read of its own.
-        await vi.waitFor(() => expect(tcp.bytesRead).toBe(before + cut - from))
+        await vi.waitFor(() => expect(tcp.bytesRead).toBe(before + cut - from), { timeout: 5000 })
         from = cut
       }
     }
@@ -264,7 +264,7 @@ describe('proxy pass-through (no transform, latency or drops): data frames pass 
     const count = 64
     c.socket.pause()
     for (let i = 0; i < count; i++) u.socket.send(Buffer.alloc(size, i))
-    await vi.waitFor(() => expect(conn.socket.bufferedAmount).toBeGreaterThan(PROXY_HIGH_WATER_BYTES))
+    await vi.waitFor(() => expect(conn.socket.bufferedAmount).toBeGreaterThan(PROXY_HIGH_WATER_BYTES), { timeout: 5000 })
     expect(u.socket.bufferedAmount).toBeGreaterThan((count * size) / 2)
     c.socket.resume()
     for (let i = 0; i < count; i++) expect(((await c.next(10_000)) as Buffer)[0]).toBe(i)
@@ -313,7 +313,7 @@ describe('proxy pass-through (no transform, latency or drops): data frames pass 
     const u = await up.next()
     c.socket.pause()
     for (let i = 0; i < 16; i++) u.socket.send(Buffer.alloc(512 * 1024, i))
-    await vi.waitFor(() => expect(ws.transcript.at(-1)?.close?.code).toBe(1008))
+    await vi.waitFor(() => expect(ws.transcript.at(-1)?.close?.code).toBe(1008), { timeout: 5000 })
     expect(ws.failures).toMatchObject([{ kind: 'send-failed', connection: 1 }])
     c.socket.resume()
     expect([1008, 1006]).toContain((await c.closed).code)
