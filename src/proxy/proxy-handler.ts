@@ -104,7 +104,10 @@ export class WsProxyHandler {
    * `passThrough` (the mock's send limit, when nothing holds or drops frames in flight) and no
    * `messageTransform`, data frames pass as TCP bytes instead of being decoded and sent again.
    */
-  connectionHandler(local: ConnectionHandler<WsTransport>, passThrough?: () => { maxBufferedBytes: number } | undefined): ConnectionHandler<WsTransport> {
+  connectionHandler(
+    local: ConnectionHandler<WsTransport>,
+    passThrough?: () => { maxBufferedBytes: number } | undefined,
+  ): ConnectionHandler<WsTransport> {
     return (conn, engine) => {
       const prepared = this.#prepared.get(conn.request)
       this.#prepared.delete(conn.request)
