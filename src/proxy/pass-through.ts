@@ -128,15 +128,18 @@ function tap(side: TapSide): void {
 
   function onData(chunk: Buffer): void {
     if (done) return
-    pending.push(chunk)
-    pendingBytes += chunk.length
-    if (pendingBytes < need) {
-      if (pending.length >= maxChunks) handOver(pending)
-      return
+    let buf = chunk
+    if (pendingBytes > 0 || chunk.length < need) {
+      pending.push(chunk)
+      pendingBytes += chunk.length
+      if (pendingBytes < need) {
+        if (pending.length >= maxChunks) handOver(pending)
+        return
+      }
+      buf = Buffer.concat(pending, pendingBytes)
+      pending = []
+      pendingBytes = 0
     }
-    const buf = pending.length === 1 ? chunk : Buffer.concat(pending, pendingBytes)
-    pending = []
-    pendingBytes = 0
     need = 2
     const admitted = side.admit()
     let out: Buffer[] = []
@@ -219,7 +222,8 @@ function tap(side: TapSide): void {
       }
       at = end
     }
-    if (run < at) out.push(buf.subarray(run, at))
+    // Usually the whole read is whole frames: it is written as it came.
+    if (run < at) out.push(run === 0 && at === buf.length ? buf : buf.subarray(run, at))
     if (admitted) write(out)
     if (at < buf.length) {
       // Copied when small, so that a few bytes do not keep a whole 64 KiB read alive.
