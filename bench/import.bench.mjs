@@ -11,17 +11,15 @@
 // file: URL of another build's index.js, timed as one more interleaved case: before/after figures
 // from the same run).
 //
-// Also timed: the dist chunk that holds `mockWs()` (src/server/builder.ts) alone — what the test-runner
-// fixtures reach without the core's index, which re-exports every feature. And printed, without timing:
-// what each entry loads statically (files, KiB, feature code among them); features used through the
-// builder are dynamic import()s that only a mock using them loads.
+// Also printed, without timing: what each entry loads statically (files, KiB, feature code among them).
+// Each ES module file costs a resolve, a read and a link, so the file count matters beside the bytes.
 // Writes bench/results/import.json.
 import { spawnSync } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { performance } from 'node:perf_hooks'
-import { fileURLToPath, pathToFileURL } from 'node:url'
-import { chunkOf, staticClosure } from './lib/static-chunks.mjs'
+import { fileURLToPath } from 'node:url'
+import { staticClosure } from './lib/static-chunks.mjs'
 import { ratio, round, summarize } from './lib/stats.mjs'
 import { ENTRY, envNumber, writeResults } from './lib/results.mjs'
 import { fmtMs, fmtSpread, printTable } from './lib/table.mjs'
@@ -30,13 +28,11 @@ const RUNS = envNumber('BENCH_IMPORT_RUNS', 21)
 const TARGET_EXTRA_MS = 15
 const WS_URL = import.meta.resolve('ws')
 const DIST = ENTRY.startsWith('file:') ? dirname(fileURLToPath(ENTRY)) : undefined
-const BUILDER_CHUNK = DIST && chunkOf(DIST, 'server/builder.ts')
 
 const cases = [
   { key: 'node', label: 'node -e "" (process start alone)', code: '' },
   { key: 'ws', label: "import('ws')", code: `await import(${JSON.stringify(WS_URL)})` },
   { key: 'core', label: "import('mockforge-ws')", code: `await import(${JSON.stringify(ENTRY)})` },
-  ...(BUILDER_CHUNK ? [{ key: 'builder', label: 'the chunk of mockWs() alone', code: `await import(${JSON.stringify(pathToFileURL(BUILDER_CHUNK).href)})` }] : []),
   ...(process.env.BENCH_IMPORT_COMPARE
     ? [{ key: 'compare', label: `the other build (${process.env.BENCH_IMPORT_COMPARE})`, code: `await import(${JSON.stringify(process.env.BENCH_IMPORT_COMPARE)})` }]
     : []),
@@ -69,7 +65,7 @@ const extraCpu = summarize(cpu.core.map((ms, i) => ms - cpu.ws[i]))
 const stats = Object.fromEntries(cases.map((c) => [c.key, summarize(samples[c.key])]))
 // Paired differences per round are steadier than a difference of medians on a noisy machine.
 const extra = summarize(samples.core.map((ms, i) => ms - samples.ws[i]))
-const EXTRA = new Set(['core', 'builder', 'compare'])
+const EXTRA = new Set(['core', 'compare'])
 printTable(
   [
     ['process', 'wall median', 'p25..p75', 'spread', 'extra over import(ws)', 'CPU median', 'extra CPU over import(ws)'],
@@ -93,7 +89,8 @@ const q = ratio(stats.core, stats.ws, false)
 // Feature code by the src/ folders (and files) that hold it.
 const FEATURES = { AI: /^ai\/(run-on-connection|generator|openai-source|offline|json-stream)\./, proxy: /^proxy\/(proxy-handler|forward|upstream)\./, AsyncAPI: /^asyncapi\/(load|schema)\./, view: /^view\// }
 const statics = DIST
-  ? ['index.js', 'index.cjs', 'integrations/vitest.js', 'integrations/vitest.cjs', 'integrations/jest.js', 'integrations/playwright.js']
+  ? ['index', 'integrations/vitest', 'integrations/vitest-setup', 'integrations/jest', 'integrations/playwright', 'integrations/msw', 'kits/socket-io/index', 'kits/graphql/index']
+      .flatMap((entry) => [`${entry}.js`, `${entry}.cjs`])
       .filter((entry) => existsSync(join(DIST, entry)))
       .map((entry) => {
         const { files, bytes, sources } = staticClosure(join(DIST, entry))
@@ -113,7 +110,6 @@ writeResults('import', {
   extraOverWsMs: Object.fromEntries(Object.entries(extra).map(([k, v]) => [k, round(v, 2)])),
   cpuMs: Object.fromEntries(cases.map((c) => [c.key, Object.fromEntries(Object.entries(cpuStats[c.key]).map(([k, v]) => [k, round(v, 2)]))])),
   extraCpuOverWsMs: Object.fromEntries(Object.entries(extraCpu).map(([k, v]) => [k, round(v, 2)])),
-  ...(samples.builder ? { builderExtraOverWsMs: round(summarize(samples.builder.map((ms, i) => ms - samples.ws[i])).median, 2) } : {}),
   staticImports: statics,
   summary: [
     {

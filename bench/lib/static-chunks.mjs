@@ -1,10 +1,10 @@
 // What a dist entry loads before anything is used: the files its static imports (ESM `import`, CJS top-level
 // `require`) reach, their size, and the src/ modules compiled into them (read from the source maps). Dynamic
 // `import()` — the features the builder loads on first use — is not followed.
-import { existsSync, readdirSync, readFileSync } from 'node:fs'
+import { existsSync, readFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 
-const STATIC_IMPORT = /(?:\bfrom |^import |^var \w+ = require\()["'](\.\.?\/[^"']+)["']/gm
+const STATIC_IMPORT = /(?:\bfrom |^import |^(?:var \w+ = )?require\()["'](\.\.?\/[^"']+)["']/gm
 
 /** The src/ files (relative to src/) compiled into a dist file, from its source map. */
 export function sourcesOf(file) {
@@ -25,10 +25,4 @@ export function staticClosure(entry) {
   }
   visit(entry)
   return { files: files.size, bytes, sources: [...files].flatMap(sourcesOf) }
-}
-
-/** The dist chunk (ESM) that holds `src/<source>`, e.g. `server/builder.ts`. */
-export function chunkOf(distDir, source) {
-  const name = readdirSync(distDir).find((f) => f.endsWith('.js') && sourcesOf(join(distDir, f)).includes(source))
-  return name === undefined ? undefined : join(distDir, name)
 }

@@ -1,5 +1,5 @@
 import { relative, resolve } from 'node:path'
-import { MockWsError } from '../errors.js'
+import { MockWsError } from '../index.js'
 
 /**
  * Library errors speak API (`strictPort`, `baseURL`, `provider: 'offline'`); on the command line the

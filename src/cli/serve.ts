@@ -2,7 +2,7 @@ import { InvalidArgumentError, type Command } from 'commander'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { builderFromSettings, resolveServeSettings, type ServeSettings } from '../server/serve-from-env.js'
 import type { MockWs } from '../server/mock-ws.js'
-import { LatencyProfile, type LatencyPresetName } from '../latency/profile.js'
+import { LatencyProfile, metricsContentType, metricsText, type LatencyPresetName } from '../index.js'
 import type { CliIo } from './io.js'
 import { runUntilStopped } from './run-until-stopped.js'
 import { cliRecordOptions, numberFlag, withRecordTransformFlags, type RecordTransformFlags } from './record-flags.js'
@@ -42,7 +42,6 @@ export function cliHttpHandler(getMock: () => MockWs | undefined) {
       return true
     }
     if (path === '/metrics') {
-      const { metricsText, metricsContentType } = await import('../telemetry/metrics.js')
       res.writeHead(200, { 'content-type': metricsContentType })
       res.end(await metricsText())
       return true

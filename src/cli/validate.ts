@@ -1,6 +1,6 @@
 import type { Command } from 'commander'
-import { MockWsError, ReplayParseError } from '../errors.js'
-import { loadReplay } from '../replay/load.js'
+import { checkReplayAgainst } from '../asyncapi/check-replay.js'
+import { ContractValidator, loadAsyncApi, loadReplay, MockWsError, ReplayParseError } from '../index.js'
 import type { CliIo } from './io.js'
 
 interface ValidateFlags {
@@ -10,14 +10,9 @@ interface ValidateFlags {
   server?: string
 }
 
-/** Checks each file's frames against an AsyncAPI document (loaded lazily: only this flag needs the parser). */
+/** Checks each file's frames against an AsyncAPI document (the parser, an optional peer, is loaded only then). */
 async function contractCheck(flags: ValidateFlags): Promise<((file: string, replay: Awaited<ReturnType<typeof loadReplay>>) => string[]) | undefined> {
   if (flags.asyncapi === undefined) return undefined
-  const [{ loadAsyncApi }, { ContractValidator }, { checkReplayAgainst }] = await Promise.all([
-    import('../asyncapi/load.js'),
-    import('../asyncapi/schema.js'),
-    import('../asyncapi/check-replay.js'),
-  ])
   const contract = await loadAsyncApi(flags.asyncapi, {
     ...(flags.channel !== undefined ? { channel: flags.channel } : {}),
     ...(flags.server !== undefined ? { server: flags.server } : {}),

@@ -1,4 +1,4 @@
-import { mockWs, type MockWsBuilder } from '../server/builder.js'
+import { mockWs, type MockWsBuilder } from '../index.js'
 import type { MockWs, MockWsOptions } from '../server/mock-ws.js'
 
 /**

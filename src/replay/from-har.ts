@@ -1,9 +1,10 @@
 import { readFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
-import { parse as parseJsonc, printParseErrorCode, type ParseError } from 'jsonc-parser'
+import type { ParseError } from 'jsonc-parser'
 import { MockWsError, ReplayParseError } from '../errors.js'
 import { escapeRegExp } from '../scenario/json-subset.js'
 import { fromBase64 } from '../session/bytes.js'
+import { jsoncParser } from './json-syntax.js'
 import { recordingToReplay, resolveRecordTransform, type RecordedFrame, type RecordTransformOptions, type VcrEntry } from './record-transform.js'
 
 /** One WebSocket message of a HAR entry, as Chromium DevTools and Playwright write them. */
@@ -52,13 +53,14 @@ function parseHarText(text: string, file: string): unknown {
   } catch (error) {
     // V8's message has no position on every Node version; jsonc-parser finds the offset.
     const errors: ParseError[] = []
-    parseJsonc(text, errors, { disallowComments: true, allowTrailingComma: false })
+    const jsonc = jsoncParser()
+    jsonc?.parse(text, errors, { disallowComments: true, allowTrailingComma: false })
     const first = errors[0]
     const offset = first?.offset ?? 0
     const before = text.slice(0, offset)
     const line = before.split('\n').length
     const column = offset - before.lastIndexOf('\n')
-    const why = first ? printParseErrorCode(first.error) : (error as Error).message
+    const why = first && jsonc ? jsonc.printParseErrorCode(first.error) : (error as Error).message
     throw new ReplayParseError([{ file, line, column, message: `not valid JSON (${why})` }])
   }
 }

@@ -1,6 +1,5 @@
 // Why a replay line is not JSON, as "invalid JSON: …" messages with the offset of the first bad
 // character, worded the same on every Node version (V8's own messages change between releases).
-import { parseTree, printParseErrorCode } from 'jsonc-parser'
 import type { Node as JsonNode, ParseError as JsoncError, ParseOptions as JsoncOptions } from 'jsonc-parser'
 import { showInvisible } from './preview.js'
 import { shortenText as shorten } from '../session/describe.js'
@@ -16,13 +15,26 @@ export interface JsonSyntaxProblem {
   message: string
 }
 
+let jsoncModule: typeof import('jsonc-parser') | undefined
+
+/**
+ * jsonc-parser, required on the first line that is not JSON (valid files never load it), or
+ * `undefined` where there is no `node:module` (a browser): callers then fall back to V8's message
+ * and a flat scan for the column. Loaded like regexpp in regex-guard.ts.
+ */
+export function jsoncParser(): typeof import('jsonc-parser') | undefined {
+  const nodeModule = globalThis.process?.getBuiltinModule?.('node:module')
+  jsoncModule ??= nodeModule?.createRequire(import.meta.url)('jsonc-parser') as typeof import('jsonc-parser') | undefined
+  return jsoncModule
+}
+
 /**
  * The jsonc-parser syntax tree of a line, or `undefined` when the line is too deep for it (jsonc-parser
  * recurses per nesting level; a pathologically deep line must cost a column, not the whole report).
  */
 export function safeParseTree(line: string, errors: JsoncError[]): JsonNode | undefined {
   try {
-    return parseTree(line, errors, JSONC_OPTIONS)
+    return jsoncParser()?.parseTree(line, errors, JSONC_OPTIONS)
   } catch {
     errors.length = 0
     return undefined
@@ -49,7 +61,7 @@ function describeJsoncError(line: string, e: JsoncError): JsonSyntaxProblem {
   const previous = line.slice(0, at).trimEnd().slice(-1)
   const trailingComma = previous === ',' ? ' (trailing comma?)' : ''
   const bad = (message: string, offset = at): JsonSyntaxProblem => ({ offset, message: `invalid JSON: ${message}` })
-  switch (printParseErrorCode(e.error)) {
+  switch (jsoncParser()?.printParseErrorCode(e.error)) {
     case 'InvalidSymbol':
       if (token.startsWith("'")) return bad(`unexpected ${shorten(token)}; strings and keys need double quotes`)
       if (/^-?(?:NaN|Infinity)$|^undefined$/.test(token)) return bad(`${token} is not a JSON value`)

@@ -1,11 +1,14 @@
 import { execFileSync } from 'node:child_process'
-import { dirname, join, resolve } from 'node:path'
+import { dirname, join, resolve, sep } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 import { describe, expect, test } from 'vitest'
 
 // What a plain `import('mockforge-ws')` must not load: each costs import time in every test worker
 // (regexpp alone was about a third of the core's import time). They load on first use.
-const LAZY = ['@eslint-community/regexpp', 'ajv', 'ajv-formats', 'commander', 'get-port', 'prom-client', '@opentelemetry/api', 'uuid', 'tdigest', 'bintrees']
+const LAZY = ['@eslint-community/regexpp', 'ajv', 'ajv-formats', 'commander', 'get-port', 'prom-client', '@opentelemetry/api', 'uuid', 'tdigest', 'bintrees', 'jsonc-parser']
+// Each ES module file costs a resolve, a read and a link (about 1 ms here): the core entry is
+// dist/index.js and the shared chunks tsup.config.ts keeps it to (20 files before that layout).
+const MAX_CORE_FILES = 5
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..')
 const ENTRY = pathToFileURL(join(ROOT, 'dist/index.js')).href
 const HOOK = pathToFileURL(join(ROOT, 'test/package/loaded-packages-hook.mjs')).href
@@ -16,10 +19,10 @@ function packageOf(path: string): string | undefined {
 }
 
 /**
- * Packages a fresh ESM process loaded (through the ESM loader or `require`) after importing the
+ * Files a fresh ESM process loaded (through the ESM loader or `require`) after importing the
  * core's ESM build and running `body` (with `core` in scope).
  */
-function packagesLoadedBy(body: string): string[] {
+function filesLoadedBy(body: string): string[] {
   const script = `
     import { createRequire, register } from 'node:module'
     import { MessageChannel } from 'node:worker_threads'
@@ -36,8 +39,12 @@ function packagesLoadedBy(body: string): string[] {
     process.stdout.write(JSON.stringify(files))
   `
   const out = execFileSync(process.execPath, ['--input-type=module', '-e', script], { cwd: ROOT, encoding: 'utf8' })
-  const files = JSON.parse(out) as string[]
-  return [...new Set(files.map(packageOf).filter((p): p is string => p !== undefined))].sort()
+  return [...new Set(JSON.parse(out) as string[])]
+}
+
+/** Packages loaded by `body` (see filesLoadedBy). */
+function packagesLoadedBy(body: string): string[] {
+  return [...new Set(filesLoadedBy(body).map(packageOf).filter((p): p is string => p !== undefined))].sort()
 }
 
 describe('a plain import of the core (ESM build)', () => {
@@ -45,6 +52,22 @@ describe('a plain import of the core (ESM build)', () => {
     const loaded = packagesLoadedBy('')
     expect(loaded).toContain('ws')
     expect(loaded.filter((p) => LAZY.includes(p))).toEqual([])
+  })
+
+  test(`loads at most ${MAX_CORE_FILES} files of dist/`, () => {
+    const dist = pathToFileURL(join(ROOT, 'dist')).href + '/'
+    const own = filesLoadedBy('').filter((url) => url.startsWith(dist))
+    expect(own).toContain(ENTRY)
+    expect(own.length, own.join('\n')).toBeLessThanOrEqual(MAX_CORE_FILES)
+  })
+
+  test('jsonc-parser loads on the first line that is not JSON, and words the error', () => {
+    const loaded = packagesLoadedBy(`
+      let message = ''
+      try { core.parseReplay('{"ts":0,"dir":"out","text":"hi",}') } catch (error) { message = error.message }
+      if (!message.includes(':1:33: invalid JSON: expected a double-quoted property name (trailing comma?)')) throw new Error('unexpected: ' + message)
+    `)
+    expect(loaded).toContain('jsonc-parser')
   })
 
   test('a mock started on port 0, used and closed, loads none of them either', () => {
@@ -69,5 +92,16 @@ describe('a plain import of the core (ESM build)', () => {
       if (!/backtrack/.test(message)) throw new Error('expected a backtracking error, got: ' + message)
     `)
     expect(loaded).toContain('@eslint-community/regexpp')
+  })
+})
+
+describe('a plain require of the core (CJS build)', () => {
+  test(`loads at most ${MAX_CORE_FILES} files of dist/ and no jsonc-parser`, () => {
+    const script = `require(${JSON.stringify(join(ROOT, 'dist/index.cjs'))}); process.stdout.write(JSON.stringify(Object.keys(require.cache)))`
+    const files = JSON.parse(execFileSync(process.execPath, ['-e', script], { cwd: ROOT, encoding: 'utf8' })) as string[]
+    const own = files.filter((file) => file.startsWith(join(ROOT, 'dist') + sep))
+    expect(own).toContain(join(ROOT, 'dist/index.cjs'))
+    expect(own.length, own.join('\n')).toBeLessThanOrEqual(MAX_CORE_FILES)
+    expect(files.map(packageOf)).not.toContain('jsonc-parser')
   })
 })
