@@ -53,6 +53,8 @@ export interface StartContext {
   faker: FakerLike | undefined
   /** `echo()` was called with steps: each connection plays the script, then echoes. */
   echoAfterScript?: boolean
+  /** Set once the features are derived: false when no latency or message drops act on frames in flight. */
+  framesInFlight?: boolean
 }
 
 /**
