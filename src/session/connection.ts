@@ -59,10 +59,10 @@ export interface ConnectionSink {
   /** A close frame, as an object (shutdown closes are marked by identity). */
   record(frame: TranscriptFrame): void
   /**
-   * A data frame of `size` bytes on the wire: a client message (`inbound`, with its message object when one was
-   * made) or a frame sent to the client.
+   * A data frame of `size` bytes on the wire: a client message when `inbound` (with its message object when one
+   * was made), else a frame sent to the client.
    */
-  frame(conn: Connection, ts: number, data: FrameData, size: number, inbound: boolean, message?: InboundMessage): void
+  frame(conn: Connection, ts: number, data: FrameData, size: number, inbound?: boolean, message?: InboundMessage): void
   error(conn: Connection, error: Error): void
   closed(conn: Connection, code: number, reason: string): void
   /** The connection was closed with 1008 because `buffered` bytes were waiting to be sent, over `limit`. */

@@ -269,7 +269,7 @@ export class Session<T extends Transport = Transport> implements ConnectionSink,
     })
   }
 
-  frame(conn: Connection, ts: number, data: FrameData, size: number, inbound: boolean, message?: InboundMessage): void {
+  frame(conn: Connection, ts: number, data: FrameData, size: number, inbound = false, message?: InboundMessage): void {
     this.#push(conn.id * 2 + (inbound ? 0 : 1), ts, data)
     const counters = this.counters
     if (inbound) {
