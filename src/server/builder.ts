@@ -334,6 +334,7 @@ export class MockWsBuilder implements PromiseLike<MockWs> {
         observers: [...(features.observers ?? []), ...(extra.observers ?? [])],
       }
     }
+    ctx.framesInFlight = features.latency !== undefined || features.dropper !== undefined
     return { options, features, plugins: [...this.#plugins] }
   }
 
