@@ -9,8 +9,11 @@
 //   npx tsup && node bench/lifecycle.bench.mjs
 //
 // Env: BENCH_LIFECYCLE_RUNS (timed runs per case, default 500), BENCH_LIFECYCLE_WARMUP (default 50),
-// MOCKFORGE_WS_BENCH_ENTRY (module to import instead of ../dist/index.js).
+// MOCKFORGE_WS_BENCH_ENTRY (module to import instead of ../dist/index.js), BENCH_LIFECYCLE_PHASES=1 (after
+// the table: where a cycle's wall time goes, phase by phase, for raw ws and mockWs(), and what each cycle
+// creates: promises, timers, immediates, ticks; see docs/performance.md, "Lifecycle: where a cycle's time goes").
 // Writes bench/results/lifecycle.json.
+import { createHook } from 'node:async_hooks'
 import { once } from 'node:events'
 import { createRequire } from 'node:module'
 import { performance } from 'node:perf_hooks'
@@ -57,20 +60,28 @@ function nextMessageOf(client, expected) {
   })
 }
 
+// `mark(i)` ends phase i of a cycle (start, connect, in, out; close is the rest): a no-op in the timed runs.
+const PHASES = ['start', 'connect', 'message in', 'message out', 'close']
+const noMark = () => {}
+
 /** The baseline: the same steps on a bare `ws` WebSocketServer. */
-async function rawWs() {
+async function rawWs(mark = noMark) {
   const wss = new WebSocketServer({ port: 0, host: HOST, path: '/ws' })
   await once(wss, 'listening')
+  mark(0)
   const accepted = once(wss, 'connection')
   const client = new WebSocket(`ws://${HOST}:${wss.address().port}/ws`)
   await once(client, 'open')
   const [socket] = await accepted
+  mark(1)
   const received = once(socket, 'message')
   client.send('ping')
   await received
+  mark(2)
   const reply = nextMessageOf(client, 'pong')
   socket.send('pong')
   await reply
+  mark(3)
   const clientClosed = once(client, 'close')
   socket.close(1001)
   await new Promise((resolve) => wss.close(resolve))
@@ -78,17 +89,21 @@ async function rawWs() {
 }
 
 /** mockWs() driven through its imperative API, as in a test. */
-async function mockImperative() {
+async function mockImperative(mark = noMark) {
   const ws = await mockWs()
+  mark(0)
   const client = new WebSocket(ws.url)
   await once(client, 'open')
   await ws.connected
+  mark(1)
   client.send('ping')
   await ws.nextMessage()
+  mark(2)
   // The default echo handler also sends 'ping' back; the client waits for 'pong'.
   const reply = nextMessageOf(client, 'pong')
   ws.send('pong')
   await reply
+  mark(3)
   const clientClosed = once(client, 'close')
   await ws.close()
   await clientClosed
@@ -337,3 +352,40 @@ writeResults('lifecycle', {
     },
   ],
 })
+
+if (process.env.BENCH_LIFECYCLE_PHASES === '1') await printPhases()
+
+/** Where a cycle's wall time goes, phase by phase (mean µs, interleaved blocks), and what a cycle creates (async_hooks). */
+async function printPhases() {
+  const phased = cases.filter((c) => c.key === 'rawWs' || c.key === 'mockWs')
+  const total = Object.fromEntries(phased.map((c) => [c.key, PHASES.map(() => 0)]))
+  let n = 0
+  for (let block = 0; block * BLOCK < RUNS; block++) {
+    for (const c of phased) {
+      for (let i = 0; i < BLOCK; i++) {
+        const sums = total[c.key]
+        let last = performance.now()
+        const mark = (phase) => {
+          const now = performance.now()
+          sums[phase] += now - last
+          last = now
+        }
+        await c.run(mark)
+        sums[PHASES.length - 1] += performance.now() - last
+      }
+    }
+    n += BLOCK
+  }
+  const made = {}
+  for (const c of phased) {
+    const counts = { PROMISE: 0, Timeout: 0, Immediate: 0, TickObject: 0 }
+    const hook = createHook({ init: (_id, type) => type in counts && counts[type]++ }).enable()
+    for (let i = 0; i < BLOCK; i++) await c.run()
+    hook.disable()
+    made[c.key] = Object.values(counts).map((v) => (v / BLOCK).toFixed(1))
+  }
+  const us = (ms) => (ms * 1000).toFixed(0)
+  const rows = [['case', ...PHASES.map((p) => `${p} µs`), 'promises', 'timers', 'immediates', 'nextTicks']]
+  for (const c of phased) rows.push([c.label, ...total[c.key].map((ms) => us(ms / n)), ...made[c.key]])
+  printTable(rows, { title: `where a cycle's wall time goes (mean of ${n} cycles each), and what one cycle creates` })
+}

@@ -8,9 +8,11 @@
 //   mockWs      mockWs().proxy(upstream), defaults (transcript, metrics on)
 //   rawProxy    the least a `ws` proxy does: the received Buffer forwarded as-is with its isBinary
 //               flag, no transcript, no backpressure; one write system call per frame.
-//   rawBatched  the same, with the frames of one event-loop turn written in one system call (as
-//               mockWs does): what the extra hop costs by itself on this machine, the ceiling of
-//               any proxy (three busy processes on the cores instead of two).
+//   rawBatched  the same, with the frames of one event-loop turn written in one system call: what
+//               the extra hop costs a frame-level proxy (three busy processes on the cores instead of two).
+//   rawPipe     a TCP proxy (`net` sockets piped both ways, handshake included): no WebSocket work at
+//               all, the ceiling of any proxy on this machine, and what mockWs's pass-through
+//               (src/proxy/pass-through.ts) adds its tap to.
 //
 // Beside the rates, each process's CPU time per echoed message (user + system, measured in that
 // process around each round): the proxy's against the batched raw proxy's, and the CPU-bound ratio,
@@ -26,6 +28,7 @@
 // Writes bench/results/proxy.json.
 import { once } from 'node:events'
 import { createServer } from 'node:http'
+import net from 'node:net'
 import { fileURLToPath } from 'node:url'
 import WebSocket, { WebSocketServer } from 'ws'
 import { serveCommands, startBenchProcess } from './lib/client-process.mjs'
@@ -39,7 +42,7 @@ const CLIENT_COUNTS = (process.env.BENCH_PROXY_CLIENTS ?? '1,8').split(',').map(
 const CPU_PROF = process.env.BENCH_PROXY_CPU_PROF
 const PAYLOAD = '{"type":"tick","symbol":"ACME","price":101.25}'
 const GOAL_RATIO = 0.85
-const PROXIES = ['mockWs', 'rawProxy', 'rawBatched']
+const PROXIES = ['mockWs', 'rawProxy', 'rawBatched', 'rawPipe']
 const SELF = fileURLToPath(import.meta.url)
 const WS_OPTIONS = { perMessageDeflate: false }
 
@@ -72,6 +75,8 @@ async function serve(kind, upstreamUrl) {
     url = (await mockWs().proxy(upstreamUrl)).url
   } else if (kind === 'rawProxy' || kind === 'rawBatched') {
     url = await rawProxy(upstreamUrl, kind === 'rawBatched')
+  } else if (kind === 'rawPipe') {
+    url = await rawPipe(upstreamUrl)
   } else throw new Error(`Failed to start the proxy bench: unknown role "${kind}".`)
   serveCommands({ cpu: async () => ({ micros: cpuMicros() }) }, { url })
 }
@@ -115,6 +120,23 @@ async function rawProxy(upstreamUrl, batched) {
         up.on('close', () => client.close())
       }),
     )
+  })
+  server.listen(0, '127.0.0.1')
+  await once(server, 'listening')
+  return `ws://127.0.0.1:${server.address().port}/feed`
+}
+
+/** A TCP proxy: every byte (the handshake too) piped to the upstream and back. */
+async function rawPipe(upstreamUrl) {
+  const { hostname, port } = new URL(upstreamUrl)
+  const server = net.createServer((client) => {
+    const up = net.connect(Number(port), hostname)
+    client.setNoDelay(true)
+    up.setNoDelay(true)
+    client.pipe(up)
+    up.pipe(client)
+    client.on('error', () => up.destroy())
+    up.on('error', () => client.destroy())
   })
   server.listen(0, '127.0.0.1')
   await once(server, 'listening')
@@ -206,6 +228,7 @@ async function main() {
       const p = med('mockWs', 'rate')
       const raw = med('rawProxy', 'rate')
       const batched = med('rawBatched', 'rate')
+      const pipe = med('rawPipe', 'rate')
       const cpu = (kind) => med(kind, 'proxyCpuUs')
       rows.push({
         clients,
@@ -216,15 +239,18 @@ async function main() {
         ratio: round(p / d),
         rawProxyRatio: round(raw / d),
         rawBatchedRatio: round(batched / d),
+        rawPipeRatio: round(pipe / d),
         proxyCpuUsPerMsg: round(cpu('mockWs'), 2),
         rawProxyCpuUsPerMsg: round(cpu('rawProxy'), 2),
         rawBatchedCpuUsPerMsg: round(cpu('rawBatched'), 2),
+        rawPipeCpuUsPerMsg: round(cpu('rawPipe'), 2),
         proxyCpuVsRawBatched: round(cpu('mockWs') / cpu('rawBatched')),
         clientCpuUsPerMsg: round(med('direct', 'clientCpuUs'), 2),
         // The throughput ratio when CPU is the limit (every core busy): total CPU per message of all
         // processes, direct / proxied. It does not move with the machine's load as the rates do.
         cpuBoundRatio: round(med('direct', 'totalCpuUs') / med('mockWs', 'totalCpuUs')),
         rawBatchedCpuBoundRatio: round(med('direct', 'totalCpuUs') / med('rawBatched', 'totalCpuUs')),
+        rawPipeCpuBoundRatio: round(med('direct', 'totalCpuUs') / med('rawPipe', 'totalCpuUs')),
         upstreamCpuUsPerMsg: round(med('direct', 'upstreamCpuUs'), 2),
         rounds: Object.fromEntries(kinds.map((k) => [k, samples[k].map((s) => Math.round(s.rate))])),
       })
@@ -240,13 +266,16 @@ async function main() {
         [`goal >= ${GOAL_RATIO}`]: r.ratio >= GOAL_RATIO ? 'met' : 'not met',
         'raw / direct': r.rawProxyRatio,
         'raw batched / direct': r.rawBatchedRatio,
+        'TCP pipe / direct': r.rawPipeRatio,
         'CPU µs/msg: mockWs': r.proxyCpuUsPerMsg,
         raw: r.rawProxyCpuUsPerMsg,
         'raw batched': r.rawBatchedCpuUsPerMsg,
+        'TCP pipe': r.rawPipeCpuUsPerMsg,
         upstream: r.upstreamCpuUsPerMsg,
         client: r.clientCpuUsPerMsg,
         'CPU-bound: mockWs': r.cpuBoundRatio,
         'CPU-bound: raw batched': r.rawBatchedCpuBoundRatio,
+        'CPU-bound: TCP pipe': r.rawPipeCpuBoundRatio,
       })),
     )
     writeResults('proxy', {
@@ -262,6 +291,7 @@ async function main() {
         return [
           { metric: `proxy echo, ${n}: mockWs proxy vs direct (msgs/s)`, value: rate(r.proxiedMsgsPerSec), baseline: rate(r.directMsgsPerSec), ratio: r.ratio, target: `≥ ${GOAL_RATIO.toFixed(2)}×`, met: r.ratio >= GOAL_RATIO },
           { metric: `proxy echo, ${n}: raw ws proxy, writes batched, vs direct (msgs/s)`, value: rate(r.rawBatchedMsgsPerSec), baseline: rate(r.directMsgsPerSec), ratio: r.rawBatchedRatio },
+          { metric: `proxy echo, ${n}: TCP pipe (no WebSocket work) vs direct (msgs/s)`, value: rate(Math.round(r.rawPipeRatio * r.directMsgsPerSec)), baseline: rate(r.directMsgsPerSec), ratio: r.rawPipeRatio },
           { metric: `proxy echo, ${n}: CPU-bound ratio (all processes' CPU/msg, direct / via mockWs)`, value: `${r.cpuBoundRatio}×`, baseline: `${r.rawBatchedCpuBoundRatio}× via raw batched`, ratio: r.cpuBoundRatio },
           { metric: `proxy echo, ${n}: proxy CPU/msg, mockWs vs raw ws proxy, writes batched`, value: `${r.proxyCpuUsPerMsg} µs`, baseline: `${r.rawBatchedCpuUsPerMsg} µs`, ratio: r.proxyCpuVsRawBatched },
         ]

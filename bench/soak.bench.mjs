@@ -8,7 +8,10 @@
 //   npx tsup && node bench/soak.bench.mjs
 //
 // Env: BENCH_SOAK_MESSAGES (default 1000000), BENCH_SOAK_WINDOW (frames in flight, default 64),
-// BENCH_SOAK_REPEATS (fresh processes per kind, default 1), MOCKFORGE_WS_BENCH_ENTRY.
+// BENCH_SOAK_REPEATS (fresh processes per kind, default 1), BENCH_SOAK_DETAIL=1 (print the peak RSS, heap
+// used and reserved, and external memory of each quarter of each run; results keep them; run with
+// `node --expose-gc` to add the heap still used after a full GC at the end), BENCH_SOAK_MOCK_OPTIONS
+// (JSON options for the mock, e.g. '{"maxTranscript":1000}', to see what the bounds cost), MOCKFORGE_WS_BENCH_ENTRY.
 // Writes bench/results/soak.json.
 import { fork } from 'node:child_process'
 import { once } from 'node:events'
@@ -20,6 +23,12 @@ const SAMPLE_EVERY_MS = 100
 if (process.argv[2] === 'serve') await serve(process.argv[3])
 else await main()
 
+// One sample: RSS and where it is (V8 heap used and reserved, external memory: Buffers and ArrayBuffers).
+function memory() {
+  const m = process.memoryUsage()
+  return { rss: m.rss, heapUsed: m.heapUsed, heapTotal: m.heapTotal, external: m.external }
+}
+
 async function serve(kind) {
   let url
   if (kind === 'rawText') {
@@ -30,18 +39,20 @@ async function serve(kind) {
   } else {
     const { loadLibrary } = await import('./lib/results.mjs')
     const { mockWs } = await loadLibrary('soak')
-    url = (await mockWs()).url
+    url = (await mockWs(process.env.BENCH_SOAK_MOCK_OPTIONS ? JSON.parse(process.env.BENCH_SOAK_MOCK_OPTIONS) : undefined)).url
   }
   const samples = []
   let timer
   process.on('message', (msg) => {
     if (msg.cmd === 'begin') {
-      timer = setInterval(() => samples.push(process.memoryUsage().rss), SAMPLE_EVERY_MS)
+      timer = setInterval(() => samples.push(memory()), SAMPLE_EVERY_MS)
       process.send({ id: msg.id, ok: true })
     } else if (msg.cmd === 'end') {
       clearInterval(timer)
-      samples.push(process.memoryUsage().rss)
-      process.send({ id: msg.id, ok: true, samples })
+      samples.push(memory())
+      // Started with --expose-gc: what is still reachable after a full collection (the rest of the heap was garbage).
+      globalThis.gc?.()
+      process.send({ id: msg.id, ok: true, samples, liveHeap: globalThis.gc ? process.memoryUsage().heapUsed : undefined })
     }
   })
   process.send({ ready: true, url })
@@ -58,6 +69,7 @@ async function main() {
   const TARGET_PEAK_VS_RAW = 1.5
   const TARGET_GROWTH = 1.1
   const PAYLOAD = '{"type":"tick","pad":"xxxxxxxx"}'
+  const DETAIL = process.env.BENCH_SOAK_DETAIL === '1'
 
   async function runOnce(kind, clients) {
     const server = fork(fileURLToPath(import.meta.url), ['serve', kind], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })
@@ -70,11 +82,19 @@ async function main() {
         })
       await ask('begin')
       const { elapsedMs } = await clients.call('echoWindowed', { url: ready.url, messages: MESSAGES, payload: PAYLOAD, window: WINDOW })
-      const { samples } = await ask('end')
+      const { samples: memory, liveHeap } = await ask('end')
+      const samples = memory.map((m) => m.rss)
       const q = Math.max(1, Math.floor(samples.length / 4))
       const second = Math.max(...samples.slice(q, 2 * q))
       const last = Math.max(...samples.slice(samples.length - q))
-      return { elapsedMs, peakRss: Math.max(...samples), growth: last / second, samples: samples.length }
+      // Peak of each field per quarter of the run: where the RSS goes over time (heap, external, the rest).
+      const quarters = [0, 1, 2, 3].map((i) => {
+        const part = memory.slice(i * q, i === 3 ? memory.length : (i + 1) * q)
+        return Object.fromEntries(['rss', 'heapUsed', 'heapTotal', 'external'].map((f) => [f, Math.max(...part.map((m) => m[f]))]))
+      })
+      if (DETAIL && liveHeap) console.log(kind, `heap used after a full GC at the end: ${(liveHeap / 2 ** 20).toFixed(1)} MiB`)
+      if (DETAIL) console.log(kind, quarters.map((x) => Object.entries(x).map(([f, v]) => `${f} ${(v / 2 ** 20).toFixed(1)}`).join(' ')).join('\n  '))
+      return { elapsedMs, peakRss: Math.max(...samples), growth: last / second, samples: samples.length, quarters, liveHeap }
     } finally {
       const exited = once(server, 'exit')
       server.kill()

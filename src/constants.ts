@@ -12,6 +12,10 @@ export const DEFAULT_CLI_PORT = 3001
 export const DEFAULT_MAX_PAYLOAD = 16 * 1024 * 1024
 /** Default number of frames kept in a transcript before the oldest are dropped. */
 export const DEFAULT_MAX_TRANSCRIPT = 100_000
+/** Text frames of at least this many bytes are kept as their received bytes and decoded when read (smaller: decoded at once). */
+export const LAZY_TEXT_MIN_BYTES = 1024
+/** A received text is kept as bytes only if its read buffer is at most this many times its size (else it would pin the rest). */
+export const LAZY_TEXT_MAX_PIN = 16
 /** Close code of a normal closure: the purpose of the connection was fulfilled. */
 export const CLOSE_NORMAL = 1000
 /** Close code sent to every client when a mock is closed. */

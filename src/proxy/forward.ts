@@ -1,8 +1,10 @@
+import type { Socket } from 'node:net'
 import WebSocket from 'ws'
-import { CLOSE_ABNORMAL, CLOSE_BAD_GATEWAY, CLOSE_INTERNAL_ERROR, CLOSE_NO_STATUS, CLOSE_TRY_AGAIN_LATER } from '../constants.js'
+import { CLOSE_ABNORMAL, CLOSE_BAD_GATEWAY, CLOSE_INTERNAL_ERROR, CLOSE_NO_STATUS, CLOSE_POLICY_VIOLATION, CLOSE_TRY_AGAIN_LATER } from '../constants.js'
 import { MockWsError, ProxyError } from '../errors.js'
 import { isSendableCloseCode, truncateCloseReason } from '../session/close-codes.js'
 import { toError } from '../session/to-error.js'
+import type { ConnectionSink } from '../session/connection.js'
 import type { MockConnection } from '../server/ws-transport.js'
 import type { WsSocket } from '../server/ws-socket.js'
 import {
@@ -14,6 +16,7 @@ import {
   type ProxyDirection,
 } from './config.js'
 import { realClock } from '../template/clock.js'
+import { passThrough } from './pass-through.js'
 
 /** Client pings whose upstream pong is still awaited, at most (older ones are forgotten). */
 const MAX_PENDING_PINGS = 16
@@ -26,29 +29,29 @@ export interface ForwardOptions {
   upstreamUrl: string
   /** Reports a problem (counted in the mock's metrics and telemetry). */
   onError(error: Error): void
-}
-
-/** The TCP socket under a `ws` WebSocket, when this `ws` version exposes it (it is not public API). */
-function tcpOf(socket: WsSocket): { cork(): void; uncork(): void } | undefined {
-  const tcp = (socket as unknown as { _socket?: { cork?: unknown; uncork?: unknown } })._socket
-  return tcp && typeof tcp.cork === 'function' && typeof tcp.uncork === 'function' ? (tcp as { cork(): void; uncork(): void }) : undefined
+  /**
+   * Set when nothing changes or holds frames in flight (no transform, latency or drops): data frames
+   * then pass as TCP bytes (see pass-through.ts), recorded through `sink`, and sends to the client
+   * stop past `maxBufferedBytes` as `Connection.send` does.
+   */
+  passThrough?: { sink: Pick<ConnectionSink, 'frame' | 'overBuffered'>; maxBufferedBytes: number }
 }
 
 /**
  * Coalesces the frames written to `socket` during one turn of the event loop into one write:
  * `ws` parses every frame of a TCP chunk in one go, and without this each forwarded frame would
- * cost a system call of its own (the proxy's main cost on small messages).
+ * cost a system call of its own (the proxy's main cost on small messages). `_socket`, the TCP socket
+ * under a `ws` WebSocket, is not public API: without it nothing is batched.
  */
 function batchWrites(socket: WsSocket): () => void {
+  const tcp = (socket as unknown as { _socket?: Partial<Pick<Socket, 'cork' | 'uncork'>> })._socket
   let corked = false
   const uncork = (): void => {
     corked = false
-    tcpOf(socket)?.uncork()
+    tcp?.uncork?.()
   }
   return () => {
-    if (corked) return
-    const tcp = tcpOf(socket)
-    if (!tcp) return
+    if (corked || typeof tcp?.cork !== 'function') return
     corked = true
     tcp.cork()
     process.nextTick(uncork)
@@ -137,8 +140,10 @@ export function forwardConnection(conn: MockConnection, upstream: WebSocket, opt
   const batchToUpstream = batchWrites(upstream)
   const batchToClient = batchWrites(client)
 
+  // True while the tap hands a client message to the connection (it was forwarded as bytes already).
+  let tapped = false
   conn.onMessage((message) => {
-    if (upstream.readyState !== WebSocket.OPEN) return
+    if (tapped || upstream.readyState !== WebSocket.OPEN) return
     const out = transform(message.data, 'in')
     if (out === null) return
     batchToUpstream()
@@ -220,6 +225,46 @@ export function forwardConnection(conn: MockConnection, upstream: WebSocket, opt
     ;(closeTimer as { unref?: () => void }).unref?.()
   })
 
+  const fast = options.passThrough
+  if (fast) {
+    passThrough(
+      {
+        from: client,
+        to: upstream,
+        canForward: () => upstream.readyState === WebSocket.OPEN,
+        admit: () => true,
+        message: (payload, isBinary) => {
+          // Through the transport's own 'message' listener: the connection records it as any client message.
+          tapped = true
+          try {
+            ;(client as unknown as { emit(event: 'message', data: Buffer, isBinary: boolean): void }).emit('message', payload, isBinary)
+          } finally {
+            tapped = false
+          }
+        },
+        written: () => relieve(upstream, client, 'upstream'),
+      },
+      {
+        from: upstream,
+        to: client,
+        canForward: () => conn.isOpen,
+        admit: () => {
+          const buffered = client.bufferedAmount
+          if (!conn.isOpen || buffered <= fast.maxBufferedBytes) return true
+          // What Connection.send does past the mock's maxBufferedBytes: a failure, and a 1008 close.
+          fast.sink.overBuffered?.(conn, buffered, fast.maxBufferedBytes)
+          conn.close(CLOSE_POLICY_VIOLATION, 'send buffer over maxBufferedBytes: the client does not read')
+          return false
+        },
+        message: (payload, isBinary) => {
+          if (!conn.isOpen) return
+          // The payload is a view into the read: a copy (binary) or the decoded text is what the transcript keeps.
+          fast.sink.frame(conn, conn.elapsed(), isBinary ? Buffer.from(payload) : payload.toString('utf8'), payload.length)
+        },
+        written: () => relieve(client, upstream, 'client'),
+      },
+    )
+  }
   upstream.resume()
   return upstreamClosed
 }

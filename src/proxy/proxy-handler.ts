@@ -2,6 +2,7 @@ import type { IncomingMessage } from 'node:http'
 import WebSocket from 'ws'
 import { CLOSE_BAD_GATEWAY, CLOSE_INTERNAL_ERROR } from '../constants.js'
 import { MockWsError, ProxyError } from '../errors.js'
+import type { ConnectionSink } from '../session/connection.js'
 import type { ConnectionHandler } from '../session/session.js'
 import type { UpgradeDecision, UpgradeGate } from '../server/upgrade.js'
 import type { WsTransport } from '../server/ws-transport.js'
@@ -98,8 +99,15 @@ export class WsProxyHandler {
     return ACCEPT
   }
 
-  /** The per-connection handler: forwards proxied connections and hands local ones to `local`. */
-  connectionHandler(local: ConnectionHandler<WsTransport>): ConnectionHandler<WsTransport> {
+  /**
+   * The per-connection handler: forwards proxied connections and hands local ones to `local`. With
+   * `passThrough` (the mock's send limit, when nothing holds or drops frames in flight) and no
+   * `messageTransform`, data frames pass as TCP bytes instead of being decoded and sent again.
+   */
+  connectionHandler(
+    local: ConnectionHandler<WsTransport>,
+    passThrough?: () => { maxBufferedBytes: number } | undefined,
+  ): ConnectionHandler<WsTransport> {
     return (conn, engine) => {
       const prepared = this.#prepared.get(conn.request)
       this.#prepared.delete(conn.request)
@@ -126,11 +134,15 @@ export class WsProxyHandler {
         conn.close(CLOSE_BAD_GATEWAY, error.closeReason)
         return
       }
+      const fast = this.config.messageTransform ? undefined : passThrough?.()
+      // At run time the engine is the session: the sink its connections report frames to.
+      const sink = engine as Partial<ConnectionSink>
       void forwardConnection(conn, socket, {
         transform: this.config.messageTransform,
         maxBufferedBytes: this.config.maxBufferedBytes,
         upstreamUrl: url.href,
         onError: (error) => engine.error(conn, error),
+        ...(fast && typeof sink.frame === 'function' ? { passThrough: { sink: sink as ConnectionSink, ...fast } } : {}),
       })
     }
   }

@@ -21,6 +21,8 @@ import { compileScript, type ScriptPart } from '../session/script.js'
 import { startMock, type MockWs, type MockWsOptions, type StartFeatures } from './mock-ws.js'
 import { resolveOptions, type ResolvedMockWsOptions } from './options.js'
 
+const NO_SCRIPT = { script: undefined, faker: undefined } as const
+
 /** Options of one step's wait. */
 export interface StepWaitOptions {
   /** ms this wait may take (default: the mock's `timeoutMs`). */
@@ -317,7 +319,8 @@ export class MockWsBuilder implements PromiseLike<MockWs> {
       for (const p of this.#plugins) if (p.prepare) Object.assign(requested, await p.prepare(requested))
     }
     const options = resolveOptions(requested)
-    const { script, faker } = await compileScript(this.#parts, options)
+    // A mock without steps (the default echo) skips the compile and its wait.
+    const { script, faker } = this.#parts.length > 0 ? await compileScript(this.#parts, options) : NO_SCRIPT
     const ctx: StartContext = { options, script, faker, ...(this.#echoAfterScript && script ? { echoAfterScript: true } : {}) }
     const plugin = this.#plugins.filter((p) => p.handler).at(-1)
     const handler = plugin?.handler ? await plugin.handler(ctx) : scriptHandler(ctx)
@@ -331,6 +334,7 @@ export class MockWsBuilder implements PromiseLike<MockWs> {
         observers: [...(features.observers ?? []), ...(extra.observers ?? [])],
       }
     }
+    ctx.framesInFlight = features.latency !== undefined || features.dropper !== undefined
     return { options, features, plugins: [...this.#plugins] }
   }
 

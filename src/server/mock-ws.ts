@@ -1,4 +1,3 @@
-import { once } from 'node:events'
 import http from 'node:http'
 import { MockWsError } from '../errors.js'
 import { SessionOwner } from '../session/owner.js'
@@ -99,21 +98,21 @@ export class MockWs extends SessionOwner<WsTransport> {
   }
 
   protected async shutdown(): Promise<void> {
+    // The listener stops first, so that Node releases its handle (a loop turn after close(): the two real
+    // turns below) while the connections close, instead of after them; close() then resolves with no
+    // socket, server or timer left (leak checks). Real turns whatever the clock: a test's fake setImmediate
+    // would never run them, and close() would hang.
+    const stopped = new Promise<void>((resolve) => this.#server.close(() => resolve()))
+    const released = new Promise<void>((resolve) => realClock.setImmediate(() => realClock.setImmediate(resolve)))
     await this.#upgrade.close()
-    await new Promise<void>((resolve) => {
-      this.#server.close(() => resolve())
-      this.#server.closeAllConnections()
-    })
-    // Node releases the listening handle a loop turn after the close callback; wait so that callers
-    // (and leak checks) see nothing left once close() resolves. Real turns whatever the clock: a test's
-    // fake setImmediate would never run them, and close() would hang.
-    await new Promise<void>((resolve) => realClock.setImmediate(resolve))
-    await new Promise<void>((resolve) => realClock.setImmediate(resolve))
+    this.#server.closeAllConnections()
+    await stopped
+    await released
   }
 }
 
 /** Starts an HTTP server with a session and its upgrade listener on it; resolves once listening. */
-export async function startMock(options: ResolvedMockWsOptions, features: StartFeatures): Promise<MockWs> {
+export function startMock(options: ResolvedMockWsOptions, features: StartFeatures): Promise<MockWs> {
   assertMockCanStart()
   const { host, path } = options
   const session = new Session<WsTransport>({
@@ -144,7 +143,6 @@ export async function startMock(options: ResolvedMockWsOptions, features: StartF
   })
   server.on('upgrade', (req, socket, head) => {
     if (!upgrade.handleUpgrade(req, socket, head)) {
-      socket.on('error', () => socket.destroy())
       upgrade.refuse(req, socket, 404, `No WebSocket endpoint at ${req.url ?? '/'}: this mock serves ${path}`)
     }
   })
@@ -152,28 +150,29 @@ export async function startMock(options: ResolvedMockWsOptions, features: StartF
     if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n')
     else socket.destroy()
   })
-  const port = await listen(server, host, options.port, options.strictPort)
-  return new MockWs({ server, session, upgrade, host, port, path, strict: options.strict })
+  return listen(server, host, options.port, options.strictPort).then((port) => new MockWs({ server, session, upgrade, host, port, path, strict: options.strict }))
 }
 
 /** Listens on `host:port` (0: a free port), exclusively; resolves with the port, rejects with the server's error (EADDRINUSE, …). */
-export async function listenOnce(server: http.Server, host: string, port: number): Promise<number> {
-  server.listen({ port, host, exclusive: true })
-  // once() rejects with the server's 'error' (EADDRINUSE, …) and removes its listeners either way.
-  await once(server, 'listening')
-  const address = server.address()
-  return typeof address === 'object' && address ? address.port : port
+export function listenOnce(server: http.Server, host: string, port: number): Promise<number> {
+  return new Promise<number>((resolve, reject) => {
+    // After an error the listen callback stays until the next listen (the port fallback) calls it: a no-op then.
+    server.once('error', reject)
+    server.listen({ port, host, exclusive: true }, () => {
+      server.off('error', reject)
+      const address = server.address()
+      resolve(typeof address === 'object' && address ? address.port : port)
+    })
+  })
 }
 
-async function listen(server: http.Server, host: string, port: number, strictPort: boolean): Promise<number> {
-  try {
-    return await listenOnce(server, host, port)
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code
+function listen(server: http.Server, host: string, port: number, strictPort: boolean): Promise<number> {
+  return listenOnce(server, host, port).catch(async (error: NodeJS.ErrnoException) => {
+    const code = error.code
     if (port === 0 || strictPort || code !== 'EADDRINUSE') {
       throw new MockWsError(
         'WSM_SERVER_START',
-        `Failed to start mock on ${host}:${port}: ${(error as Error).message}.${code === 'EADDRINUSE' ? ' Use port 0 (or drop strictPort) to take a free port.' : ''}`,
+        `Failed to start mock on ${host}:${port}: ${error.message}.${code === 'EADDRINUSE' ? ' Use port 0 (or drop strictPort) to take a free port.' : ''}`,
         { cause: error },
       )
     }
@@ -181,6 +180,5 @@ async function listen(server: http.Server, host: string, port: number, strictPor
     const { default: getPort } = await import('get-port')
     const fallback = await getPort({ host })
     return listenOnce(server, host, fallback)
-  }
+  })
 }
-

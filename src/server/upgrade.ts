@@ -74,7 +74,8 @@ export class WsUpgrade {
     const url = request.url ?? '/'
     const q = url.indexOf('?')
     if (!this.accepts(q === -1 ? url : url.slice(0, q))) return false
-    socket.on('error', destroySelf)
+    // No 'error' listener of ours on the way straight in: ws handles the socket's errors from its
+    // handleUpgrade on. A refusal (`refuse()`) and a wait for the gates add one.
     if (this.#session.shuttingDown) {
       this.refuse(request, socket, 503, 'mock server is closing')
       return true
@@ -84,6 +85,7 @@ export class WsUpgrade {
       this.#admit(request, socket, head)
       return true
     }
+    socket.on('error', destroySelf)
     this.#pendingUpgrades.add(socket)
     void this.#runGates(gates, request).then(
       (decision) => {
@@ -104,6 +106,7 @@ export class WsUpgrade {
 
   /** Refuses an upgrade with an HTTP status, telling the observers. */
   refuse(request: IncomingMessage, socket: Duplex, status: number, message?: string): void {
+    if (!socket.listeners('error').includes(destroySelf)) socket.on('error', destroySelf)
     for (const o of this.#session.observers as readonly EngineObserver[]) o.handshakeRejected?.(request, status)
     rejectUpgrade(socket, status, message)
   }
@@ -118,8 +121,9 @@ export class WsUpgrade {
     const closing = this.#session.close()
     for (const socket of this.#pendingUpgrades) socket.destroy()
     this.#pendingUpgrades.clear()
+    // A `noServer` ws server holds nothing (no listener, no client tracking): stopping it needs no wait.
+    this.#wss.close()
     await closing
-    await new Promise<void>((resolve) => this.#wss.close(() => resolve()))
   }
 
   async #runGates(gates: readonly UpgradeGate[], request: IncomingMessage): Promise<UpgradeDecision> {

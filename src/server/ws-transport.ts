@@ -18,8 +18,8 @@ type Listened = WsSocket & { [EVENTS]: TransportEvents }
 export type UpgradeRequest = Pick<IncomingMessage, 'method' | 'url' | 'headers' | 'httpVersion' | 'socket'>
 
 /**
- * A socket accepted by the `ws` server as a `Transport`: text frames are decoded to strings, binary
- * frames handed over as bytes (Buffers, without a copy).
+ * A socket accepted by the `ws` server as a `Transport`: frames are handed over as the Buffers `ws` gives
+ * (without a copy; text frames as their validated UTF-8, decoded by the connection when read).
  * @example
  * wss.handleUpgrade(request, socket, head, (ws) => session.accept(new WsTransport(ws, request)))
  */
@@ -77,6 +77,10 @@ export class WsTransport implements Transport {
     this.socket.send(data, { binary: typeof data !== 'string' })
   }
 
+  sendText(utf8: Uint8Array): void {
+    this.socket.send(utf8, { binary: false })
+  }
+
   close(code: number, reason: string): void {
     this.socket.close(code, reason)
   }
@@ -94,10 +98,10 @@ export class WsTransport implements Transport {
   }
 }
 
+// Text frames are handed over as ws gives them, UTF-8 already validated: the connection decodes when it needs the text.
 function onMessage(this: Listened, raw: WsRawData, isBinary: boolean): void {
   const bytes = Array.isArray(raw) ? Buffer.concat(raw) : raw instanceof ArrayBuffer ? Buffer.from(raw) : raw
-  if (isBinary) this[EVENTS].message(bytes, true, bytes.byteLength)
-  else this[EVENTS].message(bytes.toString('utf8'), false, bytes.byteLength)
+  this[EVENTS].message(bytes, isBinary, bytes.byteLength)
 }
 
 function onError(this: Listened, error: Error): void {

@@ -1,12 +1,14 @@
-// Byte helpers without a `Buffer` dependency (base64, hex, UTF-8 sizes, views of binary payloads), so the session,
-// the replay export and the MSW path share one implementation that runs in a browser as well as in Node.
+// Byte helpers without a `Buffer` dependency (base64, hex, UTF-8 sizes and decoding, views of binary payloads, text
+// kept as received bytes), so the session, the replay export and the MSW path share one implementation that runs in
+// a browser as well as in Node.
+import { LAZY_TEXT_MAX_PIN, LAZY_TEXT_MIN_BYTES } from '../constants.js'
 
 /** Bytes handed to `String.fromCharCode` at once; keeps the argument list far below engine limits. */
 const BASE64_CHUNK_BYTES = 0x8000
 
 /** The part of Node's `Buffer` these helpers use. */
 interface NativeBytes {
-  from(bytes: ArrayBufferLike, byteOffset: number, length: number): { toString(encoding: 'base64' | 'hex'): string }
+  from(bytes: ArrayBufferLike, byteOffset: number, length: number): { toString(encoding: 'base64' | 'hex' | 'utf8'): string }
   from(text: string, encoding: 'base64'): Uint8Array
   byteLength(text: string, encoding: 'utf8'): number
   compare(a: Uint8Array, b: Uint8Array): number
@@ -46,6 +48,53 @@ export function fromBase64(text: string): Uint8Array {
 export function utf8Length(text: string): number {
   if (native) return native.byteLength(text, 'utf8')
   return new TextEncoder().encode(text).byteLength
+}
+
+let decoder: TextDecoder | undefined
+type Decodable = { toString(encoding: 'utf8'): string }
+
+/** The text of UTF-8 `bytes` (a sequence that is not UTF-8 reads as U+FFFD, as `Buffer` and `TextDecoder` read it). */
+export function fromUtf8(bytes: Uint8Array): string {
+  // A Buffer (what the `ws` transport hands over) decodes itself: no second view per message.
+  if (native) {
+    if (bytes instanceof (native as unknown as new () => object)) return (bytes as unknown as Decodable).toString('utf8')
+    return native.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8')
+  }
+  return (decoder ??= new TextDecoder()).decode(bytes)
+}
+
+/**
+ * A text frame kept as the UTF-8 bytes it arrived in, decoded the first time something reads its text (then only
+ * the string is kept). A large text that nothing reads (an echo) never becomes a string on the JS heap.
+ * @example
+ * const kept = new ReceivedText(Buffer.from('hi')); kept.text // 'hi'
+ */
+export class ReceivedText {
+  /** Its size in UTF-8 bytes. */
+  readonly byteLength: number
+  #text: string | undefined
+
+  /** `bytes`: as received, until the text is read (then undefined: they were let go). */
+  constructor(public bytes: Uint8Array | undefined) {
+    this.byteLength = bytes?.byteLength ?? 0
+  }
+
+  get text(): string {
+    this.#text ??= fromUtf8(this.bytes as Uint8Array)
+    this.bytes = undefined
+    return this.#text
+  }
+}
+
+/**
+ * How a text frame received as UTF-8 bytes is kept: as the bytes when large (`ReceivedText`), unless they are a
+ * small view of a much larger read buffer (kept, they would pin all of it); decoded now when small (a short
+ * string costs less than the bytes' view object).
+ */
+export function keepText(bytes: Uint8Array): string | ReceivedText {
+  const size = bytes.byteLength
+  if (size >= LAZY_TEXT_MIN_BYTES && bytes.buffer.byteLength <= size * LAZY_TEXT_MAX_PIN) return new ReceivedText(bytes)
+  return fromUtf8(bytes)
 }
 
 /** Lower-case hex of `bytes`, as failure reports preview binary frames. */

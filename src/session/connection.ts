@@ -3,7 +3,7 @@
 // Node-free: the same class serves the `ws` server, the routers and MSW (in Node and in a browser).
 import { CLOSE_ABNORMAL, CLOSE_HANDSHAKE_TIMEOUT_MS, CLOSE_POLICY_VIOLATION, ORIGINAL_URL_HEADER } from '../constants.js'
 import { MockWsError } from '../errors.js'
-import { toBase64, utf8Length } from './bytes.js'
+import { keepText, ReceivedText, toBase64, utf8Length } from './bytes.js'
 import { trimOldest } from './bounded.js'
 import { markShutdownClose } from '../replay/shutdown-close.js'
 import { setLongTimeout, type LongTimeout } from '../server/long-timeout.js'
@@ -29,6 +29,23 @@ export interface InboundMessage {
   ts: number
 }
 
+/**
+ * @internal what the session keeps of a data frame: a text frame's string, or its received UTF-8 bytes not yet
+ * decoded (`ReceivedText`), or a binary frame's bytes.
+ */
+export type FrameData = string | ReceivedText | Uint8Array
+
+/**
+ * @internal a client message from what was kept of its frame (text decoded now if it was kept as bytes).
+ * @example
+ * inboundMessage(1, 0, 'hi') // { connection: 1, data: 'hi', text: 'hi', isBinary: false, ts: 0 }
+ */
+export function inboundMessage(connection: number, ts: number, kept: FrameData): InboundMessage {
+  if (kept instanceof Uint8Array) return { connection, data: kept, text: toBase64(kept), isBinary: true, ts }
+  const text = typeof kept === 'string' ? kept : kept.text
+  return { connection, data: text, text, isBinary: false, ts }
+}
+
 /** Orders deferred work; the latency injector's schedulers implement it. */
 export interface FrameScheduler {
   schedule(fn: () => void): void
@@ -41,8 +58,11 @@ export interface FrameScheduler {
 export interface ConnectionSink {
   /** A close frame, as an object (shutdown closes are marked by identity). */
   record(frame: TranscriptFrame): void
-  /** A data frame of `size` bytes on the wire: a client message (`message` given) or a frame sent to the client. */
-  frame(conn: Connection, ts: number, data: string | Uint8Array, size: number, message?: InboundMessage): void
+  /**
+   * A data frame of `size` bytes on the wire: a client message when `inbound` (with its message object when one
+   * was made), else a frame sent to the client.
+   */
+  frame(conn: Connection, ts: number, data: FrameData, size: number, inbound?: boolean, message?: InboundMessage): void
   error(conn: Connection, error: Error): void
   closed(conn: Connection, code: number, reason: string): void
   /** The connection was closed with 1008 because `buffered` bytes were waiting to be sent, over `limit`. */
@@ -87,6 +107,9 @@ class Events {
   constructor(readonly conn: Connection) {}
 }
 
+// The echo's entry among a connection's listeners: it sends each frame back as it came, without a message object.
+const ECHO = (): void => {}
+
 /**
  * One client connected to a mock, over any transport (`ws` server, router, MSW): send to it, close or
  * drop it, read what it sent. Latency, message drops and backpressure live here, so they work everywhere.
@@ -114,7 +137,9 @@ export class Connection<T extends Transport = Transport> {
   #clock: Clock
   #inbox: MessageQueue<InboundMessage> | undefined
   #listeners: ((message: InboundMessage) => void)[] | undefined
-  #messages: (string | Uint8Array)[] | undefined
+  #messages: FrameData[] | undefined
+  // The first entry of `#messages` that may still be a `ReceivedText` (-1: none): decoded when `messages` is read.
+  #undecoded = -1
   #closed: Promise<TranscriptClose> | undefined
   #closedWith: TranscriptClose | undefined
   // The time of the message being handled: a reply sent while handling it carries it (one clock read per echo).
@@ -153,10 +178,10 @@ export class Connection<T extends Transport = Transport> {
 
   // What the transport calls: one small object per connection instead of three closures.
   static {
-    Events.prototype.message = function (this: Events, data, _isBinary, size) {
+    Events.prototype.message = function (this: Events, data, isBinary, size) {
       const conn = this.conn
-      if (conn.#inboundScheduler) conn.#inboundScheduler.schedule(() => conn.#receive(data, size))
-      else conn.#receive(data, size)
+      if (conn.#inboundScheduler) conn.#inboundScheduler.schedule(() => conn.#receive(data, isBinary, size))
+      else conn.#receive(data, isBinary, size)
     }
     Events.prototype.error = function (this: Events, error) {
       this.conn.#sink.error(this.conn, error)
@@ -170,7 +195,15 @@ export class Connection<T extends Transport = Transport> {
 
   /** Messages the client sent on this connection, in order (the newest `maxTranscript` of them). */
   get messages(): (string | Uint8Array)[] {
-    return (this.#messages ??= [])
+    const messages = (this.#messages ??= [])
+    if (this.#undecoded >= 0) {
+      for (let i = this.#undecoded; i < messages.length; i++) {
+        const kept = messages[i]
+        if (kept instanceof ReceivedText) messages[i] = kept.text
+      }
+      this.#undecoded = -1
+    }
+    return messages as (string | Uint8Array)[]
   }
 
   /** Resolves with the close code and reason once the socket is closed. */
@@ -246,6 +279,11 @@ export class Connection<T extends Transport = Transport> {
     else this.#listeners.push(listener)
   }
 
+  /** @internal sends every later client frame back as it came (text as text, binary as binary), in order with the listeners. */
+  echo(): void {
+    this.onMessage(ECHO)
+  }
+
   /** Runs `cleanup` once when the connection closes (timers of a handler, an upstream socket, …). */
   onClose(cleanup: () => void): void {
     if (this.#closedWith) cleanup()
@@ -262,6 +300,20 @@ export class Connection<T extends Transport = Transport> {
     const bytes = typeof data === 'string' ? data : data instanceof ArrayBuffer ? new Uint8Array(data) : data
     if (this.#outbound) this.#outbound.schedule(() => this.#transmit(bytes))
     else this.#transmit(bytes)
+  }
+
+  /**
+   * @internal sends UTF-8 `bytes` (valid UTF-8, as a received text frame's are) as a text frame without decoding
+   * them: the transcript shows the text, read when something reads it.
+   */
+  sendUtf8(bytes: Uint8Array): void {
+    this.#sendKept(keepText(bytes), bytes)
+  }
+
+  #sendKept(kept: FrameData, utf8: Uint8Array | undefined): void {
+    if (this.#dropOutbound?.()) return
+    if (this.#outbound) this.#outbound.schedule(() => this.#transmit(kept, utf8))
+    else this.#transmit(kept, utf8)
   }
 
   /**
@@ -349,12 +401,17 @@ export class Connection<T extends Transport = Transport> {
     this.#timers?.delete(timer)
   }
 
-  #transmit(data: string | Uint8Array): void {
+  // `utf8`: the text's UTF-8 bytes where they are at hand (a received text echoed), sent as they are.
+  #transmit(data: FrameData, utf8?: Uint8Array): void {
     if (!this.transport.isOpen) return
     if (this.#overBuffered()) return
+    const { transport } = this
+    const wire = utf8 ?? (data instanceof ReceivedText ? data.bytes : undefined)
     // A transport that refuses the frame (a kit's dialect: a reserved event name) reported why itself.
-    if (this.transport.send(data) === false) return
-    this.#sink.frame(this, this.#now >= 0 ? this.#now : this.elapsed(), data, typeof data === 'string' ? utf8Length(data) : data.byteLength)
+    const sent = wire && transport.sendText ? transport.sendText(wire) : transport.send(data instanceof ReceivedText ? data.text : data)
+    if (sent === false) return
+    const size = wire ? wire.byteLength : typeof data === 'string' ? utf8Length(data) : data.byteLength
+    this.#sink.frame(this, this.#now >= 0 ? this.#now : this.elapsed(), data, size, false)
   }
 
   // Checked before a send, so one large message into an empty buffer is fine; a client that does not read
@@ -367,22 +424,28 @@ export class Connection<T extends Transport = Transport> {
     return true
   }
 
-  #receive(data: string | Uint8Array, size: number | undefined): void {
+  #receive(data: string | Uint8Array, isBinary: boolean, size: number | undefined): void {
     if (this.#closedWith) return
     const ts = this.elapsed()
-    const text = typeof data === 'string'
-    const message: InboundMessage = { connection: this.id, data, text: text ? data : toBase64(data), isBinary: !text, ts }
+    // A text frame the transport handed over as its UTF-8 bytes: large ones stay bytes until something reads them.
+    const utf8 = isBinary || typeof data === 'string' ? undefined : data
+    const kept = utf8 ? keepText(utf8) : data
+    // The message object is made for a consumer that reads it (the script's inbox, a listener), not for an echo.
+    let message = this.#inbox ? inboundMessage(this.id, ts, kept) : undefined
     const messages = (this.#messages ??= [])
-    messages.push(data)
+    messages.push(kept)
+    if (this.#undecoded < 0 && kept instanceof ReceivedText) this.#undecoded = messages.length - 1
     // A long soak on one connection must stay bounded like the transcript.
-    trimOldest(messages, this.#maxMessages)
-    this.#inbox?.push(message)
-    this.#sink.frame(this, ts, data, size ?? (text ? utf8Length(data) : data.byteLength), message)
+    const dropped = trimOldest(messages, this.#maxMessages)
+    if (dropped > 0 && this.#undecoded >= 0) this.#undecoded = Math.max(0, this.#undecoded - dropped)
+    if (message) this.#inbox?.push(message)
+    this.#sink.frame(this, ts, kept, size ?? (typeof data === 'string' ? utf8Length(data) : data.byteLength), true, message)
     if (!this.#listeners) return
     this.#now = ts
     for (const listener of this.#listeners) {
       try {
-        listener(message)
+        if (listener === ECHO) this.#sendKept(kept, utf8)
+        else listener((message ??= inboundMessage(this.id, ts, kept)))
       } catch (error) {
         this.#sink.error(this, toError(error, 'WSM_CONFIG'))
       }

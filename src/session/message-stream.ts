@@ -3,8 +3,8 @@
 // browsers too.
 import { DEFAULT_MAX_TRANSCRIPT } from '../constants.js'
 import { MockWsError, MockWsTimeoutError } from '../errors.js'
-import { toBase64 } from './bytes.js'
-import type { InboundMessage } from './connection.js'
+import { ReceivedText } from './bytes.js'
+import { inboundMessage, type FrameData, type InboundMessage } from './connection.js'
 import { setLongTimeout, type LongTimeout } from '../server/long-timeout.js'
 import { fakeClock, type Clock } from '../template/clock.js'
 
@@ -45,10 +45,9 @@ interface Waiter {
   timer: LongTimeout | undefined
 }
 
-// Per held message, a flag word beside the connection id: bit 0 claimed, bit 1 binary.
+// Per held message, a flag word beside the connection id: bit 0 claimed (binary or text: the kept data says).
 const CLAIMED = 1
-const BINARY = 2
-const FLAG_BITS = 4
+const FLAG_BITS = 2
 /** Forgotten messages that may sit at the front of the arrays before they are compacted (at least; or a tenth of the limit). */
 const COMPACT_AFTER = 1024
 
@@ -70,7 +69,8 @@ const COMPACT_AFTER = 1024
  */
 export class MessageStream {
   #dropped = 0
-  #data: (string | Uint8Array)[] = []
+  // A text kept as its received bytes (`ReceivedText`) becomes its string here the first time it is read.
+  #data: FrameData[] = []
   #ts: number[] = []
   #info: number[] = []
   // Held messages start here: forgetting the oldest moves it on; the arrays are compacted now and then.
@@ -111,13 +111,22 @@ export class MessageStream {
 
   /** Adds a client message: the oldest waiter it satisfies gets it at once; otherwise it is held. */
   push(message: InboundMessage): void {
+    this.pushFrame(message.connection, message.ts, message.data, message)
+  }
+
+  /**
+   * @internal adds a client frame as the connection kept it; its message object (`message`, or one made here) only
+   * when a waiter is there to see it.
+   */
+  pushFrame(connection: number, ts: number, data: FrameData, message?: InboundMessage): void {
     if (this.#closedWith) return
     let claimed = false
+    if (this.#waiters.length > 0) message ??= inboundMessage(connection, ts, data)
     for (let i = 0; i < this.#waiters.length; ) {
       const waiter = this.#waiters[i] as Waiter
       let ok: boolean
       try {
-        ok = accepts(waiter.take, message)
+        ok = accepts(waiter.take, message as InboundMessage)
       } catch (error) {
         // A consumer's predicate threw: that consumer fails with it; the client, the push and the others carry on.
         this.#waiters.splice(i, 1)
@@ -131,16 +140,17 @@ export class MessageStream {
       }
       this.#waiters.splice(i, 1)
       waiter.timer?.clear()
-      waiter.resolve(message)
+      waiter.resolve(message as InboundMessage)
       // Observers see it and leave it; the first claiming waiter takes it, and nobody after it sees it.
       if (waiter.take.claim !== false) {
         claimed = true
         break
       }
     }
-    this.#data.push(message.data)
-    this.#ts.push(message.ts)
-    this.#info.push(message.connection * FLAG_BITS + (message.isBinary ? BINARY : 0) + (claimed ? CLAIMED : 0))
+    // A text a waiter read is kept as its string (the bytes were let go).
+    this.#data.push(data instanceof ReceivedText && message ? message.text : data)
+    this.#ts.push(ts)
+    this.#info.push(connection * FLAG_BITS + (claimed ? CLAIMED : 0))
     if (!claimed) this.#unclaimed++
     else if (this.#open === this.#data.length - 1) this.#open++
     if (this.#data.length - this.#start > this.#limit) this.#forgetOldest()
@@ -227,11 +237,9 @@ export class MessageStream {
   }
 
   #message(i: number): InboundMessage {
-    const data = this.#data[i] as string | Uint8Array
-    const info = this.#info[i] as number
-    const isBinary = (info & BINARY) !== 0
-    const text = typeof data === 'string' ? data : toBase64(data)
-    return { connection: Math.floor(info / FLAG_BITS), data, text, isBinary, ts: this.#ts[i] as number }
+    const message = inboundMessage(Math.floor((this.#info[i] as number) / FLAG_BITS), this.#ts[i] as number, this.#data[i] as FrameData)
+    if (!message.isBinary) this.#data[i] = message.text
+    return message
   }
 
   #claim(i: number): void {

@@ -92,9 +92,8 @@ export abstract class SessionOwner<T extends Transport> implements PluginHost {
   }
 
   /** Resolves with the next client message (any connection) not yet taken by an earlier call (`nextMessage` or `toReceiveMessage`). */
-  async nextMessage(opts: NextOptions = {}): Promise<string | Uint8Array> {
-    const message = await this.session.messageStream.take({ timeoutMs: opts.timeout ?? DEFAULT_NEXT_TIMEOUT_MS, describe: `a client message on ${this.url}` })
-    return message.data
+  nextMessage(opts: NextOptions = {}): Promise<string | Uint8Array> {
+    return this.session.messageStream.take({ timeoutMs: opts.timeout ?? DEFAULT_NEXT_TIMEOUT_MS, describe: `a client message on ${this.url}` }).then((message) => message.data)
   }
 
   /** Sends to the newest connection. */

@@ -53,6 +53,8 @@ export interface StartContext {
   faker: FakerLike | undefined
   /** `echo()` was called with steps: each connection plays the script, then echoes. */
   echoAfterScript?: boolean
+  /** Set once the features are derived: false when no latency or message drops act on frames in flight. */
+  framesInFlight?: boolean
 }
 
 /**
@@ -64,7 +66,8 @@ export const echoHandler: ConnectionHandler = (conn) => echoEach(conn)
 
 /** Sends every later client message back on `conn`. */
 function echoEach(conn: Connection): void {
-  conn.onMessage((message) => conn.send(message.data))
+  // Frames go back as they came, a received text as its bytes: an echo decodes and encodes nothing.
+  conn.echo()
 }
 
 /**

@@ -12,7 +12,8 @@ import type { EngineObserver, ObservedConnection } from '../server/observer.js'
 import type { ScenarioFailure, TranscriptFrame } from '../server/types.js'
 import type { RecordTransformOptions } from '../replay/record-transform.js'
 import { realClock, type Clock } from '../template/clock.js'
-import { Connection, type ConnectionInit, type ConnectionSink, type FrameScheduler, type InboundMessage, type WsData } from './connection.js'
+import { ReceivedText } from './bytes.js'
+import { Connection, type ConnectionInit, type ConnectionSink, type FrameData, type FrameScheduler, type InboundMessage, type WsData } from './connection.js'
 import { MessageQueue } from './message-queue.js'
 import { MessageStream } from './message-stream.js'
 import { toError } from './to-error.js'
@@ -109,11 +110,11 @@ export class Session<T extends Transport = Transport> implements ConnectionSink,
   #options: SessionOptions<T>
   #observers: readonly EngineObserver[]
   // The transcript in columns, one slot each per frame: connection * 2 + (1 when out), time, and the text or
-  // bytes (a close frame: its object). Frame objects are built when `transcript` is read, so traffic that
-  // nobody reads keeps no object per frame.
+  // bytes (a text still as its received bytes: `ReceivedText`; a close frame: its object). Frame objects are
+  // built when `transcript` is read, so traffic that nobody reads keeps no object per frame.
   #frameInfo: number[] = []
   #frameTs: number[] = []
-  #frameData: (string | Uint8Array | TranscriptFrame)[] = []
+  #frameData: (FrameData | TranscriptFrame)[] = []
   #frames: TranscriptFrame[] = []
   #framesObserved: boolean
   #maxTranscript: number
@@ -138,12 +139,13 @@ export class Session<T extends Transport = Transport> implements ConnectionSink,
   get transcript(): TranscriptFrame[] {
     const frames = this.#frames
     for (let i = frames.length; i < this.#frameData.length; i++) {
-      const data = this.#frameData[i] as string | Uint8Array | TranscriptFrame
+      const data = this.#frameData[i] as FrameData | TranscriptFrame
       const info = this.#frameInfo[i] as number
       const connection = info >> 1
       const ts = this.#frameTs[i] as number
       const dir = info & 1 ? 'out' : 'in'
       if (typeof data === 'string') frames.push({ connection, ts, dir, text: data })
+      else if (data instanceof ReceivedText) frames.push({ connection, ts, dir, text: data.text })
       else frames.push(data instanceof Uint8Array ? { connection, ts, dir, binary: data } : data)
     }
     return frames
@@ -239,7 +241,7 @@ export class Session<T extends Transport = Transport> implements ConnectionSink,
     this.#push(frame.connection * 2, frame.ts, frame)
   }
 
-  #push(info: number, ts: number, data: string | Uint8Array | TranscriptFrame): void {
+  #push(info: number, ts: number, data: FrameData | TranscriptFrame): void {
     this.#frameInfo.push(info)
     this.#frameTs.push(ts)
     this.#frameData.push(data)
@@ -267,18 +269,18 @@ export class Session<T extends Transport = Transport> implements ConnectionSink,
     })
   }
 
-  frame(conn: Connection, ts: number, data: string | Uint8Array, size: number, message?: InboundMessage): void {
-    this.#push(conn.id * 2 + (message ? 0 : 1), ts, data)
+  frame(conn: Connection, ts: number, data: FrameData, size: number, inbound = false, message?: InboundMessage): void {
+    this.#push(conn.id * 2 + (inbound ? 0 : 1), ts, data)
     const counters = this.counters
-    if (message) {
+    if (inbound) {
       counters.messagesIn++
       counters.bytesIn += size
-      this.messageStream.push(message)
+      this.messageStream.pushFrame(conn.id, ts, data, message)
     } else {
       counters.messagesOut++
       counters.bytesOut += size
     }
-    for (const o of this.#observers) o.message?.(observed(conn), message ? 'in' : 'out', size, typeof data !== 'string')
+    for (const o of this.#observers) o.message?.(observed(conn), inbound ? 'in' : 'out', size, data instanceof Uint8Array)
   }
 
   error(conn: Connection, error: Error): void {
@@ -309,7 +311,11 @@ export class Session<T extends Transport = Transport> implements ConnectionSink,
     const open = [...this.connections]
     for (const conn of open) conn.closeForShutdown(CLOSE_GOING_AWAY, 'mock server closed')
     await Promise.all(open.map((conn) => conn.closed))
+    // No stack: it would show this close path, never the wait it ends, and capturing one costs a close ~10 µs.
+    const stackTraceLimit = Error.stackTraceLimit
+    Error.stackTraceLimit = 0
     const closedError = new MockWsError('WSM_CLOSED', 'Failed to wait: the mock server was closed. Await messages before closing it.')
+    Error.stackTraceLimit = stackTraceLimit
     this.messageStream.close(closedError)
     this.connectionQueue.close(closedError)
   }

@@ -7,8 +7,9 @@
 /** What a transport tells its connection, in the order things happened on the wire. */
 export interface TransportEvents {
   /**
-   * A frame from the client: a string for a text frame, bytes for a binary frame. `size` is its length
-   * on the wire in bytes when the transport knows it (else the connection counts the UTF-8 itself).
+   * A frame from the client: a text frame as a string or as its UTF-8 bytes (validated, `isBinary` false: the
+   * connection decodes them when something reads them), a binary frame as bytes. `size` is its length on the
+   * wire in bytes when the transport knows it (else the connection counts the UTF-8 itself).
    */
   message(data: string | Uint8Array, isBinary: boolean, size?: number): void
   /** The socket is closed (code and reason as the transport saw them; 1006 when it was dropped). */
@@ -39,6 +40,8 @@ export interface Transport {
   start(events: TransportEvents): void
   /** Sends a text (string) or binary (bytes) frame; `false` when it could not be sent (it is then not recorded). */
   send(data: string | Uint8Array): void | boolean
+  /** Sends UTF-8 bytes (a received text frame's) as a text frame, as they are: no decode and encode again. */
+  sendText?(utf8: Uint8Array): void | boolean
   /** Starts the closing handshake with a close frame. */
   close(code: number, reason: string): void
   /** Drops the socket at once, without a close frame (the client sees 1006). */
