@@ -6,7 +6,14 @@
 //
 //   npx tsup && node bench/socket-io.bench.mjs
 //
-// Env: BENCH_SIO_ROUND_TRIPS (per round, default 2000), BENCH_SIO_ROUNDS (default 7), MOCKFORGE_WS_BENCH_ENTRY.
+// A third server, plain socket.io spinning BENCH_SIO_BUSY_US µs in its handler before it answers, calibrates
+// the figure: on a loaded 2-core machine a few µs more server work per round trip cost several times that
+// in wall time (the processes lose their core and caches while they wait), so the kit's gap reads best as
+// "like N µs of extra handler work". Each kit round is also divided by the plain round next to it
+// (paired ratio): load that drifts between rounds then cancels out.
+//
+// Env: BENCH_SIO_ROUND_TRIPS (per round, default 2000), BENCH_SIO_ROUNDS (default 7), BENCH_SIO_BUSY_US
+// (default 10), MOCKFORGE_WS_BENCH_ENTRY.
 // Writes bench/results/socket-io.json.
 import http from 'node:http'
 import { once } from 'node:events'
@@ -22,13 +29,26 @@ const ROUNDS = envNumber('BENCH_SIO_ROUNDS', 7)
 // compiled both paths before either is timed.
 const WARMUP = 1000
 const TARGET_VS_PLAIN = 1.3
+const BUSY_US = envNumber('BENCH_SIO_BUSY_US', 10)
 
 const { mockSocketIo } = await import(new URL('./kits/socket-io/index.js', ENTRY).href)
 
-async function plainServer(total) {
+function plainServer(total) {
+  return plainWith(total, (payload, socket) => socket.emit('echo', payload))
+}
+
+function busyServer(total) {
+  return plainWith(total, (payload, socket) => {
+    const until = performance.now() + BUSY_US / 1000
+    while (performance.now() < until);
+    socket.emit('echo', payload)
+  })
+}
+
+async function plainWith(total, answer) {
   const httpServer = http.createServer()
   const server = new Server(httpServer, { cors: { origin: '*' } })
-  server.on('connection', (socket) => socket.on('echo', (payload) => socket.emit('echo', payload)))
+  server.on('connection', (socket) => socket.on('echo', (payload) => answer(payload, socket)))
   httpServer.listen(0, '127.0.0.1')
   await once(httpServer, 'listening')
   return {
@@ -54,7 +74,10 @@ async function kitServer(total) {
   }
 }
 
-async function measure(start) {
+const starts = { plain: plainServer, busy: busyServer, kit: kitServer }
+
+async function measure(key) {
+  const start = starts[key]
   const total = WARMUP + ROUND_TRIPS
   const server = await start(total)
   // The previous round's garbage (a kit round leaves a whole scenario) is collected now, not during this round.
@@ -66,44 +89,53 @@ async function measure(start) {
   for (let i = WARMUP; i < total; i++) await trip(i)
   const micros = ((performance.now() - t0) * 1000) / ROUND_TRIPS
   const cpu = process.cpuUsage(cpu0)
-  cpuSamples[start === plainServer ? 'plain' : 'kit'].push((cpu.user + cpu.system) / ROUND_TRIPS)
+  cpuSamples[key].push((cpu.user + cpu.system) / ROUND_TRIPS)
   server.check()
   socket.disconnect()
   await server.close()
   return micros
 }
 
-const samples = { plain: [], kit: [] }
+const KEYS = ['plain', 'busy', 'kit']
+const samples = { plain: [], busy: [], kit: [] }
 // CPU time of this process (server and client) per round trip: less sensitive than wall time to other load on the machine.
-const cpuSamples = { plain: [], kit: [] }
-await measure(plainServer)
-await measure(kitServer)
-cpuSamples.plain.length = 0
-cpuSamples.kit.length = 0
+const cpuSamples = { plain: [], busy: [], kit: [] }
+for (const key of KEYS) await measure(key)
+for (const key of KEYS) cpuSamples[key].length = 0
 for (let r = 0; r < ROUNDS; r++) {
-  // Alternate the order so neither side always runs on a warmer (or more crowded) machine.
-  const order = r % 2 === 0 ? ['plain', 'kit'] : ['kit', 'plain']
-  for (const key of order) samples[key].push(await measure(key === 'plain' ? plainServer : kitServer))
+  // Alternate the order so no server always runs on a warmer (or more crowded) machine.
+  for (const key of r % 2 === 0 ? KEYS : [...KEYS].reverse()) samples[key].push(await measure(key))
 }
 const plain = summarize(samples.plain)
+const busy = summarize(samples.busy)
 const kit = summarize(samples.kit)
 const r = ratio(kit, plain, false).ratio
+const rBusy = ratio(busy, plain, false).ratio
 const plainCpu = summarize(cpuSamples.plain)
+const busyCpu = summarize(cpuSamples.busy)
 const kitCpu = summarize(cpuSamples.kit)
 const rCpu = ratio(kitCpu, plainCpu, false).ratio
+// Each round's kit (busy) figure over the plain figure of the same round, then the median of those.
+const paired = (key) => summarize(samples[key].map((v, i) => v / samples.plain[i])).median
+// The kit's wall gap in µs of handler work, read off the busy server's gap (linear in between).
+const busyEquivalent = ((kit.median - plain.median) / (busy.median - plain.median)) * BUSY_US
 printTable(
   [
-    ['server', 'µs per round trip (median)', 'spread', 'vs plain', 'CPU µs per round trip', 'vs plain'],
-    ['plain socket.io (socket.on → socket.emit)', round(plain.median, 1), fmtSpread(plain.spread), '1.00×', round(plainCpu.median, 1), '1.00×'],
-    ['mockSocketIo() scenario (expectEmit + emit)', round(kit.median, 1), fmtSpread(kit.spread), fmtRatio(r), round(kitCpu.median, 1), fmtRatio(rCpu)],
+    ['server', 'µs per round trip (median)', 'spread', 'vs plain', 'paired', 'CPU µs per round trip', 'vs plain'],
+    ['plain socket.io (socket.on → socket.emit)', round(plain.median, 1), fmtSpread(plain.spread), '1.00×', '1.00×', round(plainCpu.median, 1), '1.00×'],
+    [`plain socket.io + ${BUSY_US} µs busy in the handler`, round(busy.median, 1), fmtSpread(busy.spread), fmtRatio(rBusy), fmtRatio(paired('busy')), round(busyCpu.median, 1), fmtRatio(ratio(busyCpu, plainCpu, false).ratio)],
+    ['mockSocketIo() scenario (expectEmit + emit)', round(kit.median, 1), fmtSpread(kit.spread), fmtRatio(r), fmtRatio(paired('kit')), round(kitCpu.median, 1), fmtRatio(rCpu)],
   ],
-  { title: `Socket.IO event round trip, ${ROUND_TRIPS} per round × ${ROUNDS} rounds (websocket transport)` },
+  { title: `Socket.IO event round trip, ${ROUND_TRIPS} per round × ${ROUNDS} rounds (websocket transport); the kit's gap is like ${round(busyEquivalent, 1)} µs of handler work` },
 )
 writeResults('socket-io', {
   roundTrips: ROUND_TRIPS,
   rounds: ROUNDS,
-  microsPerRoundTrip: { plain, kit },
-  cpuMicrosPerRoundTrip: { plain: plainCpu, kit: kitCpu },
+  busyMicros: BUSY_US,
+  microsPerRoundTrip: { plain, busy, kit },
+  cpuMicrosPerRoundTrip: { plain: plainCpu, busy: busyCpu, kit: kitCpu },
+  pairedRatio: { busy: paired('busy'), kit: paired('kit') },
+  kitGapAsHandlerMicros: busyEquivalent,
   summary: [
     {
       metric: 'socket.io round trip: mockSocketIo() vs plain socket.io (µs)',
@@ -118,6 +150,12 @@ writeResults('socket-io', {
       value: `${round(kitCpu.median, 1)} µs`,
       baseline: `${round(plainCpu.median, 1)} µs`,
       ratio: rCpu,
+    },
+    {
+      metric: 'socket.io round trip: the kit\'s wall gap as µs of extra handler work in plain socket.io',
+      value: `${round(busyEquivalent, 1)} µs`,
+      baseline: `plain + ${BUSY_US} µs busy: ${fmtRatio(rBusy)}`,
+      ratio: paired('kit'),
     },
   ],
 })
