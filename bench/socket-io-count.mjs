@@ -8,6 +8,7 @@
 //
 // Env: BENCH_SIO_COUNT_TRIPS (default 2000), MOCKFORGE_WS_BENCH_ENTRY.
 import { createHook } from 'node:async_hooks'
+import { createRequire } from 'node:module'
 import http from 'node:http'
 import { once } from 'node:events'
 import { performance } from 'node:perf_hooks'
@@ -41,9 +42,13 @@ wrap(JSON, 'stringify', 'JSON.stringify')
 wrap(globalThis, 'setTimeout', 'setTimeout')
 wrap(globalThis, 'clearTimeout', 'clearTimeout')
 
+// The client (socket.io-client's ESM build) and the server (socket.io, CommonJS) load different builds of the parser.
 const parser = await import('socket.io-parser')
-wrap(parser.Encoder.prototype, 'encode', 'socket.io-parser encode')
-wrap(parser.Decoder.prototype, 'add', 'socket.io-parser decode')
+wrap(parser.Encoder.prototype, 'encode', 'socket.io-parser encode (client)')
+wrap(parser.Decoder.prototype, 'add', 'socket.io-parser decode (client)')
+const serverParser = createRequire(createRequire(import.meta.url).resolve('socket.io'))('socket.io-parser')
+wrap(serverParser.Encoder.prototype, 'encode', 'socket.io-parser encode (server)')
+wrap(serverParser.Decoder.prototype, 'add', 'socket.io-parser decode (server)')
 
 async function plainServer() {
   const httpServer = http.createServer()

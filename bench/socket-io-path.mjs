@@ -21,13 +21,16 @@ async function round() {
   const io = await builder
   let onAny, answered, onDisconnect
   const socket = {
-    nsp: { name: '/' },
+    nsp: { name: '/', server: io.server },
     handshake: { url: '/socket.io/?EIO=4&transport=websocket', headers: {} },
     connected: true,
     conn: { close() {} },
     onAny: (fn) => (onAny = fn),
     on: (event, fn) => event === 'disconnect' && (onDisconnect = fn),
     emit: () => answered(),
+    // Where the kit writes an event whose dialect text is already the packet (see transport.ts).
+    client: { _packet: () => answered() },
+    listenersAnyOutgoing: () => [],
     disconnect() {},
   }
   // What socket.io does for a client that joined the namespace.

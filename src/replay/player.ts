@@ -98,26 +98,31 @@ class Candidate {
   }
 }
 
+// What a step that captures nothing gets on a match: shared, never written (captureFrom copies first).
+const NO_GROUPS: Record<string, string> = Object.freeze({}) as Record<string, string>
+
 /** Tests a client message against an `in` step; returns its captures on a match, `undefined` otherwise. */
-function matchIn(step: PlayStep, candidate: Candidate): Record<string, string> | undefined {
-  const message = candidate.message
+function matchIn(step: PlayStep, message: InboundMessage): Record<string, string> | undefined {
+  // The message's JSON is parsed at most once, and only when the step reads it.
+  const candidate = step.json !== undefined || step.capture?.length ? new Candidate(message) : undefined
   let groups: Record<string, string> | undefined
-  if (step.predicate) groups = step.predicate(message.text) ? {} : undefined
+  if (step.predicate) groups = step.predicate(message.text) ? NO_GROUPS : undefined
   else if (step.match) groups = execGroups(step.match, message.text)
-  else if (step.json !== undefined) groups = matchesJson(step.json, candidate) ? {} : undefined
-  else if (step.binary) groups = message.isBinary && sameBytes(step.binary, message.data as Uint8Array) ? {} : undefined
-  else groups = !message.isBinary && message.text === step.text ? {} : undefined
-  return groups && captureFrom(step, candidate, groups)
+  else if (step.json !== undefined) groups = matchesJson(step.json, candidate as Candidate) ? NO_GROUPS : undefined
+  else if (step.binary) groups = message.isBinary && sameBytes(step.binary, message.data as Uint8Array) ? NO_GROUPS : undefined
+  else groups = !message.isBinary && message.text === step.text ? NO_GROUPS : undefined
+  return groups && candidate ? captureFrom(step, candidate, groups) : groups
 }
 
 /** Tests a client message against an `out` step's wait; the in-memory predicate wins over the serializable forms. */
-function matchWaitFor(step: PlayStep, candidate: Candidate): Record<string, string> | undefined {
+function matchWaitFor(step: PlayStep, message: InboundMessage): Record<string, string> | undefined {
+  const candidate = step.waitForJson !== undefined || step.capture?.length ? new Candidate(message) : undefined
   let groups: Record<string, string> | undefined
-  if (step.predicate) groups = step.predicate(candidate.message.text) ? {} : undefined
-  else if (step.waitFor) groups = execGroups(step.waitFor, candidate.message.text)
-  else if (step.waitForJson !== undefined) groups = matchesJson(step.waitForJson, candidate) ? {} : undefined
-  else groups = {}
-  return groups && captureFrom(step, candidate, groups)
+  if (step.predicate) groups = step.predicate(message.text) ? NO_GROUPS : undefined
+  else if (step.waitFor) groups = execGroups(step.waitFor, message.text)
+  else if (step.waitForJson !== undefined) groups = matchesJson(step.waitForJson, candidate as Candidate) ? NO_GROUPS : undefined
+  else groups = NO_GROUPS
+  return groups && candidate ? captureFrom(step, candidate, groups) : groups
 }
 
 function matchesJson(subset: JsonValue, candidate: Candidate): boolean {
@@ -125,16 +130,17 @@ function matchesJson(subset: JsonValue, candidate: Candidate): boolean {
   return parsed !== NOT_JSON && matchesJsonSubset(subset, parsed)
 }
 
-/** Adds the step's `capture` values to `groups`; a path the message does not have captures nothing. */
+/** Adds the step's `capture` values to `groups` (a copy when it is the shared empty one); a path the message does not have captures nothing. */
 function captureFrom(step: PlayStep, candidate: Candidate, groups: Record<string, string>): Record<string, string> {
   if (!step.capture || step.capture.length === 0) return groups
   const parsed = candidate.json()
   if (parsed === NOT_JSON) return groups
+  const out = groups === NO_GROUPS ? (Object.create(null) as Record<string, string>) : groups
   for (const { name, path } of step.capture) {
     const found = readCapturePath(parsed, path)
-    if (found !== undefined) groups[name] = captureText(found)
+    if (found !== undefined) out[name] = captureText(found)
   }
-  return groups
+  return out
 }
 
 function execGroups(regex: RegExp, text: string): Record<string, string> | undefined {
@@ -146,8 +152,6 @@ function execGroups(regex: RegExp, text: string): Record<string, string> | undef
   if (found.groups) for (const [name, value] of Object.entries(found.groups)) if (value !== undefined) groups[name] = value
   return groups
 }
-
-type WaitOutcome = { ok: true; at: number } | { ok: false; reason: 'timeout' | 'closed' }
 
 /**
  * Plays a compiled replay on one connection with the contract's timing: the anchor starts at
@@ -231,46 +235,37 @@ export async function playReplay(conn: PlayerConnection, replay: CompiledReplay,
     })
   }
 
-  /** Waits for the client message of an `in` step (strict order: others are failures) or of an `out` step's wait (others are skipped). */
-  async function waitFor(step: PlayStep): Promise<WaitOutcome> {
+  /**
+   * Tests one client message against a waiting step, true once it matched: an `in` step takes them in strict
+   * order (another message is a failure), an `out` step's wait skips the others.
+   */
+  function accepts(step: PlayStep, message: InboundMessage): boolean {
     const strictOrder = step.dir === 'in'
-    const timeout = step.timeoutMs ?? options.timeoutMs
-    const deadline = conn.elapsed() + timeout
-    for (;;) {
-      // A queue created after the close was never ended; what it holds is all there will be.
-      if (closed && inbox.size === 0) return { ok: false, reason: 'closed' }
-      let message: InboundMessage
-      try {
-        // A message already queued is taken at once: no promise, no timer, no microtask.
-        message = inbox.poll() ?? (await inbox.take(Math.max(0, deadline - conn.elapsed())))
-      } catch {
-        return { ok: false, reason: closed || !conn.isOpen ? 'closed' : 'timeout' }
-      }
-      // A quadratic regex on an over-long message could hold the event loop: not matched, and said why.
-      // (an in-memory predicate takes precedence over the step's regex)
-      const regex = options.maxRegexInput === undefined || step.predicate ? undefined : strictOrder ? step.match : step.waitFor
-      const tooLong = regex && regexInputProblem(regex, message.text, options.maxRegexInput as number)
-      if (tooLong) {
-        fail('unexpected-message', step.index + 1, describeStep(step), tooLong, step.origin)
-        continue
-      }
-      let groups: Record<string, string> | undefined
-      try {
-        groups = (strictOrder ? matchIn : matchWaitFor)(step, new Candidate(message))
-      } catch (error) {
-        // A user predicate that throws is a failure of this step, never a crash of the server.
-        fail('unexpected-message', step.index + 1, describeStep(step), `${describeMessage(message)} (matcher threw: ${error instanceof Error ? error.message : String(error)})`, step.origin)
-        continue
-      }
-      if (groups) {
-        // Captures accumulate per connection: a name keeps its latest value until captured again.
-        if (Object.keys(groups).length > 0) ctx.match = Object.assign(Object.create(null) as Record<string, string>, ctx.match, groups)
-        ctx.lastMessage = message.text
-        waited = true
-        return { ok: true, at: conn.elapsed() }
-      }
-      if (strictOrder) fail('unexpected-message', step.index + 1, describeStep(step), describeMessage(message), step.origin)
+    // A quadratic regex on an over-long message could hold the event loop: not matched, and said why.
+    // (an in-memory predicate takes precedence over the step's regex)
+    const regex = options.maxRegexInput === undefined || step.predicate ? undefined : strictOrder ? step.match : step.waitFor
+    const tooLong = regex && regexInputProblem(regex, message.text, options.maxRegexInput as number)
+    if (tooLong) {
+      fail('unexpected-message', step.index + 1, describeStep(step), tooLong, step.origin)
+      return false
     }
+    let groups: Record<string, string> | undefined
+    try {
+      groups = (strictOrder ? matchIn : matchWaitFor)(step, message)
+    } catch (error) {
+      // A user predicate that throws is a failure of this step, never a crash of the server.
+      fail('unexpected-message', step.index + 1, describeStep(step), `${describeMessage(message)} (matcher threw: ${error instanceof Error ? error.message : String(error)})`, step.origin)
+      return false
+    }
+    if (!groups) {
+      if (strictOrder) fail('unexpected-message', step.index + 1, describeStep(step), describeMessage(message), step.origin)
+      return false
+    }
+    // Captures accumulate per connection: a name keeps its latest value until captured again.
+    if (groups !== NO_GROUPS && Object.keys(groups).length > 0) ctx.match = Object.assign(Object.create(null) as Record<string, string>, ctx.match, groups)
+    ctx.lastMessage = message.text
+    waited = true
+    return true
   }
 
   /**
@@ -310,10 +305,28 @@ export async function playReplay(conn: PlayerConnection, replay: CompiledReplay,
       if (!waits && (closed || !conn.isOpen)) return closedAt(step)
       if (waits) {
         flush()
-        const outcome = await waitFor(step)
-        if (!outcome.ok && outcome.reason === 'closed') return closedAt(step)
-        if (!outcome.ok) return fail('wait-timeout', step.index + 1, describeStep(step), '(nothing matching)', step.origin)
-        anchorTime = outcome.at
+        // The wait is timed from here; the loop awaits the queue itself (one promise hop per message, none when queued).
+        const timeout = step.timeoutMs ?? options.timeoutMs
+        const deadline = conn.elapsed() + timeout
+        for (let left = timeout; ; left = deadline - conn.elapsed()) {
+          // A queue created after the close was never ended; what it holds is all there will be.
+          if (closed && inbox.size === 0) return closedAt(step)
+          // A message already queued is taken at once: no promise, no timer, no microtask.
+          let message = inbox.poll()
+          const queued = message !== undefined
+          if (!message) {
+            try {
+              message = await inbox.take(Math.max(0, left))
+            } catch {
+              if (closed || !conn.isOpen) return closedAt(step)
+              return fail('wait-timeout', step.index + 1, describeStep(step), '(nothing matching)', step.origin)
+            }
+          }
+          if (!accepts(step, message)) continue
+          // A message that arrived during the wait satisfied it on arrival (its ts is the connection's clock then).
+          anchorTime = queued ? conn.elapsed() : message.ts
+          break
+        }
         anchorTs = step.ts
         // An `in` step, or an `out` step that only waits, is done once its message arrived.
         if (step.dir === 'in' || (step.text === undefined && step.binary === undefined && step.close === undefined)) continue

@@ -7,6 +7,7 @@ import { CLOSE_GOING_AWAY, DEFAULT_MAX_TRANSCRIPT } from '../../constants.js'
 import type { PlayStep } from '../../replay/types.js'
 import type { Transport, TransportEvents } from '../../session/transport.js'
 import { BINARY_KEY, decodeValue, frameText, parseFrame, tryParseFrame, type SocketIoFrame } from './dialect.js'
+import { RESERVED_EVENTS } from './script.js'
 
 /** Reason a Socket.IO client reports when the server disconnects it (`socket.disconnect()`). */
 export const SERVER_DISCONNECT_REASON = 'io server disconnect'
@@ -69,6 +70,8 @@ export class SocketIoTransport implements Transport {
   #cursor = 0
   #openedAt = performance.now()
   #events: TransportEvents | undefined
+  // "2" and the namespace: an event text of the dialect after it is the packet (undefined: emit through socket.io).
+  #packetHead: string | undefined
   // Ack callbacks of client events, per event name, oldest first: an ack frame answers the oldest of its event.
   #acks = new Map<string, PendingAck[]>()
 
@@ -80,6 +83,9 @@ export class SocketIoTransport implements Transport {
     this.headers = socket.handshake.headers
     this.#hooks = hooks
     this.#steps = steps
+    // A custom parser (msgpack) or connection-state recovery (packets kept with offsets) needs socket.emit().
+    const opts = (socket.nsp.server as unknown as { opts?: { parser?: unknown; connectionStateRecovery?: unknown } }).opts
+    if (!opts?.parser && !opts?.connectionStateRecovery) this.#packetHead = socket.nsp.name === '/' ? '2' : `2${socket.nsp.name},`
   }
 
   get isOpen(): boolean {
@@ -99,10 +105,11 @@ export class SocketIoTransport implements Transport {
   send(data: string | Uint8Array): boolean {
     const text = typeof data === 'string' ? data : Buffer.from(data).toString('utf8')
     let frame: SocketIoFrame
+    const binary = text.includes(`"${BINARY_KEY}"`)
     try {
       // The text was usually just written by frameText (an emit, a rendered template): its frame is remembered.
       frame = tryParseFrame(text) ?? parseFrame(text)
-      if (text.includes(`"${BINARY_KEY}"`)) frame = { ...frame, args: decodeValue(frame.args) as unknown[] }
+      if (binary) frame = { ...frame, args: decodeValue(frame.args) as unknown[] }
     } catch (error) {
       this.#hooks.sendFailed(this, text, causeOf(error), this.#stepOf(text))
       return false
@@ -120,13 +127,25 @@ export class SocketIoTransport implements Transport {
     const record: SocketIoEvent = { connection: this.id, namespace: this.namespace, dir: 'out', event: frame.event, args: frame.args, wantsAck: frame.ack, ts: this.elapsed() }
     try {
       if (frame.ack) this.socket.emit(frame.event, ...frame.args, (...reply: unknown[]) => this.#receiveAck(record, reply))
-      else this.socket.emit(frame.event, ...frame.args)
+      else if (binary || !this.#writePacket(text, frame.event)) this.socket.emit(frame.event, ...frame.args)
     } catch (error) {
       // socket.io refuses reserved names and values it cannot encode; a script or replay file must not crash the process.
       this.#hooks.sendFailed(this, text, causeOf(error), this.#stepOf(text))
       return false
     }
     this.#hooks.event(record)
+    return true
+  }
+
+  /**
+   * Writes an event text `["event",...]` as the packet itself, "2" + namespace + text, as socket.emit() would
+   * after encoding the same arguments again; false (nothing written) when socket.emit() must do it.
+   */
+  #writePacket(text: string, event: string): boolean {
+    // Reserved names get socket.io's own error; outgoing listeners see the event through emit().
+    if (this.#packetHead === undefined || text.charCodeAt(0) !== 0x5b || RESERVED_EVENTS.has(event)) return false
+    if (this.socket.listenersAnyOutgoing().length > 0) return false
+    this.socket.client._packet((this.#packetHead + text) as never, { preEncoded: true })
     return true
   }
 
