@@ -113,17 +113,6 @@ class Events {
 const closeWaits = new Map<Connection, number>()
 let closeTimer: unknown
 
-function awaitCloseAnswer(conn: Connection): void {
-  closeWaits.set(conn, realClock.perfNow() + CLOSE_HANDSHAKE_TIMEOUT_MS)
-  closeTimer ??= realClock.setTimeout(expireCloseWaits, CLOSE_HANDSHAKE_TIMEOUT_MS)
-}
-
-function closeAnswered(conn: Connection): void {
-  if (!closeWaits.delete(conn) || closeWaits.size > 0) return
-  realClock.clearTimeout(closeTimer)
-  closeTimer = undefined
-}
-
 // A client that never answers the close frame must not keep the mock alive: its transport is dropped.
 function expireCloseWaits(): void {
   closeTimer = undefined
@@ -364,7 +353,9 @@ export class Connection<T extends Transport = Transport> {
       if (this.#byShutdown) markShutdownClose(frame)
       this.#sink.record(frame)
       this.transport.close(code, reason)
-      if (!this.#closedWith) awaitCloseAnswer(this)
+      if (this.#closedWith) return
+      closeWaits.set(this, realClock.perfNow() + CLOSE_HANDSHAKE_TIMEOUT_MS)
+      closeTimer ??= realClock.setTimeout(expireCloseWaits, CLOSE_HANDSHAKE_TIMEOUT_MS)
     }
     if (this.#outbound) this.#outbound.schedule(doClose)
     else doClose()
@@ -481,7 +472,10 @@ export class Connection<T extends Transport = Transport> {
   #onClose(code: number, reason: string): void {
     if (this.#closedWith) return
     const close = (this.#closedWith = { code, reason })
-    closeAnswered(this)
+    if (closeWaits.delete(this) && closeWaits.size === 0) {
+      realClock.clearTimeout(closeTimer)
+      closeTimer = undefined
+    }
     if (!this.#closeRequested) {
       this.#sink.record({ connection: this.id, ts: this.elapsed(), dir: 'in', close: { code, reason } })
     }
