@@ -64,7 +64,13 @@ function nextMessageOf(client, expected) {
 const PHASES = ['start', 'connect', 'message in', 'message out', 'close']
 const noMark = () => {}
 
-/** The baseline: the same steps on a bare `ws` WebSocketServer. */
+// The default mock echoes every client message: the baseline's server does too, so both sides carry the same
+// frames (the client's 'ping' comes back before the 'pong' it waits for).
+function echo(data, isBinary) {
+  this.send(data, { binary: isBinary })
+}
+
+/** The baseline: the same steps on a bare `ws` WebSocketServer, echoing like the default mock. */
 async function rawWs(mark = noMark) {
   const wss = new WebSocketServer({ port: 0, host: HOST, path: '/ws' })
   await once(wss, 'listening')
@@ -73,6 +79,7 @@ async function rawWs(mark = noMark) {
   const client = new WebSocket(`ws://${HOST}:${wss.address().port}/ws`)
   await once(client, 'open')
   const [socket] = await accepted
+  socket.on('message', echo)
   mark(1)
   const received = once(socket, 'message')
   client.send('ping')

@@ -22,41 +22,44 @@ export interface LongTimeout {
  */
 export function setLongTimeout(fn: () => void, ms: number, clock: Clock = fakeClock): LongTimeout {
   // NaN and negatives fire at once, as with setTimeout; Infinity never fires (rather than at once, as setTimeout would).
-  if (ms === Infinity) return never()
-  let remaining = ms > 0 ? ms : 0
-  let timer: unknown
-  const arm = (): void => {
-    const chunk = Math.min(remaining, MAX_TIMER_DELAY_MS)
-    remaining -= chunk
-    timer = clock.setTimeout(() => {
-      if (remaining > 0) {
-        arm()
-        return
-      }
-      timer = undefined
-      fn()
-    }, chunk)
-  }
-  arm()
-  return {
-    clear() {
-      if (timer !== undefined) clock.clearTimeout(timer)
-      timer = undefined
-    },
-    get pending() {
-      return timer !== undefined
-    },
-  }
+  return new LongTimer(fn, ms === Infinity ? Infinity : ms > 0 ? ms : 0, clock)
 }
 
-function never(): LongTimeout {
-  let pending = true
-  return {
-    clear() {
-      pending = false
-    },
-    get pending() {
-      return pending
-    },
+// One object and one closure per timer (a closure, the arm function and an object of two more closures before).
+class LongTimer implements LongTimeout {
+  #fn: () => void
+  #remaining: number
+  #clock: Clock
+  #timer: unknown
+  #pending = true
+
+  constructor(fn: () => void, ms: number, clock: Clock) {
+    this.#fn = fn
+    this.#remaining = ms
+    this.#clock = clock
+    if (ms !== Infinity) this.#arm()
+  }
+
+  get pending(): boolean {
+    return this.#pending
+  }
+
+  clear(): void {
+    if (this.#timer !== undefined) this.#clock.clearTimeout(this.#timer)
+    this.#timer = undefined
+    this.#pending = false
+  }
+
+  #arm(): void {
+    const chunk = Math.min(this.#remaining, MAX_TIMER_DELAY_MS)
+    this.#remaining -= chunk
+    this.#timer = this.#clock.setTimeout(() => this.#fire(), chunk)
+  }
+
+  #fire(): void {
+    if (this.#remaining > 0) return this.#arm()
+    this.#timer = undefined
+    this.#pending = false
+    this.#fn()
   }
 }

@@ -97,17 +97,24 @@ export class MockWs extends SessionOwner<WsTransport> {
     return this.#upgrade.close()
   }
 
-  protected async shutdown(): Promise<void> {
+  protected shutdown(): Promise<void> {
     // The listener stops first, so that Node releases its handle (a loop turn after close(): the two real
     // turns below) while the connections close, instead of after them; close() then resolves with no
     // socket, server or timer left (leak checks). Real turns whatever the clock: a test's fake setImmediate
-    // would never run them, and close() would hang.
-    const stopped = new Promise<void>((resolve) => this.#server.close(() => resolve()))
-    const released = new Promise<void>((resolve) => realClock.setImmediate(() => realClock.setImmediate(resolve)))
-    await this.#upgrade.close()
-    this.#server.closeAllConnections()
-    await stopped
-    await released
+    // would never run them, and close() would hang. One promise, settled by the last of the three.
+    return new Promise<void>((resolve) => {
+      let waits = 3
+      const done = (): void => {
+        if (--waits === 0) resolve()
+      }
+      this.#server.close(done)
+      realClock.setImmediate(() => realClock.setImmediate(done))
+      void this.#upgrade.close().then(() => {
+        // The HTTP connections that never upgraded (the server's close waits for them).
+        this.#server.closeAllConnections()
+        done()
+      })
+    })
   }
 }
 

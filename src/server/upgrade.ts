@@ -113,17 +113,13 @@ export class WsUpgrade {
 
   /** Ends the session's connections (1001), drops pending upgrades and stops the `ws` server. */
   close(): Promise<void> {
-    this.#closing ??= this.#close()
-    return this.#closing
-  }
-
-  async #close(): Promise<void> {
-    const closing = this.#session.close()
+    if (this.#closing) return this.#closing
+    this.#closing = this.#session.close()
     for (const socket of this.#pendingUpgrades) socket.destroy()
     this.#pendingUpgrades.clear()
     // A `noServer` ws server holds nothing (no listener, no client tracking): stopping it needs no wait.
     this.#wss.close()
-    await closing
+    return this.#closing
   }
 
   async #runGates(gates: readonly UpgradeGate[], request: IncomingMessage): Promise<UpgradeDecision> {

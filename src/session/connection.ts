@@ -107,6 +107,26 @@ class Events {
   constructor(readonly conn: Connection) {}
 }
 
+// Connections whose close frame waits for the client's answer, with the time each gives up (realClock.perfNow()):
+// one real timer for all of them. Every wait is CLOSE_HANDSHAKE_TIMEOUT_MS long, so insertion order is deadline
+// order. On the real clock whatever the mock's clock, so that a close never waits for a test to advance fake timers.
+const closeWaits = new Map<Connection, number>()
+let closeTimer: unknown
+
+// A client that never answers the close frame must not keep the mock alive: its transport is dropped.
+function expireCloseWaits(): void {
+  closeTimer = undefined
+  const now = realClock.perfNow()
+  for (const [conn, deadline] of closeWaits) {
+    if (deadline > now) {
+      closeTimer = realClock.setTimeout(expireCloseWaits, deadline - now)
+      return
+    }
+    closeWaits.delete(conn)
+    conn.transport.terminate()
+  }
+}
+
 // The echo's entry among a connection's listeners: it sends each frame back as it came, without a message object.
 const ECHO = (): void => {}
 
@@ -333,9 +353,9 @@ export class Connection<T extends Transport = Transport> {
       if (this.#byShutdown) markShutdownClose(frame)
       this.#sink.record(frame)
       this.transport.close(code, reason)
-      // A client that never answers the close frame must not keep the mock alive; on the real clock
-      // whatever the mock's clock, so that a close never waits for a test to advance fake timers.
-      this.#track(() => this.transport.terminate(), CLOSE_HANDSHAKE_TIMEOUT_MS, realClock)
+      if (this.#closedWith) return
+      closeWaits.set(this, realClock.perfNow() + CLOSE_HANDSHAKE_TIMEOUT_MS)
+      closeTimer ??= realClock.setTimeout(expireCloseWaits, CLOSE_HANDSHAKE_TIMEOUT_MS)
     }
     if (this.#outbound) this.#outbound.schedule(doClose)
     else doClose()
@@ -378,10 +398,6 @@ export class Connection<T extends Transport = Transport> {
 
   /** A timer owned by this connection: cleared when it closes; delays beyond 2^31-1 ms are honoured (chained). */
   setTimer(fn: () => void, ms: number): LongTimeout {
-    return this.#track(fn, ms, this.#clock)
-  }
-
-  #track(fn: () => void, ms: number, clock: Clock): LongTimeout {
     const timers = (this.#timers ??= new Set())
     const timer = setLongTimeout(
       () => {
@@ -389,7 +405,7 @@ export class Connection<T extends Transport = Transport> {
         fn()
       },
       ms,
-      clock,
+      this.#clock,
     )
     timers.add(timer)
     return timer
@@ -456,6 +472,10 @@ export class Connection<T extends Transport = Transport> {
   #onClose(code: number, reason: string): void {
     if (this.#closedWith) return
     const close = (this.#closedWith = { code, reason })
+    if (closeWaits.delete(this) && closeWaits.size === 0) {
+      realClock.clearTimeout(closeTimer)
+      closeTimer = undefined
+    }
     if (!this.#closeRequested) {
       this.#sink.record({ connection: this.id, ts: this.elapsed(), dir: 'in', close: { code, reason } })
     }

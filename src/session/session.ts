@@ -121,6 +121,8 @@ export class Session<T extends Transport = Transport> implements ConnectionSink,
   #nextId = 1
   #shuttingDown = false
   #closing: Promise<void> | undefined
+  // Resolves `close()` once the last connection closed (set while connections are still closing).
+  #allClosed: (() => void) | undefined
   #firstConnection: Promise<Connection<T>>
   #resolveFirst!: (conn: Connection<T>) => void
 
@@ -298,19 +300,23 @@ export class Session<T extends Transport = Transport> implements ConnectionSink,
     if (at >= 0) this.connections.splice(at, 1)
     this.counters.connectionsActive--
     for (const o of this.#observers) o.connectionClosed?.(observed(conn), code, reason)
+    if (this.#allClosed && this.connections.length === 0) this.#ended()
   }
 
   /** Closes every connection with 1001 (left out of recordings) and ends the queues; resolves when every connection is closed. */
   close(): Promise<void> {
-    this.#closing ??= this.#close()
+    if (this.#closing) return this.#closing
+    this.#shuttingDown = true
+    // One promise for the whole close, settled by `closed()` of the last connection: none per connection.
+    this.#closing = new Promise((resolve) => (this.#allClosed = resolve))
+    for (const conn of [...this.connections]) conn.closeForShutdown(CLOSE_GOING_AWAY, 'mock server closed')
+    if (this.#allClosed && this.connections.length === 0) this.#ended()
     return this.#closing
   }
 
-  async #close(): Promise<void> {
-    this.#shuttingDown = true
-    const open = [...this.connections]
-    for (const conn of open) conn.closeForShutdown(CLOSE_GOING_AWAY, 'mock server closed')
-    await Promise.all(open.map((conn) => conn.closed))
+  #ended(): void {
+    const resolve = this.#allClosed as () => void
+    this.#allClosed = undefined
     // No stack: it would show this close path, never the wait it ends, and capturing one costs a close ~10 µs.
     const stackTraceLimit = Error.stackTraceLimit
     Error.stackTraceLimit = 0
@@ -318,6 +324,7 @@ export class Session<T extends Transport = Transport> implements ConnectionSink,
     Error.stackTraceLimit = stackTraceLimit
     this.messageStream.close(closedError)
     this.connectionQueue.close(closedError)
+    resolve()
   }
 }
 

@@ -129,6 +129,46 @@ describe('mockWs() start and close', () => {
     }
   })
 
+  it('clients that never answer the close frame, on mocks closed one after the other, are each dropped and nothing is left', async () => {
+    const leaks = watchLeaks()
+    try {
+      const a = await mockWs()
+      const b = await mockWs()
+      const answering = await connectClient(b.url)
+      const silentA = await connectClient(a.url)
+      const silentB = await connectClient(b.url)
+      silentA.socket.pause() // reads nothing more: the close frames are never answered
+      silentB.socket.pause()
+      const closingA = a.close()
+      // b's close handshakes start while a's still waits: one guard runs for both mocks' connections.
+      await b.close()
+      await closingA
+      expect(b.metrics.connectionsActive).toBe(0)
+      expect(a.metrics.connectionsActive).toBe(0)
+      expect(await answering.closed).toEqual({ code: 1001, reason: 'mock server closed' })
+      silentA.socket.terminate()
+      silentB.socket.terminate()
+      await leaks.expectNone()
+    } finally {
+      leaks.stop()
+    }
+  })
+
+  it('close() waits for every connection, also when one of them closed already', async () => {
+    const ws = await mockWs()
+    const gone = await connectClient(ws.url)
+    const staying = await connectClient(ws.url)
+    const firstConn = await ws.connected
+    gone.close()
+    await firstConn.closed
+    await ws.close()
+    expect(ws.connections).toEqual([])
+    expect(ws.metrics.connectionsActive).toBe(0)
+    expect(await staying.closed).toEqual({ code: 1001, reason: 'mock server closed' })
+    const frames = ws.transcript.filter((f) => f.close)
+    expect(frames.map((f) => [f.connection, f.dir, f.close?.code])).toEqual([[1, 'in', 1000], [2, 'out', 1001]])
+  })
+
   it('a pending nextMessage() is rejected by close() with the closed error, and later waits too', async () => {
     const ws = await mockWs()
     const pending = ws.nextMessage({ timeout: 10_000 }).catch((e: unknown) => e)
