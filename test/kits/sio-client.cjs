@@ -65,4 +65,17 @@ function connectSio(url, options) {
   }
 }
 
-module.exports = { connectSio, queue, WAIT_MS }
+/** A `connectSio` that remembers its clients, and `closeClients()` to close them all (for `afterEach`). */
+function trackClients() {
+  const clients = []
+  return {
+    client(url, options) {
+      const c = connectSio(url, options)
+      clients.push(c)
+      return c
+    },
+    closeClients: () => Promise.all(clients.splice(0).map((c) => c.close())),
+  }
+}
+
+module.exports = { connectSio, trackClients, queue, WAIT_MS }

@@ -10,4 +10,8 @@ export interface SioTestClient {
   close(): Promise<void>
 }
 export declare function connectSio(url: string, options?: Partial<ManagerOptions & SocketOptions>): SioTestClient
+export declare function trackClients(): {
+  client(url: string, options?: Partial<ManagerOptions & SocketOptions>): SioTestClient
+  closeClients(): Promise<unknown>
+}
 export declare const WAIT_MS: number

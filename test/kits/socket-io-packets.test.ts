@@ -5,17 +5,12 @@ import { createRequire } from 'node:module'
 import { afterEach, describe, expect, test } from 'vitest'
 import { closeAllMocks } from '../../src/index.js'
 import { mockSocketIo } from '../../src/kits/socket-io/index.js'
-import { connectSio, type SioTestClient } from './sio-client.cjs'
+import { trackClients } from './sio-client.cjs'
 
-const clients: SioTestClient[] = []
-function client(url: string, options?: Parameters<typeof connectSio>[1]): SioTestClient {
-  const c = connectSio(url, options)
-  clients.push(c)
-  return c
-}
+const { client, closeClients } = trackClients()
 
 afterEach(async () => {
-  await Promise.all(clients.splice(0).map((c) => c.close()))
+  await closeClients()
   await closeAllMocks()
 })
 

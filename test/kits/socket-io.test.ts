@@ -5,19 +5,14 @@ import { mockWsMatchers } from '../../src/integrations/matchers.js'
 import { closeAllMocks, Connection, liveMockCount } from '../../src/index.js'
 import { ioAck, ioEvent, loadSocketIo, mockSocketIo, type MockSocketIo } from '../../src/kits/socket-io/index.js'
 import { watchLeaks } from '../reliability/support.js'
-import { connectSio, type SioTestClient } from './sio-client.cjs'
+import { connectSio, trackClients } from './sio-client.cjs'
 
 expect.extend(mockWsMatchers)
 
-const clients: SioTestClient[] = []
-function client(url: string, options?: Parameters<typeof connectSio>[1]): SioTestClient {
-  const c = connectSio(url, options)
-  clients.push(c)
-  return c
-}
+const { client, closeClients } = trackClients()
 
 afterEach(async () => {
-  await Promise.all(clients.splice(0).map((c) => c.close()))
+  await closeClients()
   await closeAllMocks()
 })
 
