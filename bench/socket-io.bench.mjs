@@ -2,7 +2,7 @@
 // Socket.IO round trip: a socket.io-client emits an event and waits for the server's answering event,
 // one at a time, against a mockSocketIo() scenario (expectEmit + emit per round trip, transcript and
 // decoded events on) and against a plain `socket.io` server doing the same (`socket.on` → `socket.emit`)
-// in the same run. The client is in this process for both, over the websocket transport.
+// in the same run. Each server runs with its client (websocket transport) in a process of its own.
 //
 //   npx tsup && node bench/socket-io.bench.mjs
 //
@@ -17,6 +17,8 @@
 // Writes bench/results/socket-io.json.
 import http from 'node:http'
 import { once } from 'node:events'
+import { fork } from 'node:child_process'
+import { fileURLToPath } from 'node:url'
 import { Server } from 'socket.io'
 import { connectEchoClient } from './lib/socket-io-echo.mjs'
 import { ENTRY, envNumber, writeResults } from './lib/results.mjs'
@@ -89,23 +91,66 @@ async function measure(key) {
   for (let i = WARMUP; i < total; i++) await trip(i)
   const micros = ((performance.now() - t0) * 1000) / ROUND_TRIPS
   const cpu = process.cpuUsage(cpu0)
-  cpuSamples[key].push((cpu.user + cpu.system) / ROUND_TRIPS)
   server.check()
   socket.disconnect()
   await server.close()
-  return micros
+  return { micros, cpu: (cpu.user + cpu.system) / ROUND_TRIPS }
+}
+
+// Each server kind runs in a process of its own (with its client), as the echo and proxy benches do: the
+// kinds share no JIT state (the kit's pre-encoded packets would otherwise deoptimise socket.io functions the
+// plain servers use too) and no garbage. BENCH_SIO_SHARED=1 runs all three in this process instead.
+const SHARED = process.env.BENCH_SIO_SHARED === '1'
+const CHILD = process.env.BENCH_SIO_CHILD
+if (CHILD !== undefined) {
+  process.on('message', (command) => {
+    if (command === 'round') measure(CHILD).then((result) => process.send(result), (error) => { console.error(error); process.exit(1) })
+    else process.exit(0)
+  })
+  process.send('ready')
+} else {
+  await parent()
+}
+
+async function parent() {
+const runners = {}
+for (const key of ['plain', 'busy', 'kit']) {
+  if (SHARED) {
+    runners[key] = { round: () => measure(key), stop: () => {} }
+    continue
+  }
+  const child = fork(fileURLToPath(import.meta.url), [], { env: { ...process.env, BENCH_SIO_CHILD: key }, execArgv: ['--expose-gc'] })
+  // One request at a time: `next()` resolves with the child's next message, and fails if it exits first.
+  let pending
+  child.on('message', (m) => pending?.resolve(m))
+  child.on('exit', (code) => pending?.reject(new Error(`the socket.io bench's ${key} process exited with ${code}`)))
+  const next = () => new Promise((resolve, reject) => (pending = { resolve, reject }))
+  const ready = next()
+  await ready
+  runners[key] = {
+    round: () => {
+      const reply = next()
+      child.send('round')
+      return reply
+    },
+    stop: () => child.send('exit'),
+  }
 }
 
 const KEYS = ['plain', 'busy', 'kit']
 const samples = { plain: [], busy: [], kit: [] }
 // CPU time of this process (server and client) per round trip: less sensitive than wall time to other load on the machine.
 const cpuSamples = { plain: [], busy: [], kit: [] }
-for (const key of KEYS) await measure(key)
-for (const key of KEYS) cpuSamples[key].length = 0
+for (const key of KEYS) await runners[key].round()
 for (let r = 0; r < ROUNDS; r++) {
   // Alternate the order so no server always runs on a warmer (or more crowded) machine.
-  for (const key of r % 2 === 0 ? KEYS : [...KEYS].reverse()) samples[key].push(await measure(key))
+  for (const key of r % 2 === 0 ? KEYS : [...KEYS].reverse()) {
+    const { micros, cpu } = await runners[key].round()
+    samples[key].push(micros)
+    cpuSamples[key].push(cpu)
+  }
 }
+for (const key of KEYS) runners[key].stop()
 const plain = summarize(samples.plain)
 const busy = summarize(samples.busy)
 const kit = summarize(samples.kit)
@@ -126,7 +171,7 @@ printTable(
     [`plain socket.io + ${BUSY_US} µs busy in the handler`, round(busy.median, 1), fmtSpread(busy.spread), fmtRatio(rBusy), fmtRatio(paired('busy')), round(busyCpu.median, 1), fmtRatio(ratio(busyCpu, plainCpu, false).ratio)],
     ['mockSocketIo() scenario (expectEmit + emit)', round(kit.median, 1), fmtSpread(kit.spread), fmtRatio(r), fmtRatio(paired('kit')), round(kitCpu.median, 1), fmtRatio(rCpu)],
   ],
-  { title: `Socket.IO event round trip, ${ROUND_TRIPS} per round × ${ROUNDS} rounds (websocket transport); the kit's gap is like ${round(busyEquivalent, 1)} µs of handler work` },
+  { title: `Socket.IO event round trip, ${ROUND_TRIPS} per round × ${ROUNDS} rounds (websocket transport); ${SHARED ? 'all servers in one process' : 'each server and its client in a process of its own'}; the kit's gap is like ${round(busyEquivalent, 1)} µs of handler work` },
 )
 writeResults('socket-io', {
   roundTrips: ROUND_TRIPS,
@@ -159,3 +204,4 @@ writeResults('socket-io', {
     },
   ],
 })
+}
