@@ -1,6 +1,6 @@
 import type { Socket } from 'node:net'
 import WebSocket from 'ws'
-import { CLOSE_ABNORMAL, CLOSE_BAD_GATEWAY, CLOSE_INTERNAL_ERROR, CLOSE_NO_STATUS, CLOSE_POLICY_VIOLATION, CLOSE_TRY_AGAIN_LATER } from '../constants.js'
+import { CLOSE_ABNORMAL, CLOSE_BAD_GATEWAY, CLOSE_INTERNAL_ERROR, CLOSE_NO_STATUS, CLOSE_TRY_AGAIN_LATER } from '../constants.js'
 import { MockWsError, ProxyError } from '../errors.js'
 import { isSendableCloseCode, truncateCloseReason } from '../session/close-codes.js'
 import { toError } from '../session/to-error.js'
@@ -32,9 +32,9 @@ export interface ForwardOptions {
   /**
    * Set when nothing changes or holds frames in flight (no transform, latency or drops): data frames
    * then pass as TCP bytes (see pass-through.ts), recorded through `sink`, and sends to the client
-   * stop past `maxBufferedBytes` as `Connection.send` does.
+   * stop past the mock's `maxBufferedBytes` as `Connection.send` does (`conn.overBuffered()`).
    */
-  passThrough?: { sink: Pick<ConnectionSink, 'frame' | 'overBuffered'>; maxBufferedBytes: number }
+  passThrough?: { sink: Pick<ConnectionSink, 'frame'> }
 }
 
 /**
@@ -248,14 +248,8 @@ export function forwardConnection(conn: MockConnection, upstream: WebSocket, opt
         from: upstream,
         to: client,
         canForward: () => conn.isOpen,
-        admit: () => {
-          const buffered = client.bufferedAmount
-          if (!conn.isOpen || buffered <= fast.maxBufferedBytes) return true
-          // What Connection.send does past the mock's maxBufferedBytes: a failure, and a 1008 close.
-          fast.sink.overBuffered?.(conn, buffered, fast.maxBufferedBytes)
-          conn.close(CLOSE_POLICY_VIOLATION, 'send buffer over maxBufferedBytes: the client does not read')
-          return false
-        },
+        // The check Connection.send makes: past the mock's maxBufferedBytes, a failure and a 1008 close.
+        admit: () => !conn.isOpen || !conn.overBuffered(),
         message: (payload, isBinary) => {
           if (!conn.isOpen) return
           // The payload is a view into the read: a copy (binary) or the decoded text is what the transcript keeps.

@@ -1,4 +1,3 @@
-import { DEFAULT_MAX_BUFFERED_BYTES } from '../constants.js'
 import type { BehaviourPlugin } from '../session/plugin.js'
 import { scriptHandler } from '../session/play.js'
 import type { MessageTransform, WsProxyConfig } from './config.js'
@@ -32,10 +31,7 @@ export function proxyPlugin(upstreamUrl: string, options: ProxyOptions = {}): { 
   const handler = new WsProxyHandler({ ...config, upstreamUrl, ...(transform ? { messageTransform: transform } : {}) })
   const plugin: BehaviourPlugin = {
     // Latency and message drops act on frames in flight: with either, every frame takes the frame-level path.
-    handler: (ctx) =>
-      handler.connectionHandler(scriptHandler(ctx), () =>
-        ctx.framesInFlight === false ? { maxBufferedBytes: ctx.options.maxBufferedBytes ?? DEFAULT_MAX_BUFFERED_BYTES } : undefined,
-      ),
+    handler: (ctx) => handler.connectionHandler(scriptHandler(ctx), () => ctx.framesInFlight === false),
     attach(mock) {
       mock.onClose(async () => {
         // Client connections close first so that their close codes reach the upstreams.

@@ -100,14 +100,11 @@ export class WsProxyHandler {
   }
 
   /**
-   * The per-connection handler: forwards proxied connections and hands local ones to `local`. With
-   * `passThrough` (the mock's send limit, when nothing holds or drops frames in flight) and no
+   * The per-connection handler: forwards proxied connections and hands local ones to `local`. When
+   * `passThrough()` is true (nothing holds or drops frames in flight) and there is no
    * `messageTransform`, data frames pass as TCP bytes instead of being decoded and sent again.
    */
-  connectionHandler(
-    local: ConnectionHandler<WsTransport>,
-    passThrough?: () => { maxBufferedBytes: number } | undefined,
-  ): ConnectionHandler<WsTransport> {
+  connectionHandler(local: ConnectionHandler<WsTransport>, passThrough?: () => boolean): ConnectionHandler<WsTransport> {
     return (conn, engine) => {
       const prepared = this.#prepared.get(conn.request)
       this.#prepared.delete(conn.request)
@@ -134,7 +131,7 @@ export class WsProxyHandler {
         conn.close(CLOSE_BAD_GATEWAY, error.closeReason)
         return
       }
-      const fast = this.config.messageTransform ? undefined : passThrough?.()
+      const fast = !this.config.messageTransform && passThrough?.() === true
       // At run time the engine is the session: the sink its connections report frames to.
       const sink = engine as Partial<ConnectionSink>
       void forwardConnection(conn, socket, {
@@ -142,7 +139,7 @@ export class WsProxyHandler {
         maxBufferedBytes: this.config.maxBufferedBytes,
         upstreamUrl: url.href,
         onError: (error) => engine.error(conn, error),
-        ...(fast && typeof sink.frame === 'function' ? { passThrough: { sink: sink as ConnectionSink, ...fast } } : {}),
+        ...(fast && typeof sink.frame === 'function' ? { passThrough: { sink: sink as ConnectionSink } } : {}),
       })
     }
   }

@@ -420,7 +420,7 @@ export class Connection<T extends Transport = Transport> {
   // `utf8`: the text's UTF-8 bytes where they are at hand (a received text echoed), sent as they are.
   #transmit(data: FrameData, utf8?: Uint8Array): void {
     if (!this.transport.isOpen) return
-    if (this.#overBuffered()) return
+    if (this.overBuffered()) return
     const { transport } = this
     const wire = utf8 ?? (data instanceof ReceivedText ? data.bytes : undefined)
     // A transport that refuses the frame (a kit's dialect: a reserved event name) reported why itself.
@@ -430,9 +430,12 @@ export class Connection<T extends Transport = Transport> {
     this.#sink.frame(this, this.#now >= 0 ? this.#now : this.elapsed(), data, size, false)
   }
 
-  // Checked before a send, so one large message into an empty buffer is fine; a client that does not read
-  // cannot make the mock hold more than the limit plus one message.
-  #overBuffered(): boolean {
+  /**
+   * @internal true (after reporting it and closing with 1008) when more than `maxBufferedBytes` wait to be
+   * sent. Checked before a send, so one large message into an empty buffer is fine; a client that does not
+   * read cannot make the mock hold more than the limit plus one message.
+   */
+  overBuffered(): boolean {
     const buffered = this.transport.bufferedAmount
     if (buffered <= this.#maxBufferedBytes) return false
     this.#sink.overBuffered?.(this, buffered, this.#maxBufferedBytes)
