@@ -4,6 +4,7 @@ import { CLOSE_ABNORMAL, CLOSE_BAD_GATEWAY, CLOSE_INTERNAL_ERROR, CLOSE_NO_STATU
 import { MockWsError, ProxyError } from '../errors.js'
 import { isSendableCloseCode, truncateCloseReason } from '../session/close-codes.js'
 import { toError } from '../session/to-error.js'
+import { keepText } from '../session/bytes.js'
 import type { ConnectionSink } from '../session/connection.js'
 import type { MockConnection } from '../server/ws-transport.js'
 import type { WsSocket } from '../server/ws-socket.js'
@@ -252,8 +253,8 @@ export function forwardConnection(conn: MockConnection, upstream: WebSocket, opt
         admit: () => !conn.isOpen || !conn.overBuffered(),
         message: (payload, isBinary) => {
           if (!conn.isOpen) return
-          // The payload is a view into the read: a copy (binary) or the decoded text is what the transcript keeps.
-          fast.sink.frame(conn, conn.elapsed(), isBinary ? Buffer.from(payload) : payload.toString('utf8'), payload.length)
+          // The payload is a view into the read: a copy (binary) or the text, kept as the connection keeps a received one.
+          fast.sink.frame(conn, conn.elapsed(), isBinary ? Buffer.from(payload) : keepText(payload), payload.length)
         },
         written: () => relieve(client, upstream, 'client'),
       },

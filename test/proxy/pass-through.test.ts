@@ -163,6 +163,10 @@ describe('proxy pass-through (no transform, latency or drops): data frames pass 
     expect(await c.nextFrame()).toEqual({ data: `echo:${text}`, isBinary: false })
     expect(await c.nextFrame()).toEqual({ data: bytes, isBinary: true })
     expect(ws.metrics).toMatchObject({ messagesIn: 2, messagesOut: 2, bytesIn: 2 * 70 * 1024, bytesOut: 2 * 70 * 1024 + 5 })
+    // Both directions' large texts read back whole from the transcript (kept as received bytes until read).
+    const shown = (dir: 'in' | 'out'): unknown[] => ws.transcript.filter((f) => f.dir === dir && f.close === undefined).map((f) => f.text ?? f.binary?.byteLength)
+    expect(shown('in')).toEqual([text, bytes.length])
+    expect(shown('out')).toEqual([`echo:${text}`, bytes.length])
   })
 
   it('passes close codes from either side after the data before them', async () => {
